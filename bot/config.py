@@ -1,0 +1,147 @@
+"""Settings: read once from the environment (and ``.env``), validated, frozen.
+
+This is the only module that reads ``os.environ``. Every key is documented in
+``.env.example``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+class ConfigError(Exception):
+    """A missing or malformed setting; the message is one line naming it and the fix."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str
+    slack_signing_secret: str
+    slack_app_token: str | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    port: int = 3000
+    database_path: str = "data/scrutiny.db"
+    clerk_user_ids: frozenset[str] = field(default_factory=frozenset)
+    timezone: str = "Europe/London"
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def _get(env: Mapping[str, str], key: str) -> str | None:
+    value = env.get(key)
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _required(env: Mapping[str, str], key: str, hint: str) -> str:
+    value = _get(env, key)
+    if value is None:
+        raise ConfigError(f"{key} is not set: {hint}")
+    return value
+
+
+def settings_from_env(env: Mapping[str, str]) -> Settings:
+    """Build and validate Settings from a mapping of environment variables."""
+    bot_token = _required(
+        env,
+        "SLACK_BOT_TOKEN",
+        "copy the Bot User OAuth Token (xoxb-...) from your app's OAuth & Permissions page "
+        "into .env",
+    )
+    if not bot_token.startswith("xoxb-"):
+        raise ConfigError(
+            "SLACK_BOT_TOKEN must be a bot token starting with xoxb- "
+            "(OAuth & Permissions > Bot User OAuth Token)"
+        )
+    signing_secret = _required(
+        env,
+        "SLACK_SIGNING_SECRET",
+        "copy the Signing Secret from your app's Basic Information page into .env",
+    )
+
+    app_token = _get(env, "SLACK_APP_TOKEN")
+    if app_token is not None and not app_token.startswith("xapp-"):
+        raise ConfigError(
+            "SLACK_APP_TOKEN must be an app-level token starting with xapp- "
+            "(Basic Information > App-Level Tokens, scope connections:write), or be left empty "
+            "for HTTP mode"
+        )
+
+    api_url = _get(env, "SLACK_API_URL") or DEFAULT_SLACK_API_URL
+    parsed = urlparse(api_url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(
+            f"SLACK_API_URL={api_url!r} is not an http(s) URL: leave it empty for Slack's "
+            f"{DEFAULT_SLACK_API_URL}"
+        )
+    if not api_url.endswith("/"):
+        api_url += "/"
+
+    port_text = _get(env, "PORT") or "3000"
+    try:
+        port = int(port_text)
+    except ValueError:
+        port = -1
+    if not 1 <= port <= 65535:
+        raise ConfigError(f"PORT={port_text!r} must be a whole number from 1 to 65535")
+
+    database_path = _get(env, "DATABASE_PATH") or "data/scrutiny.db"
+    if database_path != ":memory:" and Path(database_path).is_dir():
+        raise ConfigError(
+            f"DATABASE_PATH={database_path!r} is a folder: give a file path such as "
+            "data/scrutiny.db"
+        )
+
+    clerks_text = _get(env, "CLERK_USER_IDS") or ""
+    clerks = [c.strip() for c in clerks_text.split(",") if c.strip()]
+    for clerk in clerks:
+        if not USER_ID.match(clerk):
+            raise ConfigError(
+                f"CLERK_USER_IDS has {clerk!r}, which is not a Slack user id: use ids such as "
+                "U012AB3CD separated by commas (profile > ... > Copy member ID)"
+            )
+
+    timezone = _get(env, "TIMEZONE") or "Europe/London"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"TIMEZONE={timezone!r} is not a known time zone: use a name such as Europe/London"
+        ) from None
+
+    return Settings(
+        slack_bot_token=bot_token,
+        slack_signing_secret=signing_secret,
+        slack_app_token=app_token,
+        slack_api_url=api_url,
+        port=port,
+        database_path=database_path,
+        clerk_user_ids=frozenset(clerks),
+        timezone=timezone,
+    )
+
+
+def load_settings(dotenv_path: str | None = ".env") -> Settings:
+    """Load ``.env`` (without overriding the real environment) and build Settings."""
+    from dotenv import load_dotenv
+
+    if dotenv_path is not None:
+        load_dotenv(dotenv_path, override=False)
+    return settings_from_env(os.environ)

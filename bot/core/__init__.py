@@ -1,0 +1,1 @@
+"""The pure workflow: no Slack, no SQLite, no scheduler imports here."""
