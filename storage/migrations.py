@@ -41,4 +41,163 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        2,
+        "committees_meetings_officers_closure_days",
+        (
+            """
+            CREATE TABLE committees (
+                key TEXT PRIMARY KEY,
+                name TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE meetings (
+                id INTEGER PRIMARY KEY,
+                committee_key TEXT NOT NULL REFERENCES committees (key),
+                date TEXT NOT NULL,
+                time TEXT,
+                title TEXT NOT NULL,
+                UNIQUE (committee_key, date)
+            )
+            """,
+            "CREATE INDEX meetings_date ON meetings (date)",
+            """
+            CREATE TABLE agenda_items (
+                meeting_id INTEGER NOT NULL REFERENCES meetings (id),
+                number TEXT NOT NULL,
+                title TEXT NOT NULL,
+                PRIMARY KEY (meeting_id, number)
+            )
+            """,
+            """
+            CREATE TABLE officer_roles (
+                key TEXT PRIMARY KEY COLLATE NOCASE,
+                title TEXT NOT NULL,
+                officer TEXT,
+                deputy TEXT
+            )
+            """,
+            "CREATE INDEX officer_roles_officer ON officer_roles (officer)",
+            "CREATE INDEX officer_roles_deputy ON officer_roles (deputy)",
+            """
+            CREATE TABLE closure_days (
+                day TEXT PRIMARY KEY,
+                reason TEXT NOT NULL,
+                added_by TEXT NOT NULL,
+                added_at TEXT NOT NULL
+            )
+            """,
+        ),
+    ),
+    Migration(
+        3,
+        "questions_and_answers",
+        (
+            """
+            CREATE TABLE questions (
+                id INTEGER PRIMARY KEY,
+                reference TEXT NOT NULL UNIQUE,
+                source_meeting_id INTEGER NOT NULL REFERENCES meetings (id),
+                sequence INTEGER NOT NULL,
+                agenda_item TEXT,
+                on_behalf_of TEXT NOT NULL
+                    CHECK (on_behalf_of IN ('commission', 'hackney_of_tomorrow', 'member')),
+                member_name TEXT,
+                submitted_by TEXT NOT NULL,
+                text TEXT NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ('submitted', 'rejected', 'sent', 'holding',
+                    'answered', 'returned', 'approved', 'published', 'corrected', 'withdrawn')),
+                addressed_role TEXT,
+                assigned_officer TEXT,
+                target_meeting_id INTEGER REFERENCES meetings (id),
+                due_date TEXT,
+                thread_channel TEXT,
+                thread_ts TEXT,
+                transfer_to_officer TEXT,
+                transfer_to_role TEXT,
+                transfer_requested_by TEXT,
+                transfer_requested_at TEXT,
+                transfer_reason TEXT,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                UNIQUE (source_meeting_id, sequence)
+            )
+            """,
+            "CREATE INDEX questions_state_due ON questions (state, due_date)",
+            "CREATE INDEX questions_officer_state ON questions (assigned_officer, state)",
+            "CREATE INDEX questions_target_meeting ON questions (target_meeting_id, state)",
+            "CREATE INDEX questions_submitted_by ON questions (submitted_by)",
+            """
+            CREATE UNIQUE INDEX questions_thread ON questions (thread_channel, thread_ts)
+            WHERE thread_ts IS NOT NULL
+            """,
+            """
+            CREATE TABLE answer_parts (
+                id INTEGER PRIMARY KEY,
+                question_id INTEGER NOT NULL REFERENCES questions (id),
+                channel TEXT NOT NULL,
+                ts TEXT NOT NULL,
+                author TEXT NOT NULL,
+                text TEXT NOT NULL,
+                posted_at TEXT NOT NULL,
+                edited_at TEXT,
+                deleted_at TEXT,
+                UNIQUE (channel, ts)
+            )
+            """,
+            "CREATE INDEX answer_parts_question ON answer_parts (question_id)",
+            """
+            CREATE TABLE answer_part_versions (
+                id INTEGER PRIMARY KEY,
+                part_id INTEGER NOT NULL REFERENCES answer_parts (id),
+                text TEXT NOT NULL,
+                replaced_at TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX answer_part_versions_part ON answer_part_versions (part_id)",
+            """
+            CREATE TABLE holding_replies (
+                id INTEGER PRIMARY KEY,
+                question_id INTEGER NOT NULL REFERENCES questions (id),
+                author TEXT NOT NULL,
+                note TEXT NOT NULL,
+                promised_date TEXT NOT NULL,
+                given_at TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX holding_replies_question ON holding_replies (question_id)",
+            """
+            CREATE TABLE approvals (
+                id INTEGER PRIMARY KEY,
+                question_id INTEGER NOT NULL REFERENCES questions (id),
+                approved_by TEXT NOT NULL,
+                approved_at TEXT NOT NULL,
+                answer_text TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX approvals_question ON approvals (question_id)",
+            """
+            CREATE TABLE publications (
+                question_id INTEGER PRIMARY KEY REFERENCES questions (id),
+                meeting_id INTEGER NOT NULL REFERENCES meetings (id),
+                published_by TEXT NOT NULL,
+                published_at TEXT NOT NULL,
+                answer_text TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE corrections (
+                id INTEGER PRIMARY KEY,
+                question_id INTEGER NOT NULL REFERENCES questions (id),
+                original_text TEXT NOT NULL,
+                corrected_text TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                corrected_by TEXT NOT NULL,
+                corrected_at TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX corrections_question ON corrections (question_id)",
+        ),
+    ),
 )

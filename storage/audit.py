@@ -1,0 +1,71 @@
+"""Audit events: written inside the transaction that makes the change, read back as a log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from bot.core.models import AuditEvent
+from storage.codec import detail_from_json, detail_json, moment, moment_text
+from storage.db import Database
+
+
+async def record(tx: aiosqlite.Connection, event: AuditEvent) -> int:
+    """Write ``event`` inside the caller's open transaction; returns its id."""
+    cursor = await tx.execute(
+        "INSERT INTO audit_events (occurred_at, actor, action, subject_type, subject_id, detail)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            moment_text(event.occurred_at),
+            event.actor,
+            event.action,
+            event.subject_type,
+            event.subject_id,
+            detail_json(event.detail),
+        ),
+    )
+    if cursor.lastrowid is None:
+        raise RuntimeError("no row id for the audit event")
+    return cursor.lastrowid
+
+
+def event_from_row(row: aiosqlite.Row) -> AuditEvent:
+    return AuditEvent(
+        id=row["id"],
+        actor=row["actor"],
+        action=row["action"],
+        subject_type=row["subject_type"],
+        subject_id=row["subject_id"],
+        occurred_at=moment(row["occurred_at"]),
+        detail=detail_from_json(row["detail"]),
+    )
+
+
+class AuditLog:
+    """Reading the audit trail."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def for_subject(self, subject_type: str, subject_id: str) -> list[AuditEvent]:
+        """Everything that happened to one subject, oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM audit_events WHERE subject_type = ? AND subject_id = ? ORDER BY id",
+            (subject_type, subject_id),
+        )
+        return [event_from_row(row) for row in rows]
+
+    async def recent(self, *, since: datetime | None = None, limit: int = 200) -> list[AuditEvent]:
+        """The latest events (optionally since a moment), oldest first."""
+        if since is None:
+            rows = await self.db.fetchall(
+                "SELECT * FROM (SELECT * FROM audit_events ORDER BY id DESC LIMIT ?) ORDER BY id",
+                (limit,),
+            )
+        else:
+            rows = await self.db.fetchall(
+                "SELECT * FROM audit_events WHERE occurred_at >= ? ORDER BY id LIMIT ?",
+                (moment_text(since), limit),
+            )
+        return [event_from_row(row) for row in rows]

@@ -1,0 +1,380 @@
+"""Questions: created with the next reference for their source meeting, changed only
+through the core lifecycle, each change saved with its audit event in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date, datetime
+
+import aiosqlite
+
+from bot.core import lifecycle
+from bot.core.errors import Conflict, NotFound
+from bot.core.models import (
+    Asker,
+    AuditEvent,
+    MessageRef,
+    OnBehalfOf,
+    PendingTransfer,
+    Question,
+    QuestionChange,
+    QuestionDraft,
+    QuestionState,
+    parse_question_reference,
+    question_reference,
+)
+from bot.core.permissions import Actor
+from storage.audit import record
+from storage.codec import day_text, moment, moment_text, optional_day
+from storage.db import Database
+from storage.sql import fetchone, insert
+
+
+def question_from_row(row: aiosqlite.Row) -> Question:
+    thread = None
+    if row["thread_ts"] is not None:
+        thread = MessageRef(row["thread_channel"], row["thread_ts"])
+    transfer = None
+    if row["transfer_to_officer"] is not None:
+        transfer = PendingTransfer(
+            to_officer=row["transfer_to_officer"],
+            to_role=row["transfer_to_role"],
+            requested_by=row["transfer_requested_by"],
+            requested_at=moment(row["transfer_requested_at"]),
+            reason=row["transfer_reason"],
+        )
+    return Question(
+        id=row["id"],
+        reference=row["reference"],
+        source_meeting_id=row["source_meeting_id"],
+        agenda_item=row["agenda_item"],
+        asker=Asker(OnBehalfOf(row["on_behalf_of"]), row["member_name"]),
+        submitted_by=row["submitted_by"],
+        text=row["text"],
+        state=QuestionState(row["state"]),
+        created_at=moment(row["created_at"]),
+        updated_at=moment(row["updated_at"]),
+        addressed_role=row["addressed_role"],
+        assigned_officer=row["assigned_officer"],
+        target_meeting_id=row["target_meeting_id"],
+        due_date=optional_day(row["due_date"]),
+        thread=thread,
+        pending_transfer=transfer,
+    )
+
+
+async def load_question(tx: aiosqlite.Connection, question_id: int) -> Question:
+    """Read a question inside the caller's transaction."""
+    row = await fetchone(tx, "SELECT * FROM questions WHERE id = ?", (question_id,))
+    if row is None:
+        raise NotFound(f"There is no question with id {question_id}.")
+    return question_from_row(row)
+
+
+async def save_change(tx: aiosqlite.Connection, change: QuestionChange) -> Question:
+    """Write a core QuestionChange and its audit event inside the caller's transaction.
+
+    The update matches the state and timestamp read, so a change computed from a stale
+    question is refused (Conflict) rather than overwriting a newer one.
+    """
+    q, before = change.after, change.before
+    transfer = q.pending_transfer
+    cursor = await tx.execute(
+        """
+        UPDATE questions SET
+            text = ?, state = ?, addressed_role = ?, assigned_officer = ?,
+            target_meeting_id = ?, due_date = ?, thread_channel = ?, thread_ts = ?,
+            transfer_to_officer = ?, transfer_to_role = ?, transfer_requested_by = ?,
+            transfer_requested_at = ?, transfer_reason = ?, updated_at = ?
+        WHERE id = ? AND state = ? AND updated_at = ?
+        """,
+        (
+            q.text,
+            q.state.value,
+            q.addressed_role,
+            q.assigned_officer,
+            q.target_meeting_id,
+            None if q.due_date is None else day_text(q.due_date),
+            None if q.thread is None else q.thread.channel,
+            None if q.thread is None else q.thread.ts,
+            None if transfer is None else transfer.to_officer,
+            None if transfer is None else transfer.to_role,
+            None if transfer is None else transfer.requested_by,
+            None if transfer is None else moment_text(transfer.requested_at),
+            None if transfer is None else transfer.reason,
+            moment_text(q.updated_at),
+            q.id,
+            before.state.value,
+            moment_text(before.updated_at),
+        ),
+    )
+    if cursor.rowcount != 1:
+        raise Conflict(f"{q.reference} was changed by someone else just now: try again.")
+    await record(tx, change.event)
+    return q
+
+
+class QuestionRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(self, draft: QuestionDraft, now: datetime) -> Question:
+        """Store a new question with the next reference for its source meeting."""
+        async with self.db.transaction() as tx:
+            meeting = await fetchone(
+                tx,
+                "SELECT committee_key, date FROM meetings WHERE id = ?",
+                (draft.source_meeting_id,),
+            )
+            if meeting is None:
+                raise NotFound(f"There is no meeting with id {draft.source_meeting_id}.")
+            if draft.agenda_item is not None:
+                await _require_agenda_item(tx, draft.source_meeting_id, draft.agenda_item)
+            numbering = await fetchone(
+                tx,
+                "SELECT COALESCE(MAX(sequence), 0) + 1 AS next FROM questions"
+                " WHERE source_meeting_id = ?",
+                (draft.source_meeting_id,),
+            )
+            sequence = int(numbering["next"]) if numbering else 1
+            reference = question_reference(
+                meeting["committee_key"], date.fromisoformat(meeting["date"]), sequence
+            )
+            question_id = await insert(
+                tx,
+                """
+                INSERT INTO questions (reference, source_meeting_id, sequence, agenda_item,
+                    on_behalf_of, member_name, submitted_by, text, state, addressed_role,
+                    created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                (
+                    reference,
+                    draft.source_meeting_id,
+                    sequence,
+                    draft.agenda_item,
+                    draft.asker.on_behalf_of.value,
+                    draft.asker.member_name,
+                    draft.submitted_by,
+                    draft.text,
+                    QuestionState.SUBMITTED.value,
+                    draft.addressed_role,
+                    moment_text(now),
+                    moment_text(now),
+                ),
+            )
+            await record(
+                tx,
+                AuditEvent(
+                    draft.submitted_by,
+                    "question_submitted",
+                    "question",
+                    reference,
+                    now,
+                    {
+                        "text": draft.text,
+                        "on_behalf_of": draft.asker.on_behalf_of,
+                        "member_name": draft.asker.member_name,
+                        "agenda_item": draft.agenda_item,
+                        "addressed_role": draft.addressed_role,
+                    },
+                ),
+            )
+            return await load_question(tx, question_id)
+
+    async def get(self, question_id: int) -> Question:
+        row = await self.db.fetchone("SELECT * FROM questions WHERE id = ?", (question_id,))
+        if row is None:
+            raise NotFound(f"There is no question with id {question_id}.")
+        return question_from_row(row)
+
+    async def by_reference(self, reference: str) -> Question:
+        """The question 'CYP-2023-12-18-Q07' (case and surrounding spaces ignored)."""
+        key, meeting_date, sequence = parse_question_reference(reference)
+        canonical = question_reference(key, meeting_date, sequence)
+        row = await self.db.fetchone("SELECT * FROM questions WHERE reference = ?", (canonical,))
+        if row is None:
+            raise NotFound(f"There is no question {canonical}.")
+        return question_from_row(row)
+
+    async def by_thread(self, message: MessageRef) -> Question | None:
+        """The question whose officer thread starts at ``message``, if any."""
+        row = await self.db.fetchone(
+            "SELECT * FROM questions WHERE thread_channel = ? AND thread_ts = ?",
+            (message.channel, message.ts),
+        )
+        return None if row is None else question_from_row(row)
+
+    async def search(
+        self,
+        *,
+        states: Collection[QuestionState] | None = None,
+        target_meeting_id: int | None = None,
+        source_meeting_id: int | None = None,
+        officer: str | None = None,
+        submitted_by: str | None = None,
+        due_on_or_before: date | None = None,
+    ) -> list[Question]:
+        """Questions matching every filter given, in reference order."""
+        where: list[str] = []
+        params: list[object] = []
+        if states is not None:
+            where.append(f"state IN ({', '.join('?' for _ in states)})" if states else "0")
+            params.extend(state.value for state in states)
+        for column, value in (
+            ("target_meeting_id", target_meeting_id),
+            ("source_meeting_id", source_meeting_id),
+            ("assigned_officer", officer),
+            ("submitted_by", submitted_by),
+        ):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if due_on_or_before is not None:
+            where.append("due_date <= ?")
+            params.append(day_text(due_on_or_before))
+        sql = "SELECT * FROM questions"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = await self.db.fetchall(sql + " ORDER BY source_meeting_id, sequence", params)
+        return [question_from_row(row) for row in rows]
+
+    async def send(self, question_id: int, actor: Actor, now: datetime) -> Question:
+        return await self.transition(question_id, QuestionState.SENT, actor, now)
+
+    async def reject(
+        self, question_id: int, actor: Actor, now: datetime, *, reason: str | None = None
+    ) -> Question:
+        return await self.transition(question_id, QuestionState.REJECTED, actor, now, note=reason)
+
+    async def reinstate(self, question_id: int, actor: Actor, now: datetime) -> Question:
+        return await self.transition(question_id, QuestionState.SUBMITTED, actor, now)
+
+    async def withdraw(
+        self, question_id: int, actor: Actor, now: datetime, *, reason: str | None = None
+    ) -> Question:
+        return await self.transition(question_id, QuestionState.WITHDRAWN, actor, now, note=reason)
+
+    async def return_answer(
+        self, question_id: int, actor: Actor, now: datetime, *, note: str
+    ) -> Question:
+        """The clerk asks the officer for more."""
+        return await self.transition(question_id, QuestionState.RETURNED, actor, now, note=note)
+
+    async def transition(
+        self,
+        question_id: int,
+        to_state: QuestionState,
+        actor: Actor,
+        now: datetime,
+        *,
+        note: str | None = None,
+    ) -> Question:
+        """A state change with nothing else to record (send, reject, withdraw, return ...).
+
+        Answers, holding replies, approval, publication and correction record more than
+        a state: use AnswerRepository for those.
+        """
+        if to_state in _NEEDS_ANSWER_RECORD:
+            raise ValueError(f"use AnswerRepository to move a question to {to_state}")
+        async with self.db.transaction() as tx:
+            question = await load_question(tx, question_id)
+            change = lifecycle.transition(question, to_state, actor, now, note=note)
+            return await save_change(tx, change)
+
+    async def triage(
+        self,
+        question_id: int,
+        actor: Actor,
+        now: datetime,
+        *,
+        addressed_role: str | None,
+        assigned_officer: str | None,
+        target_meeting_id: int | None,
+        due_date: date | None,
+    ) -> Question:
+        async with self.db.transaction() as tx:
+            question = await load_question(tx, question_id)
+            if target_meeting_id is not None:
+                found = await fetchone(
+                    tx, "SELECT 1 FROM meetings WHERE id = ?", (target_meeting_id,)
+                )
+                if found is None:
+                    raise NotFound(f"There is no meeting with id {target_meeting_id}.")
+            change = lifecycle.triage(
+                question,
+                actor,
+                now,
+                addressed_role=addressed_role,
+                assigned_officer=assigned_officer,
+                target_meeting_id=target_meeting_id,
+                due_date=due_date,
+            )
+            return question if change is None else await save_change(tx, change)
+
+    async def edit_text(self, question_id: int, text: str, actor: Actor, now: datetime) -> Question:
+        async with self.db.transaction() as tx:
+            question = await load_question(tx, question_id)
+            change = lifecycle.edit_text(question, text, actor, now)
+            return question if change is None else await save_change(tx, change)
+
+    async def set_thread(
+        self, question_id: int, message: MessageRef, actor: Actor, now: datetime
+    ) -> Question:
+        """Record the officer message the answer will be threaded under."""
+        async with self.db.transaction() as tx:
+            question = await load_question(tx, question_id)
+            return await save_change(tx, lifecycle.set_thread(question, message, actor, now))
+
+    async def propose_transfer(
+        self,
+        question_id: int,
+        to_officer: str,
+        actor: Actor,
+        now: datetime,
+        *,
+        to_role: str | None = None,
+        reason: str,
+    ) -> Question:
+        async with self.db.transaction() as tx:
+            question = await load_question(tx, question_id)
+            change = lifecycle.propose_transfer(
+                question, to_officer, actor, now, to_role=to_role, reason=reason
+            )
+            return await save_change(tx, change)
+
+    async def accept_transfer(self, question_id: int, actor: Actor, now: datetime) -> Question:
+        async with self.db.transaction() as tx:
+            question = await load_question(tx, question_id)
+            return await save_change(tx, lifecycle.accept_transfer(question, actor, now))
+
+    async def decline_transfer(
+        self, question_id: int, actor: Actor, now: datetime, *, reason: str | None = None
+    ) -> Question:
+        async with self.db.transaction() as tx:
+            question = await load_question(tx, question_id)
+            change = lifecycle.decline_transfer(question, actor, now, reason=reason)
+            return await save_change(tx, change)
+
+
+_NEEDS_ANSWER_RECORD = frozenset(
+    {
+        QuestionState.ANSWERED,
+        QuestionState.HOLDING,
+        QuestionState.APPROVED,
+        QuestionState.PUBLISHED,
+        QuestionState.CORRECTED,
+    }
+)
+
+
+async def _require_agenda_item(tx: aiosqlite.Connection, meeting_id: int, number: str) -> None:
+    """When the meeting's agenda is recorded, the item must be on it."""
+    row = await fetchone(
+        tx,
+        "SELECT COUNT(*) AS items, SUM(number = ?) AS matching FROM agenda_items"
+        " WHERE meeting_id = ?",
+        (number, meeting_id),
+    )
+    if row is not None and row["items"] and not row["matching"]:
+        raise NotFound(f"Item {number} is not on that meeting's agenda.")

@@ -1,0 +1,34 @@
+"""Every repository over one Database, for the wiring to hand to handlers and jobs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.answers import AnswerRepository
+from storage.audit import AuditLog
+from storage.closures import ClosureDays
+from storage.db import Database
+from storage.meetings import MeetingRepository
+from storage.officers import OfficerDirectory
+from storage.questions import QuestionRepository
+
+
+@dataclass(frozen=True)
+class Repositories:
+    meetings: MeetingRepository
+    officers: OfficerDirectory
+    closure_days: ClosureDays
+    questions: QuestionRepository
+    answers: AnswerRepository
+    audit: AuditLog
+
+    @classmethod
+    def on(cls, db: Database) -> Repositories:
+        return cls(
+            meetings=MeetingRepository(db),
+            officers=OfficerDirectory(db),
+            closure_days=ClosureDays(db),
+            questions=QuestionRepository(db),
+            answers=AnswerRepository(db),
+            audit=AuditLog(db),
+        )
