@@ -1,0 +1,129 @@
+"""Parse the text forms of the clerk's commands into checked requests (no Slack, no storage).
+
+Slack sends the words after the command with mentions escaped (``<@U012AB3CD|name>``) because
+the manifest sets ``should_escape``; these parsers accept that form and plain ids.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, time
+
+from bot.core import validation
+from bot.core.errors import InvalidInput
+
+MENTION = re.compile(r"^<@(?P<id>[UW][A-Z0-9]{2,})(?:\|[^>]*)?>$")
+TIME = re.compile(r"^(?P<h>\d{1,2})[:.](?P<m>\d{2})$")
+
+
+@dataclass(frozen=True)
+class MeetingAdd:
+    committee_key: str
+    meeting_date: date
+    start: time | None
+    committee_name: str | None
+
+
+@dataclass(frozen=True)
+class OfficerSet:
+    role_key: str
+    officer: str
+    title: str
+
+
+@dataclass(frozen=True)
+class OfficerDeputy:
+    role_key: str
+    deputy: str | None
+
+
+def parse_date(text: str, usage: str) -> date:
+    """A date written YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(
+            f"{text!r} is not a date written YYYY-MM-DD (for example 2026-05-11). Usage: {usage}"
+        ) from None
+
+
+def parse_user(text: str, usage: str) -> str:
+    """A Slack user from a mention (``<@U012AB3CD|name>``) or an id (``U012AB3CD``)."""
+    mention = MENTION.match(text)
+    if mention:
+        return mention.group("id")
+    if validation.SLACK_USER_ID.match(text):
+        return text
+    if text.startswith("@"):
+        raise InvalidInput(
+            f"I couldn't tell who {text} is: pick the person from Slack's @ list so the "
+            f"mention turns blue. Usage: {usage}"
+        )
+    raise InvalidInput(f"{text!r} is not a person: mention them with @. Usage: {usage}")
+
+
+MEETING_ADD_USAGE = "/agenda meeting add <YYYY-MM-DD> [HH:MM] <committee key> [committee name]"
+
+
+def parse_meeting_add(args: str) -> MeetingAdd:
+    """``2026-05-11 18:00 CYP Children and Young People Scrutiny Commission``."""
+    words = args.split()
+    if len(words) < 2:
+        raise InvalidInput(f"Say the date and the committee. Usage: {MEETING_ADD_USAGE}")
+    meeting_date = parse_date(words[0], MEETING_ADD_USAGE)
+    rest = words[1:]
+    start = None
+    clock = TIME.match(rest[0])
+    if clock:
+        hour, minute = int(clock.group("h")), int(clock.group("m"))
+        if hour > 23 or minute > 59:
+            raise InvalidInput(f"{rest[0]!r} is not a time of day. Usage: {MEETING_ADD_USAGE}")
+        start = time(hour, minute)
+        rest = rest[1:]
+    if not rest:
+        raise InvalidInput(f"Say which committee. Usage: {MEETING_ADD_USAGE}")
+    key = validation.committee_key(rest[0])
+    name = " ".join(rest[1:]) or None
+    return MeetingAdd(key, meeting_date, start, name)
+
+
+OFFICER_SET_USAGE = "/agenda officer set <ROLE> <@person> <role title>"
+
+
+def parse_officer_set(args: str) -> OfficerSet:
+    """``DCSC <@U012AB3CD|jo> Director of Children's Social Care``."""
+    words = args.split()
+    if len(words) < 3:
+        raise InvalidInput(f"Say the role, the person and the title. Usage: {OFFICER_SET_USAGE}")
+    role = validation.role_key(words[0])
+    officer = parse_user(words[1], OFFICER_SET_USAGE)
+    title = validation.text(" ".join(words[2:]), "Role title", validation.TITLE_LIMIT)
+    return OfficerSet(role, officer, title)
+
+
+OFFICER_DEPUTY_USAGE = "/agenda officer deputy <ROLE> <@person | none>"
+
+
+def parse_officer_deputy(args: str) -> OfficerDeputy:
+    """``DCSC <@U045EF6GH>``, or ``DCSC none`` to clear the deputy."""
+    words = args.split()
+    if len(words) != 2:
+        raise InvalidInput(f"Say the role and the deputy. Usage: {OFFICER_DEPUTY_USAGE}")
+    role = validation.role_key(words[0])
+    if words[1].lower() in ("none", "-", "nobody"):
+        return OfficerDeputy(role, None)
+    return OfficerDeputy(role, parse_user(words[1], OFFICER_DEPUTY_USAGE))
+
+
+CLOSURE_ADD_USAGE = "/agenda closure add <YYYY-MM-DD> [reason]"
+
+
+def parse_closure_add(args: str) -> tuple[date, str]:
+    """``2026-12-29 Council closed between Christmas and New Year``."""
+    words = args.split(maxsplit=1)
+    if not words:
+        raise InvalidInput(f"Say which day. Usage: {CLOSURE_ADD_USAGE}")
+    day = parse_date(words[0], CLOSURE_ADD_USAGE)
+    reason = words[1].strip() if len(words) > 1 else "Council closure day"
+    return day, reason
