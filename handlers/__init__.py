@@ -1,0 +1,20 @@
+"""Slack listeners, one module per surface, all registered from here."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.services import Services
+from handlers import commands, errors, fallback, middleware
+
+# What the bot listens to; the app manifest must declare exactly these (tests check it).
+SLASH_COMMANDS = ("/agenda", "/question")
+MESSAGE_SHORTCUTS = ("log_scrutiny_question",)
+EVENTS = ("app_home_opened", "message.channels", "message.groups", "message.im")
+
+
+def register_handlers(app: AsyncApp, services: Services) -> None:
+    middleware.register(app, services)
+    errors.register(app)
+    commands.register(app)
+    fallback.register(app)

@@ -16,7 +16,9 @@ from bot.core.errors import InvalidInput
 
 
 def test_meeting_add_with_time_and_new_committee_name() -> None:
-    request = parse_meeting_add("2026-05-11 18:00 cyp Children and Young People Scrutiny Commission")
+    request = parse_meeting_add(
+        "2026-05-11 18:00 cyp Children and Young People Scrutiny Commission"
+    )
     assert request.committee_key == "CYP"
     assert request.meeting_date == date(2026, 5, 11)
     assert request.start == time(18, 0)

@@ -1,0 +1,97 @@
+"""Start and stop the whole bot: database, app, scheduler, and HTTP or Socket Mode."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+
+from bot.app import create_app
+from bot.config import Settings
+from bot.core.clock import Clock, system_clock
+from bot.scheduler import create_scheduler
+from bot.services import Services
+from storage.db import Database
+
+logger = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    return web.json_response({"ok": True})
+
+
+def create_web_app(app: AsyncApp) -> web.Application:
+    """Bolt's aiohttp application plus ``GET /healthz``."""
+    web_app = app.web_app(path=EVENTS_PATH)
+    web_app.router.add_get("/healthz", healthz)
+    return web_app
+
+
+@dataclass
+class Runtime:
+    """A running bot. ``start()`` brings everything up inside the running loop."""
+
+    settings: Settings
+    clock: Clock = system_clock
+    host: str = "0.0.0.0"
+    start_scheduler: bool = True
+    services: Services | None = None
+    app: AsyncApp | None = None
+    scheduler: AsyncIOScheduler | None = None
+    _runner: web.AppRunner | None = field(default=None, repr=False)
+    _socket: AsyncSocketModeHandler | None = field(default=None, repr=False)
+    port: int | None = None
+
+    async def start(self) -> None:
+        db = await Database.open(self.settings.database_path)
+        self.services = Services(settings=self.settings, db=db, clock=self.clock)
+        self.app = create_app(self.services)
+        self.scheduler = create_scheduler(self.services)
+        if self.start_scheduler:
+            self.scheduler.start()
+        if self.settings.socket_mode:
+            await self._start_socket_mode()
+        else:
+            await self._start_http()
+
+    async def _start_http(self) -> None:
+        assert self.app is not None
+        self._runner = web.AppRunner(create_web_app(self.app), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.settings.port)
+        await site.start()
+        server = site._server
+        sockets = getattr(server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else self.settings.port
+        logger.info("HTTP mode: listening on %s:%s%s", self.host, self.port, EVENTS_PATH)
+
+    async def _start_socket_mode(self) -> None:
+        assert self.app is not None and self.settings.slack_app_token is not None
+        self._socket = AsyncSocketModeHandler(self.app, self.settings.slack_app_token)
+        await self._socket.connect_async()
+        logger.info("Socket Mode: connected")
+
+    @property
+    def events_url(self) -> str:
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        return f"http://{host}:{self.port}{EVENTS_PATH}"
+
+    async def stop(self) -> None:
+        """Stop taking requests, stop the scheduler, close the database."""
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self.services is not None:
+            await self.services.db.close()
+        logger.info("stopped")

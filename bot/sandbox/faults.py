@@ -1,0 +1,127 @@
+"""Misbehaviour on request: forced errors, slow answers and per-channel rate limits."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.sandbox.models import ApiError, JsonDict
+
+ANY_METHOD = "*"
+_DEFAULT_ERRORS = {429: "ratelimited", 500: "internal_error", 503: "service_unavailable"}
+
+
+@dataclass
+class _Failure:
+    status: int
+    error: str
+    retry_after: int | None
+    remaining: int
+
+
+@dataclass
+class _Delay:
+    seconds: float
+    remaining: int | None
+
+
+@dataclass
+class _ChannelRateLimit:
+    """A token bucket per channel: ``burst`` messages at once, refilled at ``per_second``."""
+
+    method: str
+    per_second: float
+    burst: float
+    buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def take(self, channel: str, now: float) -> int | None:
+        """None when the message may go now, else the whole seconds to wait."""
+        tokens, last = self.buckets.get(channel, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - last) * self.per_second)
+        if tokens >= 1:
+            self.buckets[channel] = (tokens - 1, now)
+            return None
+        self.buckets[channel] = (tokens, now)
+        return max(1, math.ceil((1 - tokens) / self.per_second))
+
+
+class FaultPlan:
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._failures: dict[str, list[_Failure]] = {}
+        self._delays: dict[str, _Delay] = {}
+        self._rate_limit: _ChannelRateLimit | None = None
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        status: int = 429,
+        error: str | None = None,
+        retry_after: int | None = 1,
+        times: int = 1,
+    ) -> None:
+        failure = _Failure(
+            status=status,
+            error=error or _DEFAULT_ERRORS.get(status, "internal_error"),
+            retry_after=retry_after if status == 429 else None,
+            remaining=times,
+        )
+        self._failures.setdefault(method, []).append(failure)
+
+    def delay(self, method: str, seconds: float, *, times: int | None = None) -> None:
+        self._delays[method] = _Delay(seconds=seconds, remaining=times)
+
+    def rate_limit_per_channel(
+        self, messages_per_second: float | None, burst: int = 1, *, method: str = "chat.postMessage"
+    ) -> None:
+        if messages_per_second is None:
+            self._rate_limit = None
+            return
+        self._rate_limit = _ChannelRateLimit(method, messages_per_second, float(burst))
+
+    def clear(self) -> None:
+        self._failures.clear()
+        self._delays.clear()
+        self._rate_limit = None
+
+    def delay_for(self, method: str) -> float:
+        for key in (method, ANY_METHOD):
+            delay = self._delays.get(key)
+            if delay is None:
+                continue
+            if delay.remaining is not None:
+                delay.remaining -= 1
+                if delay.remaining <= 0:
+                    del self._delays[key]
+            return delay.seconds
+        return 0.0
+
+    def failure_for(self, method: str, args: JsonDict) -> ApiError | None:
+        """The error to answer instead of handling the call, if any misbehaviour applies."""
+        forced = self._forced(method)
+        if forced is not None:
+            return forced
+        return self._rate_limited(method, args)
+
+    def _forced(self, method: str) -> ApiError | None:
+        for key in (method, ANY_METHOD):
+            queue = self._failures.get(key)
+            if not queue:
+                continue
+            failure = queue[0]
+            failure.remaining -= 1
+            if failure.remaining <= 0:
+                queue.pop(0)
+            return ApiError(failure.error, status=failure.status, retry_after=failure.retry_after)
+        return None
+
+    def _rate_limited(self, method: str, args: JsonDict) -> ApiError | None:
+        limit = self._rate_limit
+        if limit is None or limit.method != method:
+            return None
+        wait = limit.take(str(args.get("channel", "")), self._clock())
+        if wait is None:
+            return None
+        return ApiError("ratelimited", status=429, retry_after=wait)

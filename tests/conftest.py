@@ -1,0 +1,90 @@
+"""Fixtures that start the real bot (real AsyncApp and AsyncWebClient) against the double."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.config import Settings
+from bot.core.clock import FixedClock
+from bot.runtime import Runtime
+from bot.sandbox import SlackDouble
+
+SIGNING_SECRET = "test-signing-secret"
+CLERK = "UCLERK01"
+MEMBER = "UMEMBER1"
+HOT_REP = "UHOTREP1"
+DCSC_OFFICER = "UDCSC001"
+HOS_OFFICER = "UHOS0001"
+DOE_OFFICER = "UDOE0001"
+DEPUTY = "UDEPUTY1"
+STRANGER = "USTRANGE"
+LONDON = ZoneInfo("Europe/London")
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[SlackDouble]:
+    """The Slack double with the people of a scrutiny commission."""
+    async with SlackDouble(signing_secret=SIGNING_SECRET) as double:
+        double.add_user(CLERK, "clerk", "Casey Clerk")
+        double.add_user(MEMBER, "cllr.mirza", "Cllr Sam Mirza")
+        double.add_user(HOT_REP, "young.person", "Young Person")
+        double.add_user(DCSC_OFFICER, "dcsc", "Dana Director")
+        double.add_user(HOS_OFFICER, "hos", "Harper Head")
+        double.add_user(DOE_OFFICER, "doe", "Drew Education")
+        double.add_user(DEPUTY, "deputy", "Dev Deputy")
+        double.add_user(STRANGER, "stranger", "Stevie Stranger")
+        yield double
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """Monday 20 April 2026, 10:00 in London; tests move it by hand."""
+    return FixedClock(datetime(2026, 4, 20, 10, 0, tzinfo=LONDON))
+
+
+def bot_settings(slack: SlackDouble, tmp_path: Path, *, socket_mode: bool = False) -> Settings:
+    return Settings(
+        slack_bot_token=slack.bot_token,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_app_token="xapp-1-test" if socket_mode else None,
+        slack_api_url=slack.api_url,
+        port=0,
+        database_path=str(tmp_path / "scrutiny.db"),
+        clerk_user_ids=frozenset({CLERK}),
+    )
+
+
+async def start_bot(slack: SlackDouble, settings: Settings, clock: FixedClock) -> Runtime:
+    """Start the bot as ``python -m bot run`` does, without the scheduler's timers."""
+    runtime = Runtime(settings, clock=clock, host="127.0.0.1", start_scheduler=False)
+    await runtime.start()
+    if settings.socket_mode:
+        slack.connect_socket_mode()
+        await slack.wait_socket_connected(5)
+    else:
+        slack.connect_http(runtime.events_url)
+    return runtime
+
+
+@pytest.fixture
+async def bot(slack: SlackDouble, clock: FixedClock, tmp_path: Path) -> AsyncIterator[Runtime]:
+    """The bot in HTTP mode, receiving signed requests from the double."""
+    runtime = await start_bot(slack, bot_settings(slack, tmp_path), clock)
+    yield runtime
+    await runtime.stop()
+
+
+@pytest.fixture(params=["http", "socket"])
+async def bot_any_mode(
+    request: pytest.FixtureRequest, slack: SlackDouble, clock: FixedClock, tmp_path: Path
+) -> AsyncIterator[Runtime]:
+    """The bot in HTTP mode and then in Socket Mode."""
+    settings = bot_settings(slack, tmp_path, socket_mode=request.param == "socket")
+    runtime = await start_bot(slack, settings, clock)
+    yield runtime
+    await runtime.stop()

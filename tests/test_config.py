@@ -1,0 +1,92 @@
+"""Settings are validated at start-up; a bad one stops the bot with one clear line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from bot.config import ConfigError, settings_from_env
+from tests.paths import ROOT
+
+GOOD = {"SLACK_BOT_TOKEN": "xoxb-123", "SLACK_SIGNING_SECRET": "secret"}
+
+
+def test_defaults() -> None:
+    s = settings_from_env(GOOD)
+    assert s.slack_api_url == "https://slack.com/api/"
+    assert s.port == 3000
+    assert s.database_path == "data/scrutiny.db"
+    assert s.timezone == "Europe/London"
+    assert s.clerk_user_ids == frozenset()
+    assert not s.socket_mode
+
+
+def test_everything_set() -> None:
+    s = settings_from_env(
+        GOOD
+        | {
+            "SLACK_APP_TOKEN": "xapp-1-A-1-x",
+            "SLACK_API_URL": "http://127.0.0.1:9999/api",
+            "PORT": "8080",
+            "DATABASE_PATH": "/tmp/x.db",
+            "CLERK_USER_IDS": "U012AB3CD, W045EF6GH",
+            "TIMEZONE": "Europe/Dublin",
+        }
+    )
+    assert s.socket_mode
+    assert s.slack_api_url == "http://127.0.0.1:9999/api/"
+    assert s.port == 8080
+    assert s.clerk_user_ids == {"U012AB3CD", "W045EF6GH"}
+    assert s.tz.key == "Europe/Dublin"
+
+
+def test_settings_are_frozen() -> None:
+    s = settings_from_env(GOOD)
+    with pytest.raises(AttributeError):
+        s.port = 1  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"SLACK_BOT_TOKEN": ""}, "SLACK_BOT_TOKEN"),
+        ({"SLACK_BOT_TOKEN": "xoxp-user"}, "SLACK_BOT_TOKEN"),
+        ({"SLACK_SIGNING_SECRET": "  "}, "SLACK_SIGNING_SECRET"),
+        ({"SLACK_APP_TOKEN": "xoxb-wrong"}, "SLACK_APP_TOKEN"),
+        ({"SLACK_API_URL": "slack.com/api"}, "SLACK_API_URL"),
+        ({"PORT": "http"}, "PORT"),
+        ({"PORT": "70000"}, "PORT"),
+        ({"CLERK_USER_IDS": "U012AB3CD,@clerk"}, "CLERK_USER_IDS"),
+        ({"TIMEZONE": "Mars/Olympus"}, "TIMEZONE"),
+    ],
+)
+def test_bad_setting_names_itself(change: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        settings_from_env(GOOD | change)
+    message = str(info.value)
+    assert message.startswith(named)
+    assert "\n" not in message
+
+
+def test_database_path_that_is_a_folder(tmp_path: object) -> None:
+    with pytest.raises(ConfigError, match="DATABASE_PATH"):
+        settings_from_env(GOOD | {"DATABASE_PATH": str(tmp_path)})
+
+
+def test_start_up_with_a_missing_setting_prints_one_line_and_no_traceback(tmp_path: object) -> None:
+    env = {"PATH": "/usr/bin:/bin", "SLACK_SIGNING_SECRET": "s"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--env-file", "/nonexistent/.env", "run"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines == [lines[-1]]
+    assert lines[0].startswith("Configuration error: SLACK_BOT_TOKEN is not set")
+    assert "Traceback" not in result.stderr
