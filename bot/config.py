@@ -16,6 +16,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
 
 
 class ConfigError(Exception):
@@ -32,6 +35,11 @@ class Settings:
     database_path: str = "data/scrutiny.db"
     clerk_user_ids: frozenset[str] = field(default_factory=frozenset)
     timezone: str = "Europe/London"
+    triage_required: bool = True
+    clerks_channel: str | None = None
+    responses_channel: str | None = None
+    answer_due_working_days: int = 3
+    very_overdue_after_working_days: int = 5
 
     @property
     def socket_mode(self) -> bool:
@@ -55,6 +63,40 @@ def _required(env: Mapping[str, str], key: str, hint: str) -> str:
     if value is None:
         raise ConfigError(f"{key} is not set: {hint}")
     return value
+
+
+def _flag(env: Mapping[str, str], key: str, *, default: bool) -> bool:
+    value = _get(env, key)
+    if value is None:
+        return default
+    if value.lower() in TRUE_WORDS:
+        return True
+    if value.lower() in FALSE_WORDS:
+        return False
+    raise ConfigError(f"{key}={value!r} must be true or false")
+
+
+def _channel(env: Mapping[str, str], key: str) -> str | None:
+    value = _get(env, key)
+    if value is not None and not CHANNEL_ID.match(value):
+        raise ConfigError(
+            f"{key}={value!r} is not a channel id: use the id such as C012AB3CD (channel "
+            "details > About > Channel ID), or leave it empty"
+        )
+    return value
+
+
+def _whole_number(env: Mapping[str, str], key: str, default: int, low: int, high: int) -> int:
+    value = _get(env, key)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = low - 1
+    if not low <= number <= high:
+        raise ConfigError(f"{key}={value!r} must be a whole number from {low} to {high}")
+    return number
 
 
 def settings_from_env(env: Mapping[str, str]) -> Settings:
@@ -127,6 +169,11 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         ) from None
 
     return Settings(
+        triage_required=_flag(env, "TRIAGE_REQUIRED", default=True),
+        clerks_channel=_channel(env, "CLERKS_CHANNEL"),
+        responses_channel=_channel(env, "RESPONSES_CHANNEL"),
+        answer_due_working_days=_whole_number(env, "ANSWER_DUE_WORKING_DAYS", 3, 0, 30),
+        very_overdue_after_working_days=_whole_number(env, "VERY_OVERDUE_AFTER", 5, 1, 60),
         slack_bot_token=bot_token,
         slack_signing_secret=signing_secret,
         slack_app_token=app_token,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.config import Settings
 from bot.core.clock import Clock
+from bot.core.permissions import Actor
 from storage.db import Database
+from storage.repositories import Repositories
 
 
 @dataclass
@@ -14,3 +16,11 @@ class Services:
     settings: Settings
     db: Database
     clock: Clock
+    repos: Repositories = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.repos = Repositories.on(self.db)
+
+    async def actor(self, user_id: str) -> Actor:
+        """The acting Slack user with their roles: clerk, deputy for which roles."""
+        return await self.repos.officers.actor(user_id, self.settings.clerk_user_ids)

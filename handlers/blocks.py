@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bot.core.calendar import short_date
+from bot.core.models import Meeting, OfficerRole
+
+if TYPE_CHECKING:
+    from bot.flows.admin import MeetingSummary
 
 Block = dict[str, Any]
 
@@ -24,7 +30,7 @@ def context_line(text: str) -> Block:
 
 def agenda_help(entries: Iterable[HelpEntry], *, is_clerk: bool) -> list[Block]:
     """The ``/agenda help`` message: every command, marking those only clerks may use."""
-    everyone = [e for e in entries]
+    everyone = list(entries)
     lines = [
         f"`{e.usage}` {e.summary}" + (" _(clerks only)_" if e.clerk_only else "") for e in everyone
     ]
@@ -35,3 +41,50 @@ def agenda_help(entries: Iterable[HelpEntry], *, is_clerk: bool) -> list[Block]:
     if not is_clerk and any(e.clerk_only for e in everyone):
         out.append(context_line("Commands marked _clerks only_ need the clerk's role."))
     return out
+
+
+def meeting_label(meeting: Meeting, committee_name: str | None = None) -> str:
+    """'CYP Mon 11 May 2026 18:00' (the committee's name when known)."""
+    when = short_date(meeting.date, with_year=True)
+    if meeting.time is not None:
+        when += f" {meeting.time.strftime('%H:%M')}"
+    return f"{committee_name or meeting.committee_key}, {when}"
+
+
+def unknown_subcommand(text: str) -> str:
+    first = text.split()[0] if text.split() else ""
+    return f"I don't know `/agenda {first}`. Try `/agenda help` for the list."
+
+
+def meeting_added(summary: MeetingSummary) -> list[Block]:
+    m = summary.meeting
+    return [
+        section(f"Added *{m.reference}*: {meeting_label(m, summary.committee_name)}."),
+        context_line(f"{summary.publication[:1].upper()}{summary.publication[1:]}."),
+        context_line(f"Answers {summary.due}."),
+    ]
+
+
+def meeting_list(summaries: list[MeetingSummary]) -> list[Block]:
+    if not summaries:
+        return [section("No upcoming meetings. Add one with `/agenda meeting add`.")]
+    out = [section("*Upcoming meetings*")]
+    for s in summaries[:45]:
+        out.append(
+            section(
+                f"*{s.meeting.reference}* {meeting_label(s.meeting, s.committee_name)}\n"
+                f"{s.publication}\nanswers {s.due}"
+            )
+        )
+    return out
+
+
+def officer_list(roles: list[OfficerRole]) -> list[Block]:
+    if not roles:
+        return [section("The officer directory is empty. Add a role with `/agenda officer set`.")]
+    lines = []
+    for role in roles:
+        who = f"<@{role.officer}>" if role.officer else "_nobody yet_"
+        deputy = f", deputy <@{role.deputy}>" if role.deputy else ""
+        lines.append(f"*{role.key}* {role.title}: {who}{deputy}")
+    return [section("*Officer directory*"), section("\n".join(lines))]

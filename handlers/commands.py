@@ -1,4 +1,4 @@
-"""Slash commands: ``/agenda <subcommand>`` routes to one handler per subcommand."""
+"""Slash commands. ``/agenda <subcommand>`` routes to one small handler per subcommand."""
 
 from __future__ import annotations
 
@@ -7,43 +7,143 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core import command_text
+from bot.flows import admin
 from handlers import blocks
+from handlers.errors import guarded
+from handlers.middleware import services_of
 
 AgendaHandler = Callable[[str, dict[str, Any], AsyncBoltContext, AsyncRespond], Awaitable[None]]
 
 
 @dataclass(frozen=True)
 class Subcommand:
-    name: str
+    words: str
     usage: str
     summary: str
     clerk_only: bool
     run: AgendaHandler
 
 
+async def say(
+    respond: AsyncRespond, text: str, block_list: list[dict[str, Any]] | None = None
+) -> None:
+    await respond(text=text, blocks=block_list, response_type="ephemeral")
+
+
 async def agenda_help(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
-    await respond(
-        blocks=blocks.agenda_help(AGENDA_SUBCOMMANDS.values(), is_clerk=bool(context["is_clerk"])),
-        text="/agenda commands",
-        response_type="ephemeral",
+    await say(
+        respond,
+        "/agenda commands",
+        blocks.agenda_help(AGENDA_SUBCOMMANDS, is_clerk=bool(context["is_clerk"])),
     )
 
 
-AGENDA_SUBCOMMANDS: dict[str, Subcommand] = {
-    s.name: s
-    for s in (Subcommand("help", "/agenda help", "List the /agenda commands.", False, agenda_help),)
-}
+async def meeting_add(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    summary = await admin.add_meeting(services_of(context), command["user_id"], args)
+    await say(respond, f"Added {summary.meeting.reference}", blocks.meeting_added(summary))
 
 
-def split_subcommand(text: str) -> tuple[str, str]:
-    """``"meeting add 2026-05-11"`` -> ``("meeting", "add 2026-05-11")``."""
-    parts = text.strip().split(maxsplit=1)
-    if not parts:
-        return "help", ""
-    return parts[0].lower(), parts[1] if len(parts) > 1 else ""
+async def meeting_list(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    summaries = await admin.list_meetings(services_of(context))
+    await say(respond, "Meetings", blocks.meeting_list(summaries))
+
+
+async def officer_set(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    role = await admin.set_officer(services_of(context), command["user_id"], args)
+    await say(respond, f"{role.key} is now {role.title}: <@{role.officer}>.")
+
+
+async def officer_deputy(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    role = await admin.set_deputy(services_of(context), command["user_id"], args)
+    deputy = f"<@{role.deputy}>" if role.deputy else "nobody"
+    await say(respond, f"Deputy for {role.key} ({role.title}): {deputy}.")
+
+
+async def officer_list(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    roles = await services_of(context).repos.officers.roles()
+    await say(respond, "Officer directory", blocks.officer_list(roles))
+
+
+async def closure_add(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    added = await admin.add_closure_day(services_of(context), command["user_id"], args)
+    await say(
+        respond,
+        f"Added a council closure day: {added}. It no longer counts as a working day for "
+        "deadlines and reminders.",
+    )
+
+
+AGENDA_SUBCOMMANDS: tuple[Subcommand, ...] = (
+    Subcommand("help", "/agenda help", "List these commands.", False, agenda_help),
+    Subcommand(
+        "meeting add",
+        command_text.MEETING_ADD_USAGE,
+        "Add a meeting (and a new committee).",
+        True,
+        meeting_add,
+    ),
+    Subcommand(
+        "meeting list",
+        "/agenda meeting list",
+        "Upcoming meetings with their agenda deadlines.",
+        False,
+        meeting_list,
+    ),
+    Subcommand(
+        "officer set",
+        command_text.OFFICER_SET_USAGE,
+        "Say who answers for a role.",
+        True,
+        officer_set,
+    ),
+    Subcommand(
+        "officer deputy",
+        command_text.OFFICER_DEPUTY_USAGE,
+        "Name the deputy for a role.",
+        True,
+        officer_deputy,
+    ),
+    Subcommand(
+        "officer list", "/agenda officer list", "The officer directory.", False, officer_list
+    ),
+    Subcommand(
+        "closure add",
+        command_text.CLOSURE_ADD_USAGE,
+        "Add a council closure day (not a working day).",
+        True,
+        closure_add,
+    ),
+)
+
+
+def find_subcommand(text: str) -> tuple[Subcommand | None, str]:
+    """The subcommand named by the first one or two words, and the words after it."""
+    words = text.split()
+    if not words:
+        return AGENDA_SUBCOMMANDS[0], ""
+    for take in (2, 1):
+        name = " ".join(w.lower() for w in words[:take])
+        for subcommand in AGENDA_SUBCOMMANDS:
+            if subcommand.words == name:
+                return subcommand, " ".join(words[take:])
+    return None, text
 
 
 def register(app: AsyncApp) -> None:
@@ -53,14 +153,12 @@ def register(app: AsyncApp) -> None:
         command: dict[str, Any],
         context: AsyncBoltContext,
         respond: AsyncRespond,
+        client: AsyncWebClient,
     ) -> None:
         await ack()
-        name, args = split_subcommand(command.get("text") or "")
-        subcommand = AGENDA_SUBCOMMANDS.get(name)
-        if subcommand is None:
-            await respond(
-                text=f"I don't know `/agenda {name}`. Try `/agenda help` for the list.",
-                response_type="ephemeral",
-            )
-            return
-        await subcommand.run(args, command, context, respond)
+        async with guarded(command, respond, client):
+            subcommand, args = find_subcommand(command.get("text") or "")
+            if subcommand is None:
+                await say(respond, blocks.unknown_subcommand(command.get("text") or ""))
+                return
+            await subcommand.run(args, command, context, respond)

@@ -199,6 +199,14 @@ class MeetingRepository:
         )
         return None if row is None else meeting_from_row(row)
 
+    async def all(self, *, from_date: date | None = None) -> list[Meeting]:
+        """Every meeting (of every committee) from ``from_date`` on, earliest first."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM meetings WHERE date >= ? ORDER BY date, committee_key",
+            (day_text(from_date or date.min),),
+        )
+        return [meeting_from_row(row) for row in rows]
+
     async def for_committee(
         self, committee_key: str, *, from_date: date | None = None
     ) -> list[Meeting]:

@@ -21,6 +21,9 @@ def test_defaults() -> None:
     assert s.timezone == "Europe/London"
     assert s.clerk_user_ids == frozenset()
     assert not s.socket_mode
+    assert s.triage_required
+    assert s.clerks_channel is None and s.responses_channel is None
+    assert (s.answer_due_working_days, s.very_overdue_after_working_days) == (3, 5)
 
 
 def test_everything_set() -> None:
@@ -33,8 +36,16 @@ def test_everything_set() -> None:
             "DATABASE_PATH": "/tmp/x.db",
             "CLERK_USER_IDS": "U012AB3CD, W045EF6GH",
             "TIMEZONE": "Europe/Dublin",
+            "TRIAGE_REQUIRED": "no",
+            "CLERKS_CHANNEL": "C0CLERKS",
+            "RESPONSES_CHANNEL": "G0ANSWERS",
+            "ANSWER_DUE_WORKING_DAYS": "4",
+            "VERY_OVERDUE_AFTER": "10",
         }
     )
+    assert not s.triage_required
+    assert (s.clerks_channel, s.responses_channel) == ("C0CLERKS", "G0ANSWERS")
+    assert (s.answer_due_working_days, s.very_overdue_after_working_days) == (4, 10)
     assert s.socket_mode
     assert s.slack_api_url == "http://127.0.0.1:9999/api/"
     assert s.port == 8080
@@ -60,6 +71,11 @@ def test_settings_are_frozen() -> None:
         ({"PORT": "70000"}, "PORT"),
         ({"CLERK_USER_IDS": "U012AB3CD,@clerk"}, "CLERK_USER_IDS"),
         ({"TIMEZONE": "Mars/Olympus"}, "TIMEZONE"),
+        ({"TRIAGE_REQUIRED": "maybe"}, "TRIAGE_REQUIRED"),
+        ({"CLERKS_CHANNEL": "#clerks"}, "CLERKS_CHANNEL"),
+        ({"RESPONSES_CHANNEL": "U012AB3CD"}, "RESPONSES_CHANNEL"),
+        ({"ANSWER_DUE_WORKING_DAYS": "-1"}, "ANSWER_DUE_WORKING_DAYS"),
+        ({"VERY_OVERDUE_AFTER": "soon"}, "VERY_OVERDUE_AFTER"),
     ],
 )
 def test_bad_setting_names_itself(change: dict[str, str], named: str) -> None:

@@ -1,0 +1,89 @@
+"""The clerk's /agenda set-up commands, through the Slack double."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.runtime import Runtime
+from bot.sandbox import SlackDouble
+from tests.conftest import CLERK, DCSC_OFFICER, DEPUTY, MEMBER
+
+
+async def said_to(slack: SlackDouble, user: str, needle: str) -> str:
+    found = await slack.wait_for(
+        lambda: [e.all_text() for e in slack.ephemerals(user) if needle in e.all_text()],
+        description=f"an ephemeral to {user} containing {needle!r}",
+    )
+    return str(found[-1])
+
+
+async def test_clerk_adds_a_meeting_and_sees_its_deadlines(
+    slack: SlackDouble, bot: Runtime
+) -> None:
+    await slack.send_command(
+        "/agenda",
+        "meeting add 2026-05-11 19:00 CYP Children and Young People Scrutiny Commission",
+        CLERK,
+    )
+    text = await said_to(slack, CLERK, "CYP-2026-05-11")
+    assert "Thu 30 Apr" in text  # agenda publication day, 4 May bank holiday skipped
+    assert "4 May bank holiday skipped" in text
+    assert "due Mon 27 Apr" in text
+    await slack.send_command("/agenda", "meeting list", MEMBER)
+    listing = await said_to(slack, MEMBER, "Upcoming meetings")
+    assert "CYP-2026-05-11" in listing
+
+
+async def test_a_new_committee_needs_its_name(slack: SlackDouble, bot: Runtime) -> None:
+    await slack.send_command("/agenda", "meeting add 2026-05-11 CYP", CLERK)
+    await said_to(slack, CLERK, "new committee")
+    assert await bot.services.repos.meetings.all() == []  # type: ignore[union-attr]
+
+
+async def test_malformed_date_is_explained(slack: SlackDouble, bot: Runtime) -> None:
+    await slack.send_command("/agenda", "meeting add 11/05/2026 CYP Name", CLERK)
+    await said_to(slack, CLERK, "YYYY-MM-DD")
+
+
+async def test_officer_directory(slack: SlackDouble, bot: Runtime) -> None:
+    await slack.send_command(
+        "/agenda",
+        f"officer set DCSC <@{DCSC_OFFICER}|dcsc> Director of Children's Social Care",
+        CLERK,
+    )
+    await said_to(slack, CLERK, "DCSC is now Director of Children's Social Care")
+    await slack.send_command("/agenda", f"officer deputy DCSC <@{DEPUTY}>", CLERK)
+    await said_to(
+        slack, CLERK, f"Deputy for DCSC (Director of Children's Social Care): <@{DEPUTY}>"
+    )
+    await slack.send_command("/agenda", "officer list", MEMBER)
+    listing = await said_to(slack, MEMBER, "Officer directory")
+    assert f"<@{DCSC_OFFICER}>" in listing and f"deputy <@{DEPUTY}>" in listing
+
+
+async def test_closure_day(slack: SlackDouble, bot: Runtime) -> None:
+    await slack.send_command("/agenda", "closure add 2026-12-29 Office closed", CLERK)
+    await said_to(slack, CLERK, "Tue 29 Dec 2026 (Office closed)")
+    calendar = await bot.services.repos.closure_days.calendar()  # type: ignore[union-attr]
+    assert not calendar.is_working_day(date(2026, 12, 29))
+
+
+async def test_non_clerks_are_refused_and_nothing_changes(slack: SlackDouble, bot: Runtime) -> None:
+    attempts = [
+        "meeting add 2026-05-11 CYP Children and Young People Scrutiny Commission",
+        f"officer set DCSC <@{MEMBER}> Director",
+        "closure add 2026-12-29",
+    ]
+    for words in attempts:
+        result = await slack.send_command("/agenda", words, MEMBER)
+        # Refused after the ack: Slack still gets its 200 at once, not a timeout.
+        assert result.status == 200
+
+    def refusals() -> list[str]:
+        return [e.all_text() for e in slack.ephemerals(MEMBER) if "clerk" in e.all_text()]
+
+    await slack.wait_for(lambda: len(refusals()) == 3)
+    repos = bot.services.repos  # type: ignore[union-attr]
+    assert await repos.meetings.all() == []
+    assert await repos.officers.roles() == []
+    assert await repos.closure_days.days() == []
