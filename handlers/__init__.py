@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.services import Services
-from handlers import commands, errors, fallback, middleware
+from handlers import commands, errors, fallback, intake, middleware
 
 # What the bot listens to; the app manifest must declare exactly these (tests check it).
 SLASH_COMMANDS = ("/agenda", "/question")
@@ -17,4 +17,5 @@ def register_handlers(app: AsyncApp, services: Services) -> None:
     middleware.register(app, services)
     errors.register(app)
     commands.register(app)
+    intake.register(app)
     fallback.register(app)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.core.calendar import short_date
-from bot.core.models import Meeting, OfficerRole
+from bot.core.models import Meeting, OfficerRole, OnBehalfOf, Question
 
 if TYPE_CHECKING:
     from bot.flows.admin import MeetingSummary
@@ -88,3 +88,51 @@ def officer_list(roles: list[OfficerRole]) -> list[Block]:
         deputy = f", deputy <@{role.deputy}>" if role.deputy else ""
         lines.append(f"*{role.key}* {role.title}: {who}{deputy}")
     return [section("*Officer directory*"), section("\n".join(lines))]
+
+
+def next_steps(triage: bool) -> str:
+    if triage:
+        return (
+            "What happens next: the clerk checks it and sends it to the officer who must "
+            "answer. You will hear when the answer arrives; answers are published in the "
+            "agenda of the next meeting."
+        )
+    return (
+        "What happens next: it goes to the officer who must answer, who replies in Slack. You "
+        "will hear when the answer arrives; answers are published in the agenda of the next "
+        "meeting."
+    )
+
+
+def question_received(question: Question, *, triage: bool) -> list[Block]:
+    """The submitter's confirmation."""
+    return [
+        section(f"Thank you: your question *{question.reference}* is recorded."),
+        section(f">{quote(question.text)}"),
+        context_line(next_steps(triage)),
+    ]
+
+
+def import_saved(questions: list[Question], *, triage: bool) -> list[Block]:
+    """The clerk's confirmation of an import."""
+    if not questions:
+        return [section("No questions were saved.")]
+    first, last = questions[0].reference, questions[-1].reference
+    span = first if first == last else f"{first} to {last}"
+    hot = sum(1 for q in questions if q.asker.on_behalf_of is OnBehalfOf.HACKNEY_OF_TOMORROW)
+    lines = [f"Imported *{len(questions)}* questions: {span}."]
+    if hot:
+        lines.append(f"{hot} from Hackney of Tomorrow.")
+    unaddressed = [q.reference for q in questions if not q.addressed_role]
+    if unaddressed:
+        lines.append(f"No role yet for: {', '.join(unaddressed[:20])}.")
+    out = [section(" ".join(lines))]
+    if triage:
+        out.append(context_line("They are waiting for triage: approve each one to send it."))
+    return out
+
+
+def quote(text: str, limit: int = 2800) -> str:
+    """Text shown inside a quote, shortened to fit a section."""
+    body = text if len(text) <= limit else text[:limit] + "…"
+    return body.replace("\n", "\n>")

@@ -10,8 +10,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import command_text
+from bot.core.permissions import Action, check
 from bot.flows import admin
-from handlers import blocks
+from handlers import blocks, modals
 from handlers.errors import guarded
 from handlers.middleware import services_of
 
@@ -90,6 +91,17 @@ async def closure_add(
     )
 
 
+async def import_questions(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    services = services_of(context)
+    check(await services.actor(command["user_id"]), Action.IMPORT_QUESTIONS)
+    assert context.client is not None
+    await context.client.views_open(
+        trigger_id=command["trigger_id"], view=modals.import_paste_modal()
+    )
+
+
 AGENDA_SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("help", "/agenda help", "List these commands.", False, agenda_help),
     Subcommand(
@@ -122,6 +134,13 @@ AGENDA_SUBCOMMANDS: tuple[Subcommand, ...] = (
     ),
     Subcommand(
         "officer list", "/agenda officer list", "The officer directory.", False, officer_list
+    ),
+    Subcommand(
+        "import",
+        "/agenda import",
+        "Paste a list of questions (e.g. from the minutes) to review and save.",
+        True,
+        import_questions,
     ),
     Subcommand(
         "closure add",

@@ -200,4 +200,24 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX corrections_question ON corrections (question_id)",
         ),
     ),
+    Migration(
+        4,
+        "question_submissions_and_pending_imports",
+        (
+            """
+            CREATE TABLE question_submissions (
+                submission_key TEXT PRIMARY KEY,
+                question_id INTEGER NOT NULL REFERENCES questions (id)
+            )
+            """,
+            """
+            CREATE TABLE pending_imports (
+                id INTEGER PRIMARY KEY,
+                clerk TEXT NOT NULL,
+                pasted TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            )
+            """,
+        ),
+    ),
 )

@@ -120,7 +120,23 @@ class QuestionRepository:
 
     async def create(self, draft: QuestionDraft, now: datetime) -> Question:
         """Store a new question with the next reference for its source meeting."""
+        question, _ = await self.create_once(draft, now, None)
+        return question
+
+    async def create_once(
+        self, draft: QuestionDraft, now: datetime, submission_key: str | None
+    ) -> tuple[Question, bool]:
+        """Store a new question unless ``submission_key`` (e.g. a modal's view id) was already
+        used: a double-clicked submit then gives back the first question and ``False``."""
         async with self.db.transaction() as tx:
+            if submission_key is not None:
+                earlier = await fetchone(
+                    tx,
+                    "SELECT question_id FROM question_submissions WHERE submission_key = ?",
+                    (submission_key,),
+                )
+                if earlier is not None:
+                    return await load_question(tx, int(earlier["question_id"])), False
             meeting = await fetchone(
                 tx,
                 "SELECT committee_key, date FROM meetings WHERE id = ?",
@@ -180,7 +196,12 @@ class QuestionRepository:
                     },
                 ),
             )
-            return await load_question(tx, question_id)
+            if submission_key is not None:
+                await tx.execute(
+                    "INSERT INTO question_submissions (submission_key, question_id) VALUES (?, ?)",
+                    (submission_key, question_id),
+                )
+            return await load_question(tx, question_id), True
 
     async def get(self, question_id: int) -> Question:
         row = await self.db.fetchone("SELECT * FROM questions WHERE id = ?", (question_id,))

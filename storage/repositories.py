@@ -8,6 +8,7 @@ from storage.answers import AnswerRepository
 from storage.audit import AuditLog
 from storage.closures import ClosureDays
 from storage.db import Database
+from storage.imports import PendingImports
 from storage.meetings import MeetingRepository
 from storage.officers import OfficerDirectory
 from storage.questions import QuestionRepository
@@ -21,6 +22,7 @@ class Repositories:
     questions: QuestionRepository
     answers: AnswerRepository
     audit: AuditLog
+    pending_imports: PendingImports
 
     @classmethod
     def on(cls, db: Database) -> Repositories:
@@ -31,4 +33,5 @@ class Repositories:
             questions=QuestionRepository(db),
             answers=AnswerRepository(db),
             audit=AuditLog(db),
+            pending_imports=PendingImports(db),
         )

@@ -1,0 +1,194 @@
+"""How questions get in: the /question form, the message shortcut and the clerk's pasted list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.core import validation
+from bot.core.calendar import london_date
+from bot.core.errors import InvalidInput, NotFound
+from bot.core.importer import ImportResult, parse_question_list
+from bot.core.lifecycle import draft_question
+from bot.core.models import Asker, Meeting, OfficerRole, OnBehalfOf, Question
+from bot.core.permissions import Action, check
+from bot.services import Services
+
+MEETING_CHOICES = 100
+"""Slack allows 100 options in a select."""
+
+
+@dataclass(frozen=True)
+class QuestionFormChoices:
+    """What the question form offers: meetings (most recent first) and officer roles."""
+
+    meetings: list[Meeting]
+    committee_names: dict[str, str]
+    roles: list[OfficerRole]
+    default_meeting_id: int | None
+
+
+@dataclass(frozen=True)
+class SubmittedQuestion:
+    """What a person entered in the question form, as typed."""
+
+    meeting_id: str | None
+    agenda_item: str | None
+    on_behalf_of: str | None
+    addressed_role: str | None
+    text: str | None
+
+
+class FormErrors(InvalidInput):
+    """Problems to show next to the form's fields (block id → message)."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors
+
+
+async def question_form(services: Services) -> QuestionFormChoices:
+    """Meetings a question may come from, most recent first, defaulting to the latest held."""
+    today = london_date(services.clock())
+    meetings = await services.repos.meetings.all()
+    held = [m for m in meetings if m.date <= today]
+    upcoming = [m for m in meetings if m.date > today]
+    ordered = (list(reversed(held)) + upcoming)[:MEETING_CHOICES]
+    names = {c.key: c.name for c in await services.repos.meetings.committees()}
+    roles = await services.repos.officers.roles()
+    default = held[-1].id if held else (upcoming[0].id if upcoming else None)
+    return QuestionFormChoices(ordered, names, roles, default)
+
+
+async def submit_question(
+    services: Services,
+    user_id: str,
+    member_name: str,
+    form: SubmittedQuestion,
+    submission_key: str | None,
+) -> tuple[Question, bool]:
+    """Check the form and store the question; ``(question, False)`` for a repeated submit.
+
+    Raises FormErrors naming each field that needs fixing; nothing is stored then.
+    """
+    errors: dict[str, str] = {}
+    meeting = await _meeting(services, form.meeting_id, errors)
+    text = (form.text or "").strip()
+    try:
+        validation.text(text, "The question", validation.QUESTION_TEXT_LIMIT)
+    except InvalidInput as problem:
+        errors["text"] = problem.message
+    item = (form.agenda_item or "").strip() or None
+    if item is not None:
+        try:
+            validation.agenda_item_number(item)
+        except InvalidInput as problem:
+            errors["item"] = problem.message
+    role = form.addressed_role or None
+    if role is not None and await services.repos.officers.find_role(role) is None:
+        errors["role"] = f"{role} is not in the officer directory any more: pick another role."
+    asker = _asker(form.on_behalf_of, member_name, errors)
+    if errors or meeting is None or asker is None:
+        raise FormErrors(errors or {"meeting": "Pick the meeting."})
+    actor = await services.actor(user_id)
+    draft = draft_question(
+        actor,
+        source_meeting_id=meeting.id,
+        agenda_item=item,
+        asker=asker,
+        text=text,
+        addressed_role=role,
+    )
+    try:
+        return await services.repos.questions.create_once(draft, services.clock(), submission_key)
+    except NotFound as problem:  # e.g. the item is not on that meeting's recorded agenda
+        raise FormErrors({"item": problem.message}) from None
+
+
+async def _meeting(services: Services, value: str | None, errors: dict[str, str]) -> Meeting | None:
+    if not value:
+        errors["meeting"] = "Pick the meeting where the question was not reached."
+        return None
+    try:
+        return await services.repos.meetings.get(int(value))
+    except (ValueError, NotFound):
+        errors["meeting"] = "That meeting is not known (it may have been removed): pick another."
+        return None
+
+
+def _asker(choice: str | None, member_name: str, errors: dict[str, str]) -> Asker | None:
+    try:
+        on_behalf_of = OnBehalfOf(choice or "")
+    except ValueError:
+        errors["asker"] = "Say on whose behalf the question is asked."
+        return None
+    name = member_name if on_behalf_of is OnBehalfOf.MEMBER else None
+    return Asker(on_behalf_of, name)
+
+
+async def start_import(services: Services, user_id: str, pasted: str) -> tuple[int, ImportResult]:
+    """Keep the clerk's paste for review and split it; nothing is stored as questions yet."""
+    check(await services.actor(user_id), Action.IMPORT_QUESTIONS)
+    if not pasted.strip():
+        raise FormErrors({"paste": "Paste the questions here."})
+    result = await _parse(services, pasted)
+    if not result.questions:
+        raise FormErrors({"paste": "I found no questions in that text."})
+    pending = await services.repos.pending_imports.save(user_id, pasted, services.clock())
+    return pending, result
+
+
+async def review_import(services: Services, user_id: str, pending_id: int) -> ImportResult:
+    check(await services.actor(user_id), Action.IMPORT_QUESTIONS)
+    return await _parse(services, await services.repos.pending_imports.get(pending_id, user_id))
+
+
+async def save_import(
+    services: Services,
+    user_id: str,
+    pending_id: int,
+    meeting_id: str | None,
+    agenda_item: str | None,
+    submission_key: str,
+) -> list[Question]:
+    """Store the reviewed questions in order, skipping any flagged with a problem."""
+    actor = await services.actor(user_id)
+    check(actor, Action.IMPORT_QUESTIONS)
+    errors: dict[str, str] = {}
+    meeting = await _meeting(services, meeting_id, errors)
+    item = (agenda_item or "").strip() or None
+    if item is not None:
+        try:
+            validation.agenda_item_number(item)
+        except InvalidInput as problem:
+            errors["item"] = problem.message
+    if errors or meeting is None:
+        raise FormErrors(errors)
+    result = await review_import(services, user_id, pending_id)
+    saved = []
+    for index, parsed in enumerate(result.questions):
+        if parsed.problem:
+            continue
+        group = OnBehalfOf.HACKNEY_OF_TOMORROW if parsed.hackney_of_tomorrow else None
+        draft = draft_question(
+            actor,
+            source_meeting_id=meeting.id,
+            agenda_item=item,
+            asker=Asker(group or OnBehalfOf.COMMISSION),
+            text=parsed.text,
+            addressed_role=parsed.role_hint,
+            importing=True,
+        )
+        try:
+            question, _ = await services.repos.questions.create_once(
+                draft, services.clock(), f"{submission_key}:{index}"
+            )
+        except NotFound as problem:
+            raise FormErrors({"item": problem.message}) from None
+        saved.append(question)
+    await services.repos.pending_imports.forget(pending_id)
+    return saved
+
+
+async def _parse(services: Services, pasted: str) -> ImportResult:
+    roles = [role.key for role in await services.repos.officers.roles()]
+    return parse_question_list(pasted, roles or None)

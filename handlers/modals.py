@@ -1,0 +1,241 @@
+"""Pure builders for the modals: data in, view dicts out."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.core import validation
+from bot.core.importer import ImportResult
+from bot.core.models import OnBehalfOf
+from bot.flows.intake import QuestionFormChoices
+from handlers.blocks import Block, context_line, meeting_label, section
+
+View = dict[str, Any]
+
+QUESTION_CALLBACK = "question_submit"
+IMPORT_PASTE_CALLBACK = "import_paste"
+IMPORT_REVIEW_CALLBACK = "import_review"
+QUESTION_LIMIT = validation.QUESTION_TEXT_LIMIT
+REVIEW_LIMIT = 90
+"""Questions shown in one review (a modal holds 100 blocks)."""
+
+ASKER_CHOICES = (
+    (OnBehalfOf.COMMISSION.value, "The Commission"),
+    (OnBehalfOf.HACKNEY_OF_TOMORROW.value, "Hackney of Tomorrow"),
+    (OnBehalfOf.MEMBER.value, "Myself (named as the asker)"),
+)
+
+
+def plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def option(value: str, text: str) -> dict[str, Any]:
+    return {"text": plain(text[:75]), "value": value[:150]}
+
+
+def input_block(
+    block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str = ""
+) -> Block:
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label),
+        "element": {**element, "action_id": block_id},
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain(hint)
+    return block
+
+
+def modal(
+    callback_id: str, title: str, submit: str | None, blocks: list[Block], **extra: Any
+) -> View:
+    view: View = {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(title[:24]),
+        "close": plain("Cancel"),
+        "blocks": blocks,
+    }
+    if submit:
+        view["submit"] = plain(submit[:24])
+    view.update(extra)
+    return view
+
+
+def meeting_select(choices: QuestionFormChoices, selected: int | None) -> dict[str, Any]:
+    options = [
+        option(str(m.id), meeting_label(m, choices.committee_names.get(m.committee_key)))
+        for m in choices.meetings
+    ]
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "placeholder": plain("Choose a meeting"),
+        "options": options,
+    }
+    chosen = [o for o, m in zip(options, choices.meetings, strict=True) if m.id == selected]
+    if chosen:
+        element["initial_option"] = chosen[0]
+    return element
+
+
+def item_input(initial: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "plain_text_input", "placeholder": plain("e.g. 4")}
+    if initial:
+        element["initial_value"] = initial
+    return element
+
+
+def no_meetings_modal() -> View:
+    return modal(
+        QUESTION_CALLBACK,
+        "Scrutiny question",
+        None,
+        [
+            section(
+                "No meetings are set up yet, so a question can't be logged against one. "
+                "Ask the clerk to add the meeting with `/agenda meeting add`."
+            )
+        ],
+    )
+
+
+def question_modal(
+    choices: QuestionFormChoices, *, text: str = "", metadata: dict[str, Any] | None = None
+) -> View:
+    """The /question form: meeting, agenda item, on behalf of, addressed to, question."""
+    if not choices.meetings:
+        return no_meetings_modal()
+    blocks: list[Block] = [
+        input_block(
+            "meeting",
+            "Meeting where it was not reached",
+            meeting_select(choices, choices.default_meeting_id),
+        ),
+        input_block("item", "Agenda item number", item_input(), optional=True),
+        input_block(
+            "asker",
+            "Asked on behalf of",
+            {
+                "type": "radio_buttons",
+                "options": [option(v, t) for v, t in ASKER_CHOICES],
+                "initial_option": option(*ASKER_CHOICES[0]),
+            },
+            hint="Hackney of Tomorrow questions are published under the group's name, "
+            "never a young person's.",
+        ),
+    ]
+    if choices.roles:
+        blocks.append(
+            input_block(
+                "role",
+                "Addressed to",
+                {
+                    "type": "static_select",
+                    "placeholder": plain("Choose the officer's role"),
+                    "options": [option(r.key, f"{r.title} ({r.key})") for r in choices.roles[:100]],
+                },
+                optional=True,
+                hint="Leave empty if unsure: the clerk will choose.",
+            )
+        )
+    question: dict[str, Any] = {
+        "type": "plain_text_input",
+        "multiline": True,
+        "max_length": QUESTION_LIMIT,
+    }
+    if text:
+        question["initial_value"] = text[:QUESTION_LIMIT]
+    if len(text) > QUESTION_LIMIT:
+        blocks.append(
+            section(
+                f":warning: The message is {len(text):,} characters; a question can be at most "
+                f"{QUESTION_LIMIT:,}, so only the start is below. Shorten it before submitting."
+            )
+        )
+    blocks.append(input_block("text", "Question", question, hint="Up to 3,000 characters."))
+    return modal(
+        QUESTION_CALLBACK,
+        "Scrutiny question",
+        "Submit",
+        blocks,
+        private_metadata=json.dumps(metadata or {}),
+    )
+
+
+def import_paste_modal() -> View:
+    return modal(
+        IMPORT_PASTE_CALLBACK,
+        "Import questions",
+        "Review",
+        [
+            section(
+                "Paste the questions: numbered paragraphs (`4.21 ...`), bullets or paragraphs "
+                "separated by blank lines. Mark the young people's questions "
+                "`(Hackney of Tomorrow)` and add role hints such as `(DCSC)`. You will see the "
+                "list before anything is saved."
+            ),
+            input_block(
+                "paste",
+                "Questions",
+                {"type": "plain_text_input", "multiline": True},
+                hint="Up to 3,000 characters here. For longer text (whole minutes), post it to "
+                "me in a message and use the shortcut *Log as scrutiny question* on it.",
+            ),
+        ],
+    )
+
+
+def import_review_modal(
+    pending_id: int, result: ImportResult, choices: QuestionFormChoices
+) -> View:
+    """The parsed list for the clerk to check, with the meeting it came from."""
+    saving = [q for q in result.questions if not q.problem]
+    blocks: list[Block] = []
+    if choices.meetings:
+        blocks.append(
+            input_block(
+                "meeting",
+                "Meeting they come from",
+                meeting_select(choices, choices.default_meeting_id),
+            )
+        )
+    else:
+        blocks.append(section("No meetings are set up yet: add one with `/agenda meeting add`."))
+    blocks.append(input_block("item", "Agenda item number", item_input(), optional=True))
+    blocks.append(section(f"*{len(saving)} question{'s' if len(saving) != 1 else ''} to save*"))
+    for parsed in result.questions[:REVIEW_LIMIT]:
+        tags = []
+        if parsed.hackney_of_tomorrow:
+            tags.append("Hackney of Tomorrow")
+        if parsed.role_hint:
+            tags.append(f"to {parsed.role_hint}")
+        if parsed.problem:
+            tags.append(f":warning: not saved: {parsed.problem}")
+        head = f"*{parsed.number}* " if parsed.number else "• "
+        note = f" _({'; '.join(tags)})_" if tags else ""
+        text = parsed.text if len(parsed.text) <= 600 else parsed.text[:600] + "…"
+        blocks.append(section(f"{head}{text}{note}"))
+    if len(result.questions) > REVIEW_LIMIT:
+        blocks.append(
+            context_line(
+                f"…and {len(result.questions) - REVIEW_LIMIT} more, saved in the same way."
+            )
+        )
+    if result.skipped:
+        blocks.append(
+            context_line(
+                f"{len(result.skipped)} part(s) without a question mark were left out "
+                "(headings, narrative)."
+            )
+        )
+    return modal(
+        IMPORT_REVIEW_CALLBACK,
+        "Review questions",
+        f"Save {len(saving)}" if choices.meetings else None,
+        blocks[:100],
+        private_metadata=json.dumps({"pending": pending_id}),
+    )

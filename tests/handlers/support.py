@@ -1,0 +1,56 @@
+"""Shared steps for the end-to-end tests: set up a commission through Slack as a clerk would."""
+
+from __future__ import annotations
+
+from bot.runtime import Runtime
+from bot.sandbox import SlackDouble, StoredView
+from bot.services import Services
+from tests.conftest import CLERK, DCSC_OFFICER, DEPUTY, DOE_OFFICER, HOS_OFFICER
+
+SOURCE_MEETING = "2023-12-18"
+TARGET_MEETING = "2026-05-11"
+
+
+def services(bot: Runtime) -> Services:
+    assert bot.services is not None
+    return bot.services
+
+
+async def ephemeral_containing(slack: SlackDouble, user: str, needle: str) -> str:
+    found = await slack.wait_for(
+        lambda: [e.all_text() for e in slack.ephemerals(user) if needle in e.all_text()],
+        description=f"an ephemeral to {user} containing {needle!r}",
+    )
+    return str(found[-1])
+
+
+async def dm_containing(slack: SlackDouble, user: str, needle: str) -> str:
+    found = await slack.wait_for(
+        lambda: [m.all_text() for m in slack.dm_messages(user) if needle in m.all_text()],
+        description=f"a DM to {user} containing {needle!r}",
+    )
+    return str(found[-1])
+
+
+async def set_up_commission(slack: SlackDouble) -> None:
+    """Two meetings and the directory, added with the clerk's commands."""
+    name = "Children and Young People Scrutiny Commission"
+    for words in (
+        f"meeting add {SOURCE_MEETING} 19:00 CYP {name}",
+        f"meeting add {TARGET_MEETING} 19:00 CYP",
+        f"officer set DCSC <@{DCSC_OFFICER}> Director of Children's Social Care",
+        f"officer set HoS <@{HOS_OFFICER}> Head of Service, Children's Social Care",
+        f"officer set DoE <@{DOE_OFFICER}> Director of Education",
+        f"officer deputy DCSC <@{DEPUTY}>",
+    ):
+        result = await slack.send_command("/agenda", words, CLERK)
+        assert result.status == 200
+    await ephemeral_containing(slack, CLERK, "Deputy for DCSC")
+
+
+async def open_modal(slack: SlackDouble, user: str, callback_id: str) -> StoredView:
+    views = await slack.wait_for(
+        lambda: [v for v in slack.open_views(user) if v.callback_id == callback_id],
+        description=f"a {callback_id} modal open for {user}",
+    )
+    return views[-1]
