@@ -1,16 +1,28 @@
-"""Command line: ``python -m bot run`` connects to Slack using ``.env``."""
+"""Command line: ``python -m bot run`` connects to Slack using ``.env``;
+``python -m bot compile`` writes a meeting's agenda item from the database, without Slack."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import os
 import signal
+import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.compiling import compile_meeting, find_target_meeting, publish_meeting
 from bot.config import ConfigError, Settings, load_settings
+from bot.core.agenda import CompiledAgenda
+from bot.core.clock import system_clock
+from bot.core.errors import DomainError
+from bot.core.permissions import Actor
 from bot.runtime import Runtime
+from storage.db import Database
+from storage.repositories import Repositories
 
 logger = logging.getLogger("bot")
 
@@ -45,6 +57,174 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+CLI_CLERK = Actor("cli", is_clerk=True)
+"""Who compiles and publishes from the command line (audit events say "cli")."""
+
+DEFAULT_DATABASE = "data/scrutiny.db"
+STDOUT = "-"
+
+
+class CommandFailed(Exception):
+    """An expected failure of a command: one line for the operator, exit code 2."""
+
+
+def cli_environment(env_file: str | None) -> dict[str, str]:
+    """``.env`` under the real environment (which wins), as ``load_settings`` reads them."""
+    from dotenv import dotenv_values
+
+    values: dict[str, str] = {}
+    if env_file is not None and Path(env_file).is_file():
+        values = {k: v for k, v in dotenv_values(env_file).items() if v is not None}
+    return {**values, **os.environ}
+
+
+def database_path_from_env(env: Mapping[str, str]) -> Path:
+    """DATABASE_PATH (default data/scrutiny.db), which must be an existing database file.
+
+    Unlike ``load_settings`` this needs no Slack tokens, and it never creates a database.
+    """
+    path_text = (env.get("DATABASE_PATH") or "").strip() or DEFAULT_DATABASE
+    path = Path(path_text)
+    if path_text == ":memory:" or path.is_dir():
+        raise ConfigError(f"DATABASE_PATH={path_text!r} must be the bot's database file")
+    if not path.is_file():
+        raise CommandFailed(
+            f"There is no database at {path}: set DATABASE_PATH (in .env or the environment) "
+            "to the bot's database file."
+        )
+    return path
+
+
+def timezone_from_env(env: Mapping[str, str]) -> ZoneInfo:
+    """TIMEZONE (default Europe/London): what "today" means for the next meeting."""
+    name = (env.get("TIMEZONE") or "").strip() or "Europe/London"
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"TIMEZONE={name!r} is not a known time zone: use a name such as Europe/London"
+        ) from None
+
+
+def output_format(args: argparse.Namespace) -> str:
+    """--format, else Markdown for stdout and *.md files, Word for anything else."""
+    if args.format:
+        if args.format == "docx" and args.out == STDOUT:
+            raise CommandFailed("Word output can't go to standard output: give --out FILE.docx")
+        return str(args.format)
+    out = args.out or ""
+    return "md" if out == STDOUT or out.lower().endswith(".md") else "docx"
+
+
+def write_agenda(agenda: CompiledAgenda, out: str | None, fmt: str) -> str:
+    """Write the agenda as ``fmt``; returns where it went."""
+    data = agenda.to_docx_bytes() if fmt == "docx" else agenda.markdown.encode("utf-8")
+    if out == STDOUT:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return "standard output"
+    path = Path(out or f"{agenda.file_stem}.{fmt}")
+    try:
+        path.write_bytes(data)
+    except OSError as error:
+        raise CommandFailed(f"Could not write {path}: {error.strerror or error}") from None
+    return str(path)
+
+
+async def compile_from_database(
+    args: argparse.Namespace, database: Path, tz: ZoneInfo
+) -> tuple[CompiledAgenda, list[str]]:
+    """Find the meeting, publish its answers if --final, then compile it."""
+    now = system_clock()
+    db = Database(database)
+    try:
+        try:
+            await db.connect()
+            await db.migrate()
+        except sqlite3.DatabaseError as error:
+            raise CommandFailed(f"{database} is not a database the bot can read: {error}") from None
+        repos = Repositories.on(db)
+        meeting = await find_target_meeting(
+            repos, args.meeting, now.astimezone(tz).date(), args.committee
+        )
+        published = await publish_meeting(repos, meeting, CLI_CLERK, now) if args.final else []
+        return await compile_meeting(repos, meeting, CLI_CLERK), published
+    finally:
+        await db.close()
+
+
+def compile_summary(agenda: CompiledAgenda, published: list[str] | None, where: str) -> str:
+    """One line for stderr: the meeting, the counts, what --final did, where it went."""
+    line = f"{agenda.meeting.reference}: {agenda.summary.headline}"
+    waiting = len(agenda.summary.not_yet_approved)
+    if published is not None:
+        line += f" Published {len(published)} answer{'' if len(published) == 1 else 's'}."
+    elif waiting:
+        line += f" {waiting} not yet approved (--final approves and publishes them)."
+    return f"{line} Written to {where}."
+
+
+def cmd_compile(args: argparse.Namespace) -> int:
+    env = cli_environment(args.env_file)
+    try:
+        fmt = output_format(args)
+        database = database_path_from_env(env)
+        agenda, published = asyncio.run(
+            compile_from_database(args, database, timezone_from_env(env))
+        )
+        where = write_agenda(agenda, args.out, fmt)
+    except (CommandFailed, DomainError) as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 2
+    print(compile_summary(agenda, published if args.final else None, where), file=sys.stderr)
+    return 0
+
+
+COMPILE_HELP = """\
+Compile the responses addressed to a meeting into the agenda item, as Word or Markdown,
+from the database in DATABASE_PATH (read from the environment or --env-file; no Slack tokens
+are needed and Slack is not contacted). People mentioned in answers read "a colleague",
+because names come from Slack. Compiling is repeatable: the same record gives the same file.
+--final also marks the answers in it published: answers not yet approved are approved first,
+as the clerk's act (recorded in the audit as "cli"). Prints a one-line summary to stderr;
+errors print one line and exit with code 2."""
+
+
+def add_compile_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    command = sub.add_parser(
+        "compile",
+        help="write a meeting's question responses for the agenda pack (no Slack needed)",
+        description=COMPILE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    command.add_argument(
+        "--meeting",
+        metavar="REF|DATE",
+        help="the meeting: a reference such as CYP-2026-05-11 or a date such as 2026-05-11 "
+        "(default: the next meeting from today)",
+    )
+    command.add_argument(
+        "--committee", metavar="KEY", help="with a date or the default: that committee's meeting"
+    )
+    command.add_argument(
+        "--format",
+        choices=("docx", "md"),
+        help="docx (Word) or md (Markdown); default from --out: .md and - are Markdown",
+    )
+    command.add_argument(
+        "--out",
+        metavar="FILE",
+        help="where to write; - writes Markdown to stdout "
+        "(default: <meeting>-question-responses.docx here)",
+    )
+    command.add_argument(
+        "--final",
+        action="store_true",
+        help="also mark the answers in it published (approving any not yet approved)",
+    )
+    command.set_defaults(func=cmd_compile)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot",
@@ -56,6 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     run = sub.add_parser("run", help="connect to the Slack workspace in .env and serve")
     run.set_defaults(func=cmd_run)
+    add_compile_parser(sub)
     return parser
 
 

@@ -1,0 +1,633 @@
+"""Compiling the agenda item from a real database: the December 2023 questions, answered
+(some), held, awaited, withdrawn, then published; and ``python -m bot compile`` end to end."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import docx
+import pytest
+
+from bot.compiling import (
+    compile_meeting,
+    find_target_meeting,
+    gather_entries,
+    mentioned_users,
+    publish_meeting,
+)
+from bot.core.agenda import HACKNEY_OF_TOMORROW, TITLE, EntryStatus
+from bot.core.errors import InvalidInput, NotFound, NotPermitted
+from bot.core.importer import parse_question_list
+from bot.core.lifecycle import draft_question
+from bot.core.models import Asker, Meeting, MessageRef, OnBehalfOf, Question, QuestionState
+from bot.core.permissions import Actor
+from storage.db import Database
+from storage.repositories import Repositories
+from tests.paths import FIXTURES, ROOT
+
+LONDON = ZoneInfo("Europe/London")
+NOW = datetime(2026, 4, 20, 10, 0, tzinfo=LONDON)
+CLERK = Actor("UCLERK01", is_clerk=True)
+MEMBER = Actor("UMEMBER1")
+HOT_REP = Actor("UHOTREP1")
+OFFICERS = {"DCSC": Actor("UDCSC001"), "HoS": Actor("UHOS0001"), "DoE": Actor("UDOE0001")}
+ROLE_TITLES = {
+    "DCSC": "Director of Children's Social Care",
+    "HoS": "Head of Service, Children in Care and Care Leavers",
+    "DoE": "Director of Education",
+}
+NAMES = {"UDCSC001": "Dana Director", "UHOS0001": "Harper Head", "UHOTREP1": "Young Person"}
+COMMITTEE = "Children and Young People Scrutiny Commission"
+DECEMBER = f"{COMMITTEE}, 18 December 2023"
+REPORT = "Children's Social Care Annual Report (2022/23)"
+MINUTES = FIXTURES / "minutes-2023-12-18-cyp-scrutiny-item4.txt"
+CHANNEL = "C0RESPONSE"
+
+Q02_PARTS = (
+    "*Preparation*: the service has completed its self-evaluation &amp; the Annex A return.\n"
+    "• 200 supporting documents are cleared and ready\n"
+    "• the last 6 months of audits are complete",
+    "Morale is good; <@UHOS0001> can brief members on the "
+    "<https://hackney.gov.uk/csc|annual report>.",
+)
+Q05_TEXT = "Referrals to the *Family Hubs* rose by 12% &amp; waiting times fell."
+Q11_TEXT = "We discussed the new practice model with <@UHOTREP1> and the group: training is _done_."
+RETURNED_TEXT = "This is a draft we were asked to expand."
+HOLDING_NOTE = "Figures are being checked with the performance team."
+
+
+def reference(sequence: int) -> str:
+    return f"CYP-2023-12-18-Q{sequence:02d}"
+
+
+def at(day: int, hour: int) -> datetime:
+    """A moment in April 2026, London time."""
+    return datetime(2026, 4, day, hour, 0, tzinfo=LONDON)
+
+
+def thread_reply(moment: datetime, n: int = 1) -> MessageRef:
+    return MessageRef(CHANNEL, f"{int(moment.timestamp())}.{n:06d}")
+
+
+@dataclass(frozen=True)
+class Record:
+    """The database with the December questions routed to the May meeting."""
+
+    repos: Repositories
+    db: Database
+    path: Path
+    source: Meeting
+    target: Meeting
+    later: Meeting
+    questions: dict[str, Question]
+
+
+async def set_up_meetings(repos: Repositories) -> tuple[Meeting, Meeting, Meeting]:
+    await repos.meetings.save_committee("CYP", COMMITTEE, CLERK, NOW)
+    source = await repos.meetings.add_meeting(
+        "CYP", date(2023, 12, 18), COMMITTEE, CLERK, NOW, start=time(19, 0)
+    )
+    await repos.meetings.add_agenda_item(source.id, "4", REPORT, CLERK, NOW)
+    target = await repos.meetings.add_meeting(
+        "CYP", date(2026, 5, 11), COMMITTEE, CLERK, NOW, start=time(19, 0)
+    )
+    later = await repos.meetings.add_meeting("CYP", date(2026, 7, 6), COMMITTEE, CLERK, NOW)
+    for key, title in ROLE_TITLES.items():
+        await repos.officers.set_role(key, title, OFFICERS[key].user_id, CLERK, NOW)
+    return source, target, later
+
+
+async def import_and_send(repos: Repositories, source: Meeting, target: Meeting) -> list[Question]:
+    """4.6 to 4.26 from the minutes, as the clerk imports them; 4.22 submitted by the young
+    person for Hackney of Tomorrow; each triaged to the May meeting and sent."""
+    parsed = parse_question_list(MINUTES.read_text(encoding="utf-8"), ROLE_TITLES.keys())
+    questions: list[Question] = []
+    for item in parsed.questions:
+        role = item.role_hint or "DCSC"
+        on_behalf = (
+            OnBehalfOf.HACKNEY_OF_TOMORROW if item.hackney_of_tomorrow else OnBehalfOf.COMMISSION
+        )
+        by_young_person = item.number == "4.22"
+        draft = draft_question(
+            HOT_REP if by_young_person else CLERK,
+            source_meeting_id=source.id,
+            agenda_item="4",
+            asker=Asker(on_behalf),
+            text=item.text,
+            addressed_role=role,
+            importing=not by_young_person,
+        )
+        question = await repos.questions.create(draft, NOW)
+        await repos.questions.triage(
+            question.id,
+            CLERK,
+            NOW,
+            addressed_role=role,
+            assigned_officer=OFFICERS[role].user_id,
+            target_meeting_id=target.id,
+            due_date=date(2026, 4, 21),
+        )
+        questions.append(await repos.questions.send(question.id, CLERK, NOW))
+    return questions
+
+
+async def reply(repos: Repositories, question: Question, text: str, moment: datetime) -> None:
+    officer = Actor(question.assigned_officer or "")
+    await repos.answers.add_part(question.id, thread_reply(moment), text, officer, moment)
+
+
+async def answer_some(repos: Repositories, by_ref: dict[str, Question]) -> None:
+    """Q02 in two parts, Q05 answered, Q11 answered and approved, Q03 held, Q06 returned,
+    Q07 withdrawn; the rest awaited. Q22 (not from the minutes) is rejected."""
+    q02, q05, q11 = by_ref[reference(2)], by_ref[reference(5)], by_ref[reference(11)]
+    await reply(repos, q02, Q02_PARTS[0], at(21, 14))
+    await repos.answers.add_part(
+        q02.id, thread_reply(at(22, 9), 2), Q02_PARTS[1], OFFICERS["DCSC"], at(22, 9)
+    )
+    await reply(repos, q05, Q05_TEXT, at(21, 16))
+    await reply(repos, q11, Q11_TEXT, at(23, 11))
+    await repos.answers.approve(q11.id, CLERK, at(24, 9))
+    q03 = by_ref[reference(3)]
+    await repos.answers.give_holding_reply(
+        q03.id, HOLDING_NOTE, date(2026, 4, 28), Actor(q03.assigned_officer or ""), at(21, 10)
+    )
+    q06 = by_ref[reference(6)]
+    await reply(repos, q06, RETURNED_TEXT, at(21, 11))
+    await repos.questions.return_answer(q06.id, CLERK, at(21, 12), note="Please add figures.")
+    await repos.questions.withdraw(by_ref[reference(7)].id, CLERK, at(21, 9), reason="Covered")
+
+
+async def add_rejected(repos: Repositories, source: Meeting, target: Meeting) -> None:
+    draft = draft_question(
+        MEMBER,
+        source_meeting_id=source.id,
+        agenda_item="4",
+        asker=Asker(OnBehalfOf.MEMBER, "Cllr Sam Mirza"),
+        text="A duplicate of an earlier question?",
+    )
+    question = await repos.questions.create(draft, NOW)
+    await repos.questions.triage(
+        question.id,
+        CLERK,
+        NOW,
+        addressed_role="DCSC",
+        assigned_officer=None,
+        target_meeting_id=target.id,
+        due_date=None,
+    )
+    await repos.questions.reject(question.id, CLERK, NOW, reason="Duplicate")
+
+
+@pytest.fixture
+async def record(tmp_path: Path) -> AsyncIterator[Record]:
+    path = tmp_path / "scrutiny.db"
+    db = await Database.open(path)
+    repos = Repositories.on(db)
+    source, target, later = await set_up_meetings(repos)
+    questions = {q.reference: q for q in await import_and_send(repos, source, target)}
+    await answer_some(repos, questions)
+    await add_rejected(repos, source, target)
+    yield Record(repos, db, path, source, target, later, questions)
+    await db.close()
+
+
+# --- reading the Word file back ------------------------------------------------------------
+
+
+def paragraphs(data: bytes) -> list[tuple[str, str]]:
+    """(style name, text) of every paragraph."""
+    document = docx.Document(io.BytesIO(data))
+    return [(p.style.name if p.style else "", p.text) for p in document.paragraphs]
+
+
+def headings(data: bytes, level: int) -> list[str]:
+    return [text for style, text in paragraphs(data) if style == f"Heading {level}"]
+
+
+def question_sections(data: bytes) -> dict[str, list[tuple[str, str]]]:
+    """The paragraphs under each 'Question N (reference)' heading, by reference."""
+    sections: dict[str, list[tuple[str, str]]] = {}
+    current: list[tuple[str, str]] | None = None
+    for style, text in paragraphs(data):
+        if style == "Heading 4":
+            current = sections.setdefault(text.split("(")[1].rstrip(")"), [])
+        elif style.startswith("Heading"):
+            current = None
+        elif current is not None:
+            current.append((style, text))
+    return sections
+
+
+def texts(section: list[tuple[str, str]]) -> list[str]:
+    return [text for _, text in section]
+
+
+# --- compiling -------------------------------------------------------------------------------
+
+
+async def test_word_document_lists_every_question_in_order(record: Record) -> None:
+    agenda = await compile_meeting(record.repos, record.target, CLERK)
+    data = agenda.to_docx_bytes()
+    assert headings(data, 1) == [TITLE]
+    assert headings(data, 2) == [DECEMBER]
+    assert headings(data, 3) == [f"Item 4: {REPORT}"]
+    # 4.6 → 4.26 are Q01 → Q21; the rejected Q22 is left out.
+    assert headings(data, 4) == [f"Question {n} ({reference(n)})" for n in range(1, 22)]
+    front = texts(paragraphs(data)[:5])
+    assert "Meeting: Children and Young People Scrutiny Commission, Monday 11 May 2026" in front
+    assert "Reference: CYP-2026-05-11" in front
+    assert agenda.file_stem == "CYP-2026-05-11-question-responses"
+
+
+async def test_word_document_shows_responses_with_role_titles(record: Record) -> None:
+    sections = question_sections(
+        (await compile_meeting(record.repos, record.target, CLERK)).to_docx_bytes()
+    )
+    q02 = sections[reference(2)]
+    assert texts(q02)[0] == "Asked by: The Commission"
+    assert texts(q02)[1].startswith("Question: A full inspection of children’s social care")
+    assert (
+        "Response: Preparation: the service has completed its self-evaluation & the Annex A return."
+    ) in texts(q02)
+    bullets = [text for style, text in q02 if style == "List Bullet"]
+    assert bullets == [
+        "200 supporting documents are cleared and ready",
+        "the last 6 months of audits are complete",
+    ]
+    # No names from Slack were given: a mention reads "a colleague", never the raw id.
+    assert "Morale is good; a colleague can brief members on the annual report." in texts(q02)
+    assert f"Response from: {ROLE_TITLES['DCSC']}" in texts(q02)
+    assert "Date answered: 22 April 2026" in texts(q02)
+    q05 = sections[reference(5)]
+    assert "Response: Referrals to the Family Hubs rose by 12% & waiting times fell." in texts(q05)
+    assert f"Response from: {ROLE_TITLES['HoS']}" in texts(q05)
+
+
+async def test_word_document_shows_each_status(record: Record) -> None:
+    data = (await compile_meeting(record.repos, record.target, CLERK)).to_docx_bytes()
+    sections = question_sections(data)
+    for ref in (reference(11), reference(17)):  # 4.16 and 4.22
+        assert texts(sections[ref])[0] == f"Asked by: {HACKNEY_OF_TOMORROW}"
+    assert texts(sections[reference(3)])[-2:] == [
+        f"Holding reply: {HOLDING_NOTE} (full response promised by 28 April 2026)",
+        f"Response from: {ROLE_TITLES['DCSC']}",
+    ]
+    assert texts(sections[reference(7)])[-1] == "Response: Withdrawn."
+    # Returned for more: the draft is not published, the response is awaited.
+    assert texts(sections[reference(6)])[-2:] == [
+        "Response: Response awaited.",
+        f"Response requested from: {ROLE_TITLES['DCSC']}",
+    ]
+    awaited = [ref for ref, s in sections.items() if "Response: Response awaited." in texts(s)]
+    assert len(awaited) == 16
+    assert all(RETURNED_TEXT not in text for _, text in paragraphs(data))
+
+
+async def test_markdown_and_summary(record: Record) -> None:
+    agenda = await compile_meeting(record.repos, record.target, CLERK)
+    summary = agenda.summary
+    assert (summary.answered, summary.holding, summary.awaited, summary.withdrawn) == (3, 1, 16, 1)
+    assert summary.headline == (
+        "21 questions: 3 answered, 1 holding reply, 16 responses awaited, 1 withdrawn."
+    )
+    assert summary.not_yet_approved == (reference(2), reference(5))
+    assert [q.reference for q in summary.holding_questions] == [reference(3)]
+    markdown = agenda.markdown
+    assert markdown.startswith(f"# {TITLE}\n")
+    assert f"## {DECEMBER}\n" in markdown
+    assert f"### Item 4: {REPORT}\n" in markdown
+    assert "#### Question 2 (CYP-2023-12-18-Q02)" in markdown
+    assert "**Response:** **Preparation**: the service has completed its self-evaluation & the" in (
+        markdown
+    )
+    assert "- 200 supporting documents are cleared and ready\n" in markdown
+    assert "[annual report](https://hackney.gov.uk/csc)" in markdown
+    assert f"**Asked by:** {HACKNEY_OF_TOMORROW}" in markdown
+    assert "<@" not in markdown and "UHOS0001" not in markdown
+    assert (
+        markdown.index(reference(1)) < markdown.index(reference(2)) < markdown.index(reference(21))
+    )
+
+
+async def test_names_come_from_the_resolver_but_never_a_young_persons(record: Record) -> None:
+    entries = await gather_entries(record.repos, record.target)
+    assert mentioned_users(entries) == {"UHOS0001", "UHOTREP1"}
+    agenda = await compile_meeting(record.repos, record.target, CLERK, NAMES)
+    assert "Morale is good; Harper Head can brief members" in agenda.markdown
+    # UHOTREP1 submitted a question for Hackney of Tomorrow: never named, whatever Slack says.
+    assert "Young Person" not in agenda.markdown
+    assert "new practice model with a colleague and the group" in agenda.markdown
+
+    asked: list[frozenset[str]] = []
+
+    async def look_up(ids: frozenset[str]) -> dict[str, str]:
+        asked.append(ids)
+        return {user: NAMES[user] for user in ids}
+
+    looked_up = await compile_meeting(record.repos, record.target, CLERK, look_up_names=look_up)
+    assert asked == [frozenset({"UHOS0001"})]
+    assert looked_up.markdown == agenda.markdown
+
+
+async def test_entries_carry_what_the_record_says(record: Record) -> None:
+    entries = {e.reference: e for e in await gather_entries(record.repos, record.target)}
+    assert len(entries) == 21
+    q02, q03, q11 = entries[reference(2)], entries[reference(3)], entries[reference(11)]
+    assert q02.status is EntryStatus.ANSWERED and q02.response_parts == Q02_PARTS
+    assert q02.answered_on == date(2026, 4, 22) and q02.sequence == 2
+    assert q02.item_title == REPORT and q02.source_meeting_label == DECEMBER
+    assert q03.status is EntryStatus.HOLDING and q03.promised_date == date(2026, 4, 28)
+    assert q11.status is EntryStatus.APPROVED and q11.hackney_of_tomorrow
+    assert q11.asked_by == HACKNEY_OF_TOMORROW
+    assert entries[reference(7)].status is EntryStatus.WITHDRAWN
+
+
+async def test_a_meeting_with_no_questions(record: Record) -> None:
+    agenda = await compile_meeting(record.repos, record.later, CLERK)
+    assert agenda.summary.total == 0
+    assert agenda.summary.headline == "No questions are addressed to this meeting."
+    assert "No questions from earlier meetings are addressed to the meeting of" in agenda.markdown
+    assert headings(agenda.to_docx_bytes(), 1) == [TITLE]
+    assert headings(agenda.to_docx_bytes(), 4) == []
+
+
+async def test_only_the_clerk_compiles_and_publishes(record: Record) -> None:
+    with pytest.raises(NotPermitted):
+        await compile_meeting(record.repos, record.target, MEMBER)
+    with pytest.raises(NotPermitted):
+        await publish_meeting(record.repos, record.target, OFFICERS["DCSC"], at(27, 9))
+    assert (await record.repos.questions.get(record.questions[reference(2)].id)).state is (
+        QuestionState.ANSWERED
+    )
+
+
+# --- publishing ------------------------------------------------------------------------------
+
+
+async def test_publishing_marks_answers_published_and_compiles_the_same(record: Record) -> None:
+    before = await compile_meeting(record.repos, record.target, CLERK)
+    published = await publish_meeting(record.repos, record.target, CLERK, at(27, 9))
+    assert published == [reference(2), reference(5), reference(11)]
+    repos = record.repos
+    for ref in published:
+        question = await repos.questions.get(record.questions[ref].id)
+        assert question.state is QuestionState.PUBLISHED
+        publication = (await repos.answers.get(question.id)).publication
+        assert publication is not None and publication.meeting_id == record.target.id
+        assert publication.published_by == CLERK.user_id
+    # Q02 was only answered: the clerk's publishing approved it first, on the record.
+    events = await repos.audit.for_subject("question", reference(2))
+    assert [e.action for e in events][-2:] == ["question_approved", "question_published"]
+    assert {e.actor for e in events[-2:]} == {CLERK.user_id}
+    # Held, awaited and withdrawn questions are left as they were.
+    assert (await repos.questions.get(record.questions[reference(3)].id)).state is (
+        QuestionState.HOLDING
+    )
+    after = await compile_meeting(repos, record.target, CLERK)
+    assert after.markdown == before.markdown
+    assert after.to_docx_bytes() == before.to_docx_bytes()
+    # Publishing again changes nothing.
+    assert await publish_meeting(repos, record.target, CLERK, at(28, 9)) == []
+
+
+async def test_published_text_stands_after_the_officer_edits(record: Record) -> None:
+    await publish_meeting(record.repos, record.target, CLERK, at(27, 9))
+    published = await compile_meeting(record.repos, record.target, CLERK)
+    officer = OFFICERS["DCSC"]
+    await record.repos.answers.edit_part(
+        thread_reply(at(22, 9), 2), "Morale is low.", officer, at(29, 9)
+    )
+    q02 = record.questions[reference(2)]
+    await record.repos.answers.add_part(
+        q02.id, thread_reply(at(29, 10), 3), "A late addition.", officer, at(29, 10)
+    )
+    again = await compile_meeting(record.repos, record.target, CLERK)
+    assert again.markdown == published.markdown
+    assert "Morale is low" not in again.markdown and "late addition" not in again.markdown
+
+
+async def test_a_correction_shows_with_the_original(record: Record) -> None:
+    await publish_meeting(record.repos, record.target, CLERK, at(27, 9))
+    q05 = record.questions[reference(5)]
+    await record.repos.answers.correct(
+        q05.id, "Referrals rose by 15%.", "The figure was wrong.", CLERK, at(28, 9)
+    )
+    agenda = await compile_meeting(record.repos, record.target, CLERK)
+    section = texts(question_sections(agenda.to_docx_bytes())[reference(5)])
+    assert "Response: Referrals rose by 15%." in section
+    assert (
+        "Status: Correction published on 28 April 2026; the original response is kept on record."
+    ) in section
+    assert "Reason for the correction: The figure was wrong." in section
+    assert (
+        "Original response: Referrals to the Family Hubs rose by 12% & waiting times fell."
+    ) in section
+    assert agenda.summary.corrected == 1 and agenda.summary.answered == 3
+
+
+async def test_publishing_refuses_an_answer_with_no_text_left(record: Record) -> None:
+    await record.repos.answers.delete_part(thread_reply(at(21, 16)), OFFICERS["HoS"], at(22, 10))
+    with pytest.raises(InvalidInput, match="CYP-2023-12-18-Q05 has no answer text left"):
+        await publish_meeting(record.repos, record.target, CLERK, at(27, 9))
+    states = [
+        (await record.repos.questions.get(record.questions[reference(n)].id)).state for n in (2, 11)
+    ]
+    assert states == [QuestionState.ANSWERED, QuestionState.APPROVED]
+
+
+# --- which meeting ---------------------------------------------------------------------------
+
+
+async def test_find_target_meeting_by_reference_date_or_next(record: Record) -> None:
+    repos, target = record.repos, record.target
+    today = date(2026, 4, 20)
+    assert await find_target_meeting(repos, "CYP-2026-05-11", today) == target
+    assert await find_target_meeting(repos, " cyp-2026-05-11 ", today) == target
+    assert await find_target_meeting(repos, "2026-05-11", today) == target
+    assert await find_target_meeting(repos, None, today) == target
+    assert await find_target_meeting(repos, "", date(2026, 5, 11)) == target
+    assert await find_target_meeting(repos, None, date(2026, 5, 12)) == record.later
+    assert await find_target_meeting(repos, None, today, "cyp") == target
+
+
+async def test_find_target_meeting_explains_what_is_wrong(record: Record) -> None:
+    repos, today = record.repos, date(2026, 4, 20)
+    with pytest.raises(NotFound, match="There is no meeting CYP-2026-05-12"):
+        await find_target_meeting(repos, "CYP-2026-05-12", today)
+    with pytest.raises(NotFound, match="There is no meeting on Tue 12 May 2026"):
+        await find_target_meeting(repos, "2026-05-12", today)
+    with pytest.raises(InvalidInput, match="not a real date"):
+        await find_target_meeting(repos, "2026-02-30", today)
+    with pytest.raises(InvalidInput, match="such as CYP-2026-05-11"):
+        await find_target_meeting(repos, "next Monday", today)
+    with pytest.raises(NotFound, match="No upcoming meeting: add one with /agenda meeting add"):
+        await find_target_meeting(repos, None, date(2026, 7, 7))
+    with pytest.raises(NotFound, match="There is no committee"):
+        await find_target_meeting(repos, None, today, "XYZ")
+
+
+async def test_find_target_meeting_asks_which_when_committees_share_a_day(record: Record) -> None:
+    repos, today = record.repos, date(2026, 4, 20)
+    await repos.meetings.save_committee("HIH", "Health in Hackney Scrutiny Commission", CLERK, NOW)
+    health = await repos.meetings.add_meeting("HIH", date(2026, 5, 11), "Health", CLERK, NOW)
+    message = r"Several committees meet on Mon 11 May 2026: .*\(CYP-2026-05-11, HIH-2026-05-11\)"
+    with pytest.raises(InvalidInput, match=message):
+        await find_target_meeting(repos, "2026-05-11", today)
+    with pytest.raises(InvalidInput, match=message):
+        await find_target_meeting(repos, None, today)
+    assert await find_target_meeting(repos, "2026-05-11", today, "HIH") == health
+    assert await find_target_meeting(repos, "HIH-2026-05-11", today) == health
+
+
+# --- the command line ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    stdout: bytes
+    stderr: str
+
+
+async def run_cli(database: Path, *args: str, env_file: Path | None = None) -> Run:
+    """``python -m bot compile ...`` with no Slack settings; DATABASE_PATH from the
+    environment, or only from ``env_file`` when one is given."""
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    if env_file is None:
+        env["DATABASE_PATH"] = str(database)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "--env-file",
+        str(env_file or database.parent / "none.env"),
+        "compile",
+        *args,
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode is not None
+    return Run(process.returncode, stdout, stderr.decode())
+
+
+@pytest.fixture
+async def closed(record: Record) -> Record:
+    """The record with the test's connection closed, for the command line to open."""
+    await record.db.close()
+    return record
+
+
+async def expected_agenda(path: Path, meeting: Meeting) -> tuple[str, bytes]:
+    db = await Database.open(path)
+    try:
+        agenda = await compile_meeting(Repositories.on(db), meeting, CLERK)
+        return agenda.markdown, agenda.to_docx_bytes()
+    finally:
+        await db.close()
+
+
+async def test_cli_writes_markdown_to_stdout(closed: Record) -> None:
+    result = await run_cli(closed.path, "--meeting", "CYP-2026-05-11", "--out", "-")
+    assert result.code == 0, result.stderr
+    markdown, _ = await expected_agenda(closed.path, closed.target)
+    assert result.stdout.decode("utf-8") == markdown
+    assert result.stderr.splitlines() == [
+        "CYP-2026-05-11: 21 questions: 3 answered, 1 holding reply, 16 responses awaited, "
+        "1 withdrawn. 2 not yet approved (--final approves and publishes them). "
+        "Written to standard output."
+    ]
+
+
+async def test_cli_writes_word_and_markdown_files(closed: Record, tmp_path: Path) -> None:
+    word_file, md_file = tmp_path / "agenda.docx", tmp_path / "agenda.md"
+    word = await run_cli(
+        closed.path, "--meeting", "2026-05-11", "--format", "docx", "--out", str(word_file)
+    )
+    assert word.code == 0, word.stderr
+    assert word.stderr.strip().endswith(f"Written to {word_file}.")
+    markdown = await run_cli(closed.path, "--meeting", "2026-05-11", "--out", str(md_file))
+    assert markdown.code == 0, markdown.stderr
+    expected_md, expected_docx = await expected_agenda(closed.path, closed.target)
+    assert word_file.read_bytes() == expected_docx
+    assert md_file.read_text(encoding="utf-8") == expected_md
+
+
+async def test_cli_final_publishes_as_cli(closed: Record, tmp_path: Path) -> None:
+    out = tmp_path / "final.md"
+    result = await run_cli(closed.path, "--meeting", "CYP-2026-05-11", "--final", "--out", str(out))
+    assert result.code == 0, result.stderr
+    assert " Published 3 answers. " in result.stderr
+    db = await Database.open(closed.path)
+    try:
+        repos = Repositories.on(db)
+        published = await repos.questions.search(states=[QuestionState.PUBLISHED])
+        assert [q.reference for q in published] == [reference(2), reference(5), reference(11)]
+        events = await repos.audit.for_subject("question", reference(2))
+        assert [(e.actor, e.action) for e in events[-2:]] == [
+            ("cli", "question_approved"),
+            ("cli", "question_published"),
+        ]
+    finally:
+        await db.close()
+    expected_md, _ = await expected_agenda(closed.path, closed.target)
+    assert out.read_text(encoding="utf-8") == expected_md
+
+
+async def test_cli_reads_the_database_path_from_the_env_file(
+    closed: Record, tmp_path: Path
+) -> None:
+    env_file = tmp_path / "settings.env"
+    env_file.write_text(f"DATABASE_PATH={closed.path}\nTIMEZONE=Europe/London\n", encoding="utf-8")
+    result = await run_cli(
+        closed.path, "--meeting", "CYP-2026-05-11", "--out", "-", env_file=env_file
+    )
+    assert result.code == 0, result.stderr
+    assert "# Responses to questions not reached" in result.stdout.decode("utf-8")
+    assert result.stderr.startswith("CYP-2026-05-11: 21 questions")
+
+
+async def test_cli_unknown_meeting_is_one_line_and_exit_2(closed: Record) -> None:
+    result = await run_cli(closed.path, "--meeting", "CYP-2030-01-01", "--out", "-")
+    assert result.code == 2
+    assert result.stdout == b""
+    assert result.stderr.splitlines() == ["Error: There is no meeting CYP-2030-01-01."]
+
+
+async def test_cli_missing_database_is_not_created(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere" / "scrutiny.db"
+    result = await run_cli(missing, "--out", "-")
+    assert result.code == 2
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith(f"Error: There is no database at {missing}")
+    assert "Traceback" not in result.stderr
+    assert not missing.exists() and not missing.parent.exists()
+
+
+def test_compile_help_says_mentions_read_a_colleague(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.__main__ import build_parser
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["compile", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert 'mentioned in answers read "a colleague"' in help_text
+    assert "--final" in help_text and "DATABASE_PATH" in help_text
+
+
+async def test_cli_file_that_is_not_a_database(tmp_path: Path) -> None:
+    not_a_database = tmp_path / "notes.db"
+    not_a_database.write_text("not a database", encoding="utf-8")
+    result = await run_cli(not_a_database, "--out", "-")
+    assert result.code == 2
+    assert result.stderr.splitlines() == [
+        f"Error: {not_a_database} is not a database the bot can read: file is not a database"
+    ]
