@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.services import Services
-from handlers import commands, errors, fallback, intake, middleware
+from handlers import actions, commands, errors, events, fallback, intake, middleware
 
 # What the bot listens to; the app manifest must declare exactly these (tests check it).
 SLASH_COMMANDS = ("/agenda", "/question")
@@ -18,4 +18,6 @@ def register_handlers(app: AsyncApp, services: Services) -> None:
     errors.register(app)
     commands.register(app)
     intake.register(app)
+    actions.register(app)
+    events.register(app)
     fallback.register(app)

@@ -125,11 +125,30 @@ def import_saved(questions: list[Question], *, triage: bool) -> list[Block]:
         lines.append(f"{hot} from Hackney of Tomorrow.")
     unaddressed = [q.reference for q in questions if not q.addressed_role]
     if unaddressed:
-        lines.append(f"No role yet for: {', '.join(unaddressed[:20])}.")
+        lines.append(f"No role yet for {len(unaddressed)}: each has its own card to edit and send.")
     out = [section(" ".join(lines))]
-    if triage:
-        out.append(context_line("They are waiting for triage: approve each one to send it."))
+    addressed = [str(q.id) for q in questions if q.addressed_role]
+    if triage and addressed:
+        out.append(
+            {
+                "type": "actions",
+                "block_id": "import_send",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": f"Approve & send {len(addressed)}"},
+                        "action_id": SEND_IMPORTED,
+                        "value": ",".join(addressed)[:2000],
+                        "style": "primary",
+                    }
+                ],
+            }
+        )
+        out.append(context_line("Each goes to the officer for its role, due for the next meeting."))
     return out
+
+
+SEND_IMPORTED = "send_imported"
 
 
 def quote(text: str, limit: int = 2800) -> str:

@@ -11,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import command_text
 from bot.core.permissions import Action, check
-from bot.flows import admin
+from bot.flows import admin, answers
 from handlers import blocks, modals
 from handlers.errors import guarded
 from handlers.middleware import services_of
@@ -102,6 +102,26 @@ async def import_questions(
     )
 
 
+async def withdraw_question(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    words = args.split(maxsplit=1)
+    if not words:
+        await say(respond, f"Say which question. Usage: `{WITHDRAW_USAGE}`")
+        return
+    assert context.client is not None
+    question = await answers.withdraw(
+        services_of(context),
+        context.client,
+        command["user_id"],
+        words[0],
+        words[1] if len(words) > 1 else None,
+    )
+    await say(respond, f"{question.reference} is withdrawn; reminders for it have stopped.")
+
+
+WITHDRAW_USAGE = "/agenda withdraw <reference> [reason]"
+
 AGENDA_SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("help", "/agenda help", "List these commands.", False, agenda_help),
     Subcommand(
@@ -141,6 +161,13 @@ AGENDA_SUBCOMMANDS: tuple[Subcommand, ...] = (
         "Paste a list of questions (e.g. from the minutes) to review and save.",
         True,
         import_questions,
+    ),
+    Subcommand(
+        "withdraw",
+        WITHDRAW_USAGE,
+        "Withdraw a question (the asker or a clerk).",
+        False,
+        withdraw_question,
     ),
     Subcommand(
         "closure add",

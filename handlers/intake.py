@@ -6,14 +6,15 @@ import json
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.errors import DomainError
 from bot.core.importer import parse_question_list
-from bot.flows import intake
+from bot.flows import intake, sending
 from bot.flows.intake import FormErrors, SubmittedQuestion
+from bot.flows.slack import dm
 from bot.services import Services
 from handlers import blocks, modals
 from handlers.errors import guarded, tell_user
@@ -46,11 +47,6 @@ async def member_name(client: AsyncWebClient, user_id: str) -> str:
         return user_id
     profile = info["user"].get("profile", {})
     return str(profile.get("real_name") or info["user"].get("real_name") or info["user"]["name"])
-
-
-async def dm(client: AsyncWebClient, user_id: str, text: str, block_list: list[Any]) -> None:
-    channel = await client.conversations_open(users=user_id)
-    await client.chat_postMessage(channel=channel["channel"]["id"], text=text, blocks=block_list)
 
 
 async def open_question_form(
@@ -143,6 +139,7 @@ def register(app: AsyncApp) -> None:
                 f"Your question {question.reference} is recorded.",
                 blocks.question_received(question, triage=services.settings.triage_required),
             )
+            await sending.on_submitted(services, client, question)
 
     @app.view(modals.IMPORT_PASTE_CALLBACK)
     async def import_pasted(
@@ -200,3 +197,23 @@ def register(app: AsyncApp) -> None:
                 f"Imported {len(saved)} questions.",
                 blocks.import_saved(saved, triage=services.settings.triage_required),
             )
+            for question in saved:
+                if not services.settings.triage_required or not question.addressed_role:
+                    await sending.on_submitted(services, client, question)
+
+    @app.action(blocks.SEND_IMPORTED)
+    async def send_imported(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        context: AsyncBoltContext,
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+    ) -> None:
+        await ack()
+        async with guarded(body, respond, client):
+            services = services_of(context)
+            ids = [int(v) for v in str(action["value"]).split(",") if v]
+            await respond(replace_original=False, text=f"Sending {len(ids)} questions to officers…")
+            outcome = await sending.send_many(services, client, body["user"]["id"], ids)
+            await respond(replace_original=True, text=outcome.summary, blocks=outcome.blocks())

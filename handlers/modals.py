@@ -239,3 +239,136 @@ def import_review_modal(
         blocks[:100],
         private_metadata=json.dumps({"pending": pending_id}),
     )
+
+
+TRIAGE_EDIT_CALLBACK = "triage_edit_submit"
+TRIAGE_REJECT_CALLBACK = "triage_reject_submit"
+HOLDING_CALLBACK = "holding_reply_submit"
+TRANSFER_CALLBACK = "ask_transfer_submit"
+RETURN_CALLBACK = "answer_return_submit"
+
+
+def _meta(question_id: int, **more: Any) -> str:
+    return json.dumps({"question": question_id, **more})
+
+
+def edit_modal(question: Any, choices: QuestionFormChoices, upcoming: list[Any]) -> View:
+    """The clerk's Edit: wording, who answers, and the meeting whose agenda carries it."""
+    blocks: list[Block] = [
+        input_block(
+            "text",
+            "Question",
+            {
+                "type": "plain_text_input",
+                "multiline": True,
+                "max_length": QUESTION_LIMIT,
+                "initial_value": question.text,
+            },
+        )
+    ]
+    if choices.roles:
+        role_options = [option(r.key, f"{r.title} ({r.key})") for r in choices.roles[:100]]
+        element: dict[str, Any] = {"type": "static_select", "options": role_options}
+        chosen = [o for o in role_options if o["value"] == question.addressed_role]
+        if chosen:
+            element["initial_option"] = chosen[0]
+        blocks.append(input_block("role", "Addressed to", element, optional=True))
+    if upcoming:
+        meeting_options = [
+            option(str(m.id), meeting_label(m, choices.committee_names.get(m.committee_key)))
+            for m in upcoming[:100]
+        ]
+        element = {"type": "static_select", "options": meeting_options}
+        chosen = [o for o in meeting_options if o["value"] == str(question.target_meeting_id)]
+        if chosen:
+            element["initial_option"] = chosen[0]
+        blocks.append(
+            input_block(
+                "meeting",
+                "Answer for the agenda of",
+                element,
+                optional=True,
+                hint="Empty: the next meeting whose deadline has not passed.",
+            )
+        )
+    return modal(
+        TRIAGE_EDIT_CALLBACK,
+        f"Edit {question.reference}"[:24],
+        "Save",
+        blocks,
+        private_metadata=_meta(question.id),
+    )
+
+
+def note_modal(
+    callback_id: str, title: str, submit: str, question_id: int, label: str, intro: str
+) -> View:
+    """A modal asking for one piece of text (a reason, a comment)."""
+    return modal(
+        callback_id,
+        title,
+        submit,
+        [
+            section(intro),
+            input_block(
+                "note", label, {"type": "plain_text_input", "multiline": True, "max_length": 3000}
+            ),
+        ],
+        private_metadata=_meta(question_id),
+    )
+
+
+def holding_modal(question: Any, today: Any) -> View:
+    return modal(
+        HOLDING_CALLBACK,
+        "Holding reply",
+        "Send",
+        [
+            section(
+                f"Say why the full answer to *{question.reference}* will take longer, and by "
+                "when it will come. Reminders wait until that date."
+            ),
+            input_block(
+                "note",
+                "Holding reply",
+                {"type": "plain_text_input", "multiline": True, "max_length": 3000},
+            ),
+            input_block(
+                "promised",
+                "Full answer by",
+                {"type": "datepicker", "initial_date": today.isoformat()},
+            ),
+        ],
+        private_metadata=_meta(question.id),
+    )
+
+
+def transfer_modal(question: Any, roles: list[Any]) -> View:
+    others = [r for r in roles if r.key != question.addressed_role and r.officer]
+    blocks: list[Block] = [
+        section(
+            f"Who should answer *{question.reference}* instead? You stay responsible "
+            "until the transfer is accepted."
+        ),
+    ]
+    if not others:
+        blocks.append(section("No other role in the directory has an officer. Ask the clerk."))
+        return modal(TRANSFER_CALLBACK, "Ask to transfer", None, blocks)
+    blocks.append(
+        input_block(
+            "role",
+            "Transfer to",
+            {
+                "type": "static_select",
+                "options": [option(r.key, f"{r.title} ({r.key})") for r in others[:100]],
+            },
+        )
+    )
+    blocks.append(
+        input_block(
+            "note", "Reason", {"type": "plain_text_input", "multiline": True, "max_length": 3000}
+        )
+    )
+    return modal(
+        TRANSFER_CALLBACK, "Ask to transfer", "Ask", blocks, private_metadata=_meta(question.id)
+    )

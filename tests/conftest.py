@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -47,8 +49,10 @@ def clock() -> FixedClock:
     return FixedClock(datetime(2026, 4, 20, 10, 0, tzinfo=LONDON))
 
 
-def bot_settings(slack: SlackDouble, tmp_path: Path, *, socket_mode: bool = False) -> Settings:
-    return Settings(
+def bot_settings(
+    slack: SlackDouble, tmp_path: Path, *, socket_mode: bool = False, **overrides: Any
+) -> Settings:
+    settings = Settings(
         slack_bot_token=slack.bot_token,
         slack_signing_secret=SIGNING_SECRET,
         slack_app_token="xapp-1-test" if socket_mode else None,
@@ -57,6 +61,7 @@ def bot_settings(slack: SlackDouble, tmp_path: Path, *, socket_mode: bool = Fals
         database_path=str(tmp_path / "scrutiny.db"),
         clerk_user_ids=frozenset({CLERK}),
     )
+    return replace(settings, **overrides)
 
 
 async def start_bot(slack: SlackDouble, settings: Settings, clock: FixedClock) -> Runtime:
@@ -77,6 +82,23 @@ async def bot(slack: SlackDouble, clock: FixedClock, tmp_path: Path) -> AsyncIte
     runtime = await start_bot(slack, bot_settings(slack, tmp_path), clock)
     yield runtime
     await runtime.stop()
+
+
+@pytest.fixture
+async def make_bot(
+    slack: SlackDouble, clock: FixedClock, tmp_path: Path
+) -> AsyncIterator[Callable[..., Awaitable[Runtime]]]:
+    """Start the bot with some settings changed, e.g. ``await make_bot(triage_required=False)``."""
+    started: list[Runtime] = []
+
+    async def start(**overrides: Any) -> Runtime:
+        runtime = await start_bot(slack, bot_settings(slack, tmp_path, **overrides), clock)
+        started.append(runtime)
+        return runtime
+
+    yield start
+    for runtime in started:
+        await runtime.stop()
 
 
 @pytest.fixture(params=["http", "socket"])

@@ -57,7 +57,7 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.VIEW_QUESTION: frozenset(
         {Role.ASKER, Role.OFFICER, Role.DEPUTY, Role.INCOMING_OFFICER, Role.CLERK}
     ),
-    Action.TRIAGE: _CLERK,
+    Action.TRIAGE: frozenset({Role.CLERK, Role.BOT}),  # the bot routes when triage is off
     Action.EDIT_QUESTION: _CLERK,
     Action.REJECT_QUESTION: _CLERK,
     Action.SEND: frozenset({Role.CLERK, Role.BOT}),

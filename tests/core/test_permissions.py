@@ -11,7 +11,6 @@ from bot.core.permissions import PERMISSIONS, Action, Actor, Role, check, is_all
 MakeQuestion = Callable[..., Question]
 
 CLERK_ONLY = {
-    Action.TRIAGE,
     Action.EDIT_QUESTION,
     Action.REJECT_QUESTION,
     Action.APPROVE_ANSWER,
@@ -32,6 +31,8 @@ EXPECTED: dict[Action, set[str]] = {
     Action.SUBMIT_QUESTION: {"clerk", "asker", "officer", "deputy", "other_officer", "stranger"},
     Action.VIEW_QUESTION: {"clerk", "asker", "officer", "deputy", "other_officer"},
     Action.SEND: {"clerk", "bot"},
+    # The bot routes questions itself when the clerk switches triage off.
+    Action.TRIAGE: {"clerk", "bot"},
     Action.ANSWER: {"officer", "deputy"},
     Action.HOLDING_REPLY: {"officer", "deputy"},
     Action.REQUEST_TRANSFER: {"officer", "deputy", "clerk"},

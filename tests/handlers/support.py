@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
 from bot.runtime import Runtime
 from bot.sandbox import SlackDouble, StoredView
 from bot.services import Services
 from tests.conftest import CLERK, DCSC_OFFICER, DEPUTY, DOE_OFFICER, HOS_OFFICER
+
+T = TypeVar("T")
 
 SOURCE_MEETING = "2023-12-18"
 TARGET_MEETING = "2026-05-11"
@@ -54,3 +61,59 @@ async def open_modal(slack: SlackDouble, user: str, callback_id: str) -> StoredV
         description=f"a {callback_id} modal open for {user}",
     )
     return views[-1]
+
+
+async def submit_question(
+    slack: SlackDouble,
+    user: str,
+    text: str,
+    *,
+    role: str | None = "DCSC",
+    asker: str = "commission",
+) -> None:
+    """A member submits a question through /question, as in Slack."""
+    before = len([m for m in slack.dm_messages(user) if "is recorded" in m.all_text()])
+    await slack.send_command("/question", text, user)
+    view = await open_modal(slack, user, "question_submit")
+    values = {"item": "4", "asker": asker}
+    if role:
+        values["role"] = role
+    await slack.submit_view(user, view.id, values)
+    await slack.wait_for(
+        lambda: len([m for m in slack.dm_messages(user) if "is recorded" in m.all_text()]) > before
+    )
+
+
+def dm_with_button(slack: SlackDouble, user: str, action_id: str, needle: str = "") -> Any:
+    """The newest message in the user's DM with that button (and text), if any."""
+    for message in reversed(slack.dm_messages(user)):
+        text = json.dumps(message.blocks)
+        if f'"action_id": "{action_id}"' in text and needle in message.all_text():
+            return message
+    return None
+
+
+async def clerk_approves(slack: SlackDouble, reference: str) -> None:
+    card = await slack.wait_for(lambda: dm_with_button(slack, CLERK, "triage_approve", reference))
+    await slack.click_button(CLERK, card, "triage_approve")
+
+
+async def officer_parent(slack: SlackDouble, officer: str, reference: str) -> Any:
+    """The parent message the officer answers under (in their DM)."""
+    return await slack.wait_for(
+        lambda: dm_with_button(slack, officer, "holding_reply", reference),
+        description=f"{reference} posted to {officer}",
+    )
+
+
+async def eventually(
+    read: Callable[[], Awaitable[T]], condition: Callable[[T], bool], attempts: int = 500
+) -> T:
+    """Read (e.g. from the database) until ``condition`` holds: work after an ack is async."""
+    value = await read()
+    for _ in range(attempts):
+        if condition(value):
+            return value
+        await asyncio.sleep(0.01)
+        value = await read()
+    raise AssertionError(f"never true: {value!r}")

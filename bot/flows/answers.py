@@ -1,0 +1,283 @@
+"""Answers in threads, holding replies, transfers and the clerk's review."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import messages
+from bot.core import validation
+from bot.core.calendar import short_date
+from bot.core.errors import InvalidInput, NotFound
+from bot.core.models import MessageRef, Question, QuestionState
+from bot.core.permissions import Action, Actor, is_allowed
+from bot.flows.sending import question_card, send_to_officer, tell_clerks
+from bot.flows.slack import dm, permalink, post, react
+from bot.services import Services
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ThreadReply:
+    """A reply in a thread, as the Events API delivers it."""
+
+    channel: str
+    ts: str
+    thread_ts: str
+    user: str
+    text: str
+
+
+async def question_for_thread(services: Services, channel: str, thread_ts: str) -> Question | None:
+    return await services.repos.questions.by_thread(MessageRef(channel, thread_ts))
+
+
+async def record_reply(services: Services, client: AsyncWebClient, reply: ThreadReply) -> bool:
+    """Record a reply by the officer, their deputy or ... as part of the answer.
+
+    Returns True when a new part was recorded. Replies by anyone else are discussion: they
+    stay in the thread and are not part of the answer. A repeated event records nothing.
+    """
+    question = await question_for_thread(services, reply.channel, reply.thread_ts)
+    if question is None:
+        return False
+    actor = await services.actor(reply.user)
+    if not is_allowed(actor, Action.ANSWER, question):
+        logger.info("reply by %s in %s kept as discussion", reply.user, question.reference)
+        return False
+    if question.state in (QuestionState.WITHDRAWN, QuestionState.REJECTED):
+        return False
+    message = MessageRef(reply.channel, reply.ts)
+    recorded = await services.repos.answers.add_part(
+        question.id, message, reply.text, actor, services.clock()
+    )
+    if not recorded.created:
+        return False
+    await react(client, message, "white_check_mark")
+    parts = await services.repos.answers.parts(question.id)
+    live = [p for p in parts if not p.deleted]
+    note = (
+        f"Recorded as the answer to {question.reference}"
+        + (f" (part {len(live)})" if len(live) > 1 else "")
+        + ". The clerk will review it; further replies here are added to the answer."
+    )
+    await post(
+        client, reply.channel, note, [messages.context_line(note)], thread_ts=reply.thread_ts
+    )
+    if recorded.question.state is QuestionState.ANSWERED and len(live) == 1:
+        await announce_answer(services, client, recorded.question)
+    return True
+
+
+async def announce_answer(services: Services, client: AsyncWebClient, question: Question) -> None:
+    """Tell the submitter and the clerk that an answer has arrived."""
+    answer = await services.repos.answers.get(question.id)
+    link = await permalink(client, question.thread) if question.thread else None
+    card = await question_card(services, question)
+    await tell_clerks(
+        services,
+        client,
+        f"Answer received for {question.reference}",
+        messages.answer_for_review(card, answer.text, link),
+    )
+    where = f" (<{link}|see the thread>)" if link else ""
+    await dm(
+        client,
+        question.submitted_by,
+        f"Your question {question.reference} has been answered.",
+        [
+            messages.section(
+                f":speech_balloon: Your question *{question.reference}* has been answered{where}. "
+                "The answer will be published in the agenda once the clerk has reviewed it."
+            ),
+        ],
+    )
+
+
+async def record_edit(services: Services, channel: str, ts: str, user: str, text: str) -> bool:
+    """An edited reply updates its part of the answer, keeping the earlier version."""
+    actor = await services.actor(user)
+    try:
+        part = await services.repos.answers.edit_part(
+            MessageRef(channel, ts), text, actor, services.clock()
+        )
+    except (InvalidInput, NotFound) as problem:
+        logger.info("edit of %s/%s not recorded: %s", channel, ts, problem.message)
+        return False
+    return part is not None
+
+
+async def record_delete(services: Services, channel: str, ts: str, user: str | None) -> bool:
+    """A deleted reply is removed from the answer (its text stays on record)."""
+    actor = await services.actor(user or "USLACK")
+    part = await services.repos.answers.delete_part(
+        MessageRef(channel, ts), actor, services.clock()
+    )
+    return part is not None
+
+
+async def give_holding_reply(
+    services: Services,
+    client: AsyncWebClient,
+    user_id: str,
+    question_id: int,
+    note: str,
+    promised: date,
+) -> Question:
+    actor = await services.actor(user_id)
+    holding = await services.repos.answers.give_holding_reply(
+        question_id, note, promised, actor, services.clock()
+    )
+    question = await services.repos.questions.get(holding.question_id)
+    text = (
+        f"Holding reply from <@{user_id}>: {holding.note}\n"
+        f"Full answer promised by *{short_date(promised, with_year=True)}*. "
+        "Reminders wait until then."
+    )
+    if question.thread:
+        await post(
+            client,
+            question.thread.channel,
+            text,
+            [messages.section(text)],
+            thread_ts=question.thread.ts,
+        )
+    await tell_clerks(
+        services,
+        client,
+        f"Holding reply for {question.reference}",
+        [messages.section(f"*{question.reference}*: {text}")],
+    )
+    return question
+
+
+async def ask_transfer(
+    services: Services,
+    client: AsyncWebClient,
+    user_id: str,
+    question_id: int,
+    role_key: str,
+    reason: str,
+) -> Question:
+    """The officer proposes another role; the clerk or the new officer confirms."""
+    actor = await services.actor(user_id)
+    role = await services.repos.officers.role(role_key)
+    if not role.officer:
+        raise InvalidInput(f"Nobody answers for {role.key} yet: ask the clerk to set them.")
+    question = await services.repos.questions.propose_transfer(
+        question_id, role.officer, actor, services.clock(), to_role=role.key, reason=reason
+    )
+    card = await question_card(services, question)
+    blocks = messages.transfer_request(card, role.officer, reason, user_id)
+    await tell_clerks(services, client, f"Transfer requested for {question.reference}", blocks)
+    await dm(client, role.officer, f"Transfer requested: {question.reference}", blocks)
+    if question.thread:
+        note = (
+            f"<@{user_id}> asked for this to go to {role.title}. Until it is accepted, "
+            f"<@{question.assigned_officer}> stays responsible."
+        )
+        await post(
+            client,
+            question.thread.channel,
+            note,
+            [messages.context_line(note)],
+            thread_ts=question.thread.ts,
+        )
+    return question
+
+
+async def accept_transfer(
+    services: Services, client: AsyncWebClient, user_id: str, question_id: int
+) -> Question:
+    """The new officer (or the clerk) accepts: the question moves, the history is linked."""
+    actor = await services.actor(user_id)
+    before = await services.repos.questions.get(question_id)
+    question = await services.repos.questions.accept_transfer(question_id, actor, services.clock())
+    old = before.thread
+    link = await permalink(client, old) if old else None
+    # The bot posts the new parent message on the accepting officer's behalf.
+    question = await send_to_officer(services, client, question, Actor.bot())
+    if question.thread and link:
+        note = f"Transferred from <@{before.assigned_officer}>: <{link}|earlier thread>."
+        await post(
+            client,
+            question.thread.channel,
+            note,
+            [messages.context_line(note)],
+            thread_ts=question.thread.ts,
+        )
+    if old:
+        note = f"Transferred to <@{question.assigned_officer}>, who answers in a new thread."
+        await post(client, old.channel, note, [messages.context_line(note)], thread_ts=old.ts)
+    return question
+
+
+async def decline_transfer(
+    services: Services, client: AsyncWebClient, user_id: str, question_id: int
+) -> Question:
+    actor = await services.actor(user_id)
+    before = await services.repos.questions.get(question_id)
+    question = await services.repos.questions.decline_transfer(question_id, actor, services.clock())
+    if before.pending_transfer is not None:
+        await dm(
+            client,
+            before.pending_transfer.requested_by,
+            f"The transfer of {question.reference} was declined; it stays with you.",
+        )
+    return question
+
+
+async def approve_answer(services: Services, clerk_id: str, question_id: int) -> Question:
+    actor = await services.actor(clerk_id)
+    approval = await services.repos.answers.approve(question_id, actor, services.clock())
+    return await services.repos.questions.get(approval.question_id)
+
+
+async def return_answer(
+    services: Services, client: AsyncWebClient, clerk_id: str, question_id: int, comment: str
+) -> Question:
+    """Back to the officer in the thread, asking for more."""
+    actor = await services.actor(clerk_id)
+    comment = validation.text(comment, "The comment", validation.NOTE_LIMIT)
+    question = await services.repos.questions.return_answer(
+        question_id, actor, services.clock(), note=comment
+    )
+    if question.thread:
+        text = (
+            f"<@{question.assigned_officer}>, the clerk asks for more on this answer: {comment}\n"
+            "Reply in this thread; your replies are added to the answer."
+        )
+        await post(
+            client,
+            question.thread.channel,
+            text,
+            [messages.section(text)],
+            thread_ts=question.thread.ts,
+        )
+    return question
+
+
+async def withdraw(
+    services: Services, client: AsyncWebClient, user_id: str, reference: str, reason: str | None
+) -> Question:
+    """The asker or the clerk withdraws a question; the officer is told and chasing stops."""
+    actor = await services.actor(user_id)
+    question = await services.repos.questions.by_reference(reference)
+    question = await services.repos.questions.withdraw(
+        question.id, actor, services.clock(), reason=reason
+    )
+    because = f" Reason: {reason}" if reason else ""
+    if question.thread:
+        text = f"{question.reference} has been withdrawn; no answer is needed.{because}"
+        await post(
+            client,
+            question.thread.channel,
+            text,
+            [messages.section(text)],
+            thread_ts=question.thread.ts,
+        )
+    return question

@@ -1,0 +1,55 @@
+"""Small helpers for the Slack calls the flows make."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.models import MessageRef
+
+logger = logging.getLogger(__name__)
+
+
+async def dm_channel(client: AsyncWebClient, user_id: str) -> str:
+    response = await client.conversations_open(users=user_id)
+    return str(response["channel"]["id"])
+
+
+async def post(
+    client: AsyncWebClient,
+    channel: str,
+    text: str,
+    blocks: list[dict[str, Any]] | None = None,
+    *,
+    thread_ts: str | None = None,
+) -> MessageRef:
+    response = await client.chat_postMessage(
+        channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False
+    )
+    return MessageRef(str(response["channel"]), str(response["ts"]))
+
+
+async def dm(
+    client: AsyncWebClient, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None
+) -> MessageRef:
+    return await post(client, await dm_channel(client, user_id), text, blocks)
+
+
+async def permalink(client: AsyncWebClient, message: MessageRef) -> str | None:
+    try:
+        response = await client.chat_getPermalink(channel=message.channel, message_ts=message.ts)
+    except SlackApiError:
+        logger.warning("no permalink for %s/%s", message.channel, message.ts)
+        return None
+    return str(response["permalink"])
+
+
+async def react(client: AsyncWebClient, message: MessageRef, name: str) -> None:
+    try:
+        await client.reactions_add(channel=message.channel, timestamp=message.ts, name=name)
+    except SlackApiError as error:
+        if error.response.get("error") != "already_reacted":
+            raise

@@ -1,0 +1,157 @@
+"""Pure builders for the messages the bot posts: data in, Block Kit dicts out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.core.calendar import short_date
+from bot.core.models import Question
+
+Block = dict[str, Any]
+SECTION_LIMIT = 3000
+
+TRIAGE_APPROVE = "triage_approve"
+TRIAGE_EDIT = "triage_edit"
+TRIAGE_REJECT = "triage_reject"
+HOLDING_REPLY = "holding_reply"
+ASK_TRANSFER = "ask_transfer"
+SNOOZE = "snooze_reminder"
+ANSWER_APPROVE = "answer_approve"
+ANSWER_RETURN = "answer_return"
+TRANSFER_ACCEPT = "transfer_accept"
+TRANSFER_DECLINE = "transfer_decline"
+
+
+@dataclass(frozen=True)
+class QuestionCard:
+    """A question with everything a reader needs spelled out."""
+
+    question: Question
+    source: str  # "Children and Young People Scrutiny Commission, Mon 18 Dec 2023, item 4"
+    role_title: str | None
+    due: str | None  # the due date's explanation
+    target: str | None  # the meeting whose agenda publishes the answer
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": fit(text)}}
+
+
+def context_line(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": fit(text)}]}
+
+
+def fit(text: str, limit: int = SECTION_LIMIT) -> str:
+    """Text cut to fit a Block Kit field, saying so."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 40].rstrip() + " … _(continues in the thread)_"
+
+
+def quoted(text: str, limit: int = 2500) -> str:
+    body = text if len(text) <= limit else text[:limit].rstrip() + " …"
+    return ">" + body.replace("\n", "\n>")
+
+
+def button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text[:75]},
+        "action_id": action_id,
+        "value": value[:2000],
+    }
+    if style:
+        element["style"] = style
+    return element
+
+
+def actions(block_id: str, *elements: dict[str, Any]) -> Block:
+    return {"type": "actions", "block_id": block_id, "elements": list(elements)}
+
+
+def question_lines(card: QuestionCard) -> list[Block]:
+    q = card.question
+    out = [
+        section(f"*{q.reference}* · {card.source}\n*Asked by:* {q.asker.label}"),
+        section(quoted(q.text)),
+    ]
+    facts = []
+    if card.role_title:
+        facts.append(f"*For:* {card.role_title}")
+    if card.target:
+        facts.append(f"*Published in the agenda for:* {card.target}")
+    if facts:
+        out.append(context_line(" · ".join(facts)))
+    return out
+
+
+def triage_card(card: QuestionCard) -> list[Block]:
+    """For the clerk: a new question to approve and send, edit or reject."""
+    q = card.question
+    return [
+        section(f":inbox_tray: New scrutiny question from <@{q.submitted_by}>"),
+        *question_lines(card),
+        actions(
+            f"triage:{q.id}",
+            button("Approve & send", TRIAGE_APPROVE, str(q.id), "primary"),
+            button("Edit", TRIAGE_EDIT, str(q.id)),
+            button("Reject", TRIAGE_REJECT, str(q.id), "danger"),
+        ),
+    ]
+
+
+def triage_done(card: QuestionCard, what: str) -> list[Block]:
+    """The clerk's card once someone has acted on it (buttons removed)."""
+    return [*question_lines(card), context_line(what)]
+
+
+def officer_question(card: QuestionCard, officer: str, *, mention: bool) -> list[Block]:
+    """The parent message the officer answers under."""
+    q = card.question
+    greeting = f"<@{officer}>, a" if mention else "A"
+    due = f"Please answer by *{short_date(q.due_date)}*" if q.due_date else "Please answer"
+    return [
+        section(f":question: {greeting} scrutiny question for you to answer."),
+        *question_lines(card),
+        section(f"{due}: *reply in this thread*. Several replies form one answer."),
+        *([context_line(card.due[:1].upper() + card.due[1:])] if card.due else []),
+        actions(
+            f"officer:{q.id}",
+            button("Holding reply", HOLDING_REPLY, str(q.id)),
+            button("Ask to transfer", ASK_TRANSFER, str(q.id)),
+            button("Snooze reminder", SNOOZE, str(q.id)),
+        ),
+    ]
+
+
+def answer_for_review(card: QuestionCard, answer_text: str, permalink: str | None) -> list[Block]:
+    """For the clerk: an answer has arrived."""
+    q = card.question
+    link = f" (<{permalink}|thread>)" if permalink else ""
+    return [
+        section(f":speech_balloon: Answer received for *{q.reference}*{link}"),
+        section(quoted(q.text, 600)),
+        section(quoted(answer_text)),
+        actions(
+            f"review:{q.id}",
+            button("Approve", ANSWER_APPROVE, str(q.id), "primary"),
+            button("Return with comment", ANSWER_RETURN, str(q.id)),
+        ),
+    ]
+
+
+def transfer_request(card: QuestionCard, to_officer: str, reason: str, by: str) -> list[Block]:
+    q = card.question
+    return [
+        section(
+            f":arrow_right: <@{by}> asks for *{q.reference}* to go to <@{to_officer}>.\n"
+            f"*Reason:* {reason}"
+        ),
+        *question_lines(card),
+        actions(
+            f"transfer:{q.id}",
+            button("Accept transfer", TRANSFER_ACCEPT, str(q.id), "primary"),
+            button("Decline", TRANSFER_DECLINE, str(q.id)),
+        ),
+    ]

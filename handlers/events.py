@@ -1,0 +1,77 @@
+"""Events: replies in a question's thread are the answer; edits and deletes follow them."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.flows import answers
+from handlers.errors import guarded
+from handlers.middleware import services_of
+
+logger = logging.getLogger(__name__)
+
+
+def is_thread_reply(message: dict[str, Any]) -> bool:
+    thread_ts = message.get("thread_ts")
+    return bool(thread_ts) and thread_ts != message.get("ts") and bool(message.get("user"))
+
+
+def register(app: AsyncApp) -> None:
+    @app.event({"type": "message", "subtype": [None, "thread_broadcast", "file_share"]})
+    async def thread_reply(
+        body: dict[str, Any],
+        event: dict[str, Any],
+        context: AsyncBoltContext,
+        client: AsyncWebClient,
+    ) -> None:
+        if not is_thread_reply(event):
+            return
+        async with guarded(body, None, client):
+            reply = answers.ThreadReply(
+                channel=event["channel"],
+                ts=event["ts"],
+                thread_ts=event["thread_ts"],
+                user=event["user"],
+                text=event.get("text") or "",
+            )
+            await answers.record_reply(services_of(context), client, reply)
+
+    @app.event({"type": "message", "subtype": "message_changed"})
+    async def reply_edited(
+        body: dict[str, Any],
+        event: dict[str, Any],
+        context: AsyncBoltContext,
+        client: AsyncWebClient,
+    ) -> None:
+        message = event.get("message") or {}
+        previous = event.get("previous_message") or {}
+        # Slack also sends message_changed for a parent whose reply count changed: ignore it.
+        if not is_thread_reply(message) or message.get("text") == previous.get("text"):
+            return
+        async with guarded(body, None, client):
+            await answers.record_edit(
+                services_of(context),
+                event["channel"],
+                message["ts"],
+                message["user"],
+                message.get("text") or "",
+            )
+
+    @app.event({"type": "message", "subtype": "message_deleted"})
+    async def reply_deleted(
+        body: dict[str, Any],
+        event: dict[str, Any],
+        context: AsyncBoltContext,
+        client: AsyncWebClient,
+    ) -> None:
+        previous = event.get("previous_message") or {}
+        if not event.get("deleted_ts"):
+            return
+        async with guarded(body, None, client):
+            await answers.record_delete(
+                services_of(context), event["channel"], event["deleted_ts"], previous.get("user")
+            )

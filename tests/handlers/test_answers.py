@@ -1,0 +1,327 @@
+"""The core loop: triage, the officer's thread, answers, edits, transfers and review."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.core.models import Answer, MessageRef, Question, QuestionState
+from bot.runtime import Runtime
+from bot.sandbox import SlackDouble
+from tests.conftest import CLERK, DCSC_OFFICER, DEPUTY, HOS_OFFICER, MEMBER, STRANGER
+from tests.handlers.support import (
+    clerk_approves,
+    dm_containing,
+    dm_with_button,
+    ephemeral_containing,
+    eventually,
+    officer_parent,
+    open_modal,
+    services,
+    set_up_commission,
+    submit_question,
+)
+
+REF = "CYP-2023-12-18-Q01"
+
+
+async def sent_question(slack: SlackDouble) -> object:
+    await set_up_commission(slack)
+    await submit_question(slack, MEMBER, "How many care leavers live out of borough?")
+    await clerk_approves(slack, REF)
+    return await officer_parent(slack, DCSC_OFFICER, REF)
+
+
+async def test_triage_then_the_officers_message(slack: SlackDouble, bot: Runtime) -> None:
+    await set_up_commission(slack)
+    await submit_question(slack, MEMBER, "How many care leavers live out of borough?")
+    card = await slack.wait_for(lambda: dm_with_button(slack, CLERK, "triage_approve", REF))
+    assert "Cllr Sam Mirza" in card.all_text() or "Asked by" in card.all_text()
+    # Before approval nothing reaches the officer.
+    assert slack.dm_messages(DCSC_OFFICER) == []
+    await slack.click_button(CLERK, card, "triage_approve")
+    parent = await officer_parent(slack, DCSC_OFFICER, REF)
+    text = parent.all_text()
+    assert "reply in this thread" in text
+    assert "Please answer by *Mon 27 Apr*" in text  # for the 11 May meeting
+    assert "4 May bank holiday skipped" in text
+    assert "Children and Young People Scrutiny Commission, Mon 18 Dec 2023, item 4" in text
+    question = (await services(bot).repos.questions.search())[0]
+    assert question.state is QuestionState.SENT
+    assert question.thread == MessageRef(parent.channel, parent.ts)
+    # The clerk's card now says what happened instead of offering the buttons again.
+    await ephemeral_or_replaced(slack, "Sent to")
+
+
+async def ephemeral_or_replaced(slack: SlackDouble, needle: str) -> None:
+    """The clerk's card, replaced through its response_url, now says ``needle``."""
+    await slack.wait_for(lambda: [m for m in slack.dm_messages(CLERK) if needle in m.all_text()])
+
+
+async def test_answer_in_the_thread_is_recorded_and_announced(
+    slack: SlackDouble, bot: Runtime
+) -> None:
+    parent = await sent_question(slack)
+    reply = await slack.post_user_message(
+        parent.channel, DCSC_OFFICER, "*78* care leavers live outside Hackney.", thread_ts=parent.ts
+    )
+    assert reply.status == 200
+    await slack.wait_for(lambda: slack.reactions(parent.channel, reply.ts))
+    notes = await slack.wait_for(
+        lambda: [m for m in slack.thread(parent.channel, parent.ts) if "Recorded" in m.all_text()]
+    )
+    assert notes
+    await dm_containing(slack, MEMBER, "has been answered")
+    review = await slack.wait_for(lambda: dm_with_button(slack, CLERK, "answer_approve", REF))
+    assert "78" in review.all_text()
+    question = (await services(bot).repos.questions.search())[0]
+    assert question.state is QuestionState.ANSWERED
+    await slack.click_button(CLERK, review, "answer_approve")
+    await slack.wait_for(lambda: [r for r in slack.responses if "approved" in str(r)])
+    question = (await services(bot).repos.questions.search())[0]
+    assert question.state is QuestionState.APPROVED
+
+
+async def test_several_replies_make_one_answer_and_edits_and_deletes_follow(
+    slack: SlackDouble, bot: Runtime
+) -> None:
+    parent = await sent_question(slack)
+    first = await slack.post_user_message(
+        parent.channel, DCSC_OFFICER, "Part one.", thread_ts=parent.ts
+    )
+    second = await slack.post_user_message(parent.channel, DEPUTY, "Part two.", thread_ts=parent.ts)
+    repos = services(bot).repos
+    question = (await repos.questions.search())[0]
+    await slack.wait_for(lambda: len(slack.reactions(parent.channel, second.ts)) > 0)
+    answer = await repos.answers.get(question.id)
+    assert answer.text == "Part one.\n\nPart two."
+
+    await slack.edit_user_message(parent.channel, first.ts, "Part one, corrected.")
+    answer = await wait_answer(bot, question.id, lambda a: "corrected" in a.text)
+    [edited, _] = answer.parts
+    assert edited.versions[0].text == "Part one."
+
+    await slack.delete_user_message(parent.channel, second.ts)
+    answer = await wait_answer(bot, question.id, lambda a: len(a.live_parts) == 1)
+    assert answer.text == "Part one, corrected."
+
+
+async def wait_answer(
+    bot: Runtime, question_id: int, condition: Callable[[Answer], bool]
+) -> Answer:
+    repos = services(bot).repos
+    return await eventually(lambda: repos.answers.get(question_id), condition)
+
+
+async def test_replies_by_others_are_discussion(slack: SlackDouble, bot: Runtime) -> None:
+    parent = await sent_question(slack)
+    for user in (STRANGER, CLERK):
+        await slack.post_user_message(parent.channel, user, "Interesting!", thread_ts=parent.ts)
+    repos = services(bot).repos
+    question = (await repos.questions.search())[0]
+    assert (await repos.answers.get(question.id)).parts == ()
+    assert question.state is QuestionState.SENT
+
+
+async def test_a_retried_event_records_the_answer_once(slack: SlackDouble, bot: Runtime) -> None:
+    parent = await sent_question(slack)
+    reply = await slack.post_user_message(
+        parent.channel, DCSC_OFFICER, "Once.", thread_ts=parent.ts
+    )
+    again = await slack.redeliver(reply, retry_num=1, reason="http_timeout")
+    third = await slack.redeliver(reply, retry_num=2, reason="http_timeout")
+    assert again.status == third.status == 200
+    await slack.wait_for(lambda: slack.reactions(parent.channel, reply.ts))
+    repos = services(bot).repos
+    question = (await repos.questions.search())[0]
+    assert len((await repos.answers.get(question.id)).parts) == 1
+    notes = [m for m in slack.thread(parent.channel, parent.ts) if "Recorded" in m.all_text()]
+    assert len(notes) == 1
+
+
+async def test_the_same_message_under_a_new_event_id_is_still_recorded_once(
+    slack: SlackDouble, bot: Runtime
+) -> None:
+    parent = await sent_question(slack)
+    reply = await slack.post_user_message(
+        parent.channel, DCSC_OFFICER, "Once.", thread_ts=parent.ts
+    )
+    await slack.send_event(reply.payload["event"])  # a fresh event_id, same message
+    await slack.wait_for(lambda: slack.reactions(parent.channel, reply.ts))
+    question = (await services(bot).repos.questions.search())[0]
+    assert len((await services(bot).repos.answers.get(question.id)).parts) == 1
+
+
+async def test_transfer_to_another_officer(slack: SlackDouble, bot: Runtime) -> None:
+    parent = await sent_question(slack)
+    await slack.click_button(DCSC_OFFICER, parent, "ask_transfer")
+    view = await open_modal(slack, DCSC_OFFICER, "ask_transfer_submit")
+    await slack.submit_view(DCSC_OFFICER, view.id, {"role": "HoS", "note": "Placements are HoS."})
+    request = await slack.wait_for(
+        lambda: dm_with_button(slack, HOS_OFFICER, "transfer_accept", REF)
+    )
+    question = (await services(bot).repos.questions.search())[0]
+    assert question.assigned_officer == DCSC_OFFICER  # still responsible until accepted
+    await slack.click_button(HOS_OFFICER, request, "transfer_accept")
+    new_parent = await officer_parent(slack, HOS_OFFICER, REF)
+    question = await eventually(
+        lambda: services(bot).repos.questions.get(1),
+        lambda q: q.thread == MessageRef(new_parent.channel, new_parent.ts),
+    )
+    assert question.assigned_officer == HOS_OFFICER
+    assert question.addressed_role == "HoS"
+    await slack.wait_for(
+        lambda: [
+            m
+            for m in slack.thread(new_parent.channel, new_parent.ts)
+            if "earlier thread" in m.all_text()
+        ]
+    )
+    await slack.wait_for(
+        lambda: [
+            m for m in slack.thread(parent.channel, parent.ts) if "Transferred to" in m.all_text()
+        ]
+    )
+
+
+async def test_return_with_comment_and_re_answer(slack: SlackDouble, bot: Runtime) -> None:
+    parent = await sent_question(slack)
+    await slack.post_user_message(parent.channel, DCSC_OFFICER, "Some.", thread_ts=parent.ts)
+    review = await slack.wait_for(lambda: dm_with_button(slack, CLERK, "answer_return", REF))
+    await slack.click_button(CLERK, review, "answer_return")
+    view = await open_modal(slack, CLERK, "answer_return_submit")
+    await slack.submit_view(CLERK, view.id, {"note": "Please give the number."})
+    await slack.wait_for(
+        lambda: [
+            m
+            for m in slack.thread(parent.channel, parent.ts)
+            if "Please give the number" in m.all_text()
+        ]
+    )
+    repos = services(bot).repos
+    assert (await repos.questions.search())[0].state is QuestionState.RETURNED
+    await slack.post_user_message(parent.channel, DCSC_OFFICER, "78.", thread_ts=parent.ts)
+    question = await wait_state(bot, QuestionState.ANSWERED)
+    assert (await repos.answers.get(question.id)).text == "Some.\n\n78."
+
+
+async def wait_state(bot: Runtime, state: QuestionState) -> Question:
+    repos = services(bot).repos
+
+    async def first() -> Question:
+        return (await repos.questions.search())[0]
+
+    return await eventually(first, lambda q: q.state is state)
+
+
+async def test_holding_reply(slack: SlackDouble, bot: Runtime) -> None:
+    parent = await sent_question(slack)
+    await slack.click_button(DCSC_OFFICER, parent, "holding_reply")
+    view = await open_modal(slack, DCSC_OFFICER, "holding_reply_submit")
+    past = await slack.submit_view(
+        DCSC_OFFICER, view.id, {"note": "Waiting for data.", "promised": "2026-04-01"}
+    )
+    assert past.json["response_action"] == "errors"
+    await slack.submit_view(
+        DCSC_OFFICER, view.id, {"note": "Waiting for data.", "promised": "2026-04-24"}
+    )
+    await wait_state(bot, QuestionState.HOLDING)
+    await slack.wait_for(
+        lambda: [
+            m for m in slack.thread(parent.channel, parent.ts) if "Fri 24 Apr 2026" in m.all_text()
+        ]
+    )
+
+
+async def test_long_answers_fit_slacks_limits(slack: SlackDouble, bot: Runtime) -> None:
+    parent = await sent_question(slack)
+    long_answer = "The service has done a great deal. " * 150  # about 5,000 characters
+    await slack.post_user_message(parent.channel, DCSC_OFFICER, long_answer, thread_ts=parent.ts)
+    review = await slack.wait_for(lambda: dm_with_button(slack, CLERK, "answer_approve", REF))
+    assert "…" in review.all_text()
+    assert slack.calls_to("chat.postMessage", ok=False) == []
+    question = (await services(bot).repos.questions.search())[0]
+    assert (await services(bot).repos.answers.get(question.id)).text == long_answer.strip()
+
+
+async def test_reject_tells_the_submitter(slack: SlackDouble, bot: Runtime) -> None:
+    await set_up_commission(slack)
+    await submit_question(slack, MEMBER, "Off topic?")
+    card = await slack.wait_for(lambda: dm_with_button(slack, CLERK, "triage_reject", REF))
+    await slack.click_button(CLERK, card, "triage_reject")
+    view = await open_modal(slack, CLERK, "triage_reject_submit")
+    await slack.submit_view(CLERK, view.id, {"note": "Covered by item 5."})
+    text = await dm_containing(slack, MEMBER, "not taken forward")
+    assert "Covered by item 5." in text
+    assert (await services(bot).repos.questions.search())[0].state is QuestionState.REJECTED
+
+
+async def test_withdraw_tells_the_officer(slack: SlackDouble, bot: Runtime) -> None:
+    parent = await sent_question(slack)
+    await slack.send_command("/agenda", f"withdraw {REF} No longer needed", MEMBER)
+    await ephemeral_containing(slack, MEMBER, "is withdrawn")
+    await slack.wait_for(
+        lambda: [m for m in slack.thread(parent.channel, parent.ts) if "withdrawn" in m.all_text()]
+    )
+    await slack.send_command("/agenda", f"withdraw {REF}", STRANGER)
+    await ephemeral_containing(slack, STRANGER, REF)
+
+
+async def test_non_clerk_cannot_approve(slack: SlackDouble, bot: Runtime) -> None:
+    await set_up_commission(slack)
+    await submit_question(slack, MEMBER, "A question?")
+    card = await slack.wait_for(lambda: dm_with_button(slack, CLERK, "triage_approve", REF))
+    # Someone else gets hold of the same card (e.g. in a shared channel) and clicks.
+    await slack.send_interaction(
+        {
+            "type": "block_actions",
+            "user": {"id": STRANGER, "username": "stranger", "team_id": "T111"},
+            "team": {"id": "T111", "domain": "sandbox"},
+            "api_app_id": "A111",
+            "token": "x",
+            "trigger_id": slack.new_trigger_id(STRANGER),
+            "response_url": slack.new_response_url(STRANGER, card.channel),
+            "container": {"type": "message", "message_ts": card.ts, "channel_id": card.channel},
+            "channel": {"id": card.channel},
+            "message": {"ts": card.ts, "blocks": card.blocks, "text": card.text},
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": "triage_approve",
+                    "block_id": "triage:1",
+                    "value": "1",
+                    "action_ts": "1",
+                }
+            ],
+        }
+    )
+    await ephemeral_containing(slack, STRANGER, "clerk")
+    assert (await services(bot).repos.questions.search())[0].state is QuestionState.SUBMITTED
+
+
+async def test_without_triage_questions_go_straight_to_the_officer(
+    slack: SlackDouble, make_bot
+) -> None:  # type: ignore[no-untyped-def]
+    bot = await make_bot(triage_required=False)
+    await set_up_commission(slack)
+    await submit_question(slack, MEMBER, "Straight through?")
+    await officer_parent(slack, DCSC_OFFICER, REF)
+    await wait_state(bot, QuestionState.SENT)
+    assert dm_with_button(slack, CLERK, "triage_approve") is None
+
+
+async def test_responses_channel_mentions_the_officer_and_takes_replies(
+    slack: SlackDouble, make_bot
+) -> None:  # type: ignore[no-untyped-def]
+    slack.add_channel("C0ANSWERS", "scrutiny-answers")
+    bot = await make_bot(responses_channel="C0ANSWERS")
+    await set_up_commission(slack)
+    await submit_question(slack, MEMBER, "In the channel?")
+    await clerk_approves(slack, REF)
+    parent = await slack.wait_for(
+        lambda: [m for m in slack.messages("C0ANSWERS") if REF in m.all_text()]
+    )
+    assert f"<@{DCSC_OFFICER}>" in parent[0].all_text()
+    await slack.post_user_message(
+        "C0ANSWERS", DCSC_OFFICER, "In the channel.", thread_ts=parent[0].ts
+    )
+    await wait_state(bot, QuestionState.ANSWERED)
