@@ -19,5 +19,6 @@ def register_handlers(app: AsyncApp, services: Services) -> None:
     commands.register(app)
     intake.register(app)
     actions.register(app)
+    actions.register_agenda(app)
     events.register(app)
     fallback.register(app)

@@ -13,7 +13,7 @@ from bot import messages
 from bot.core.calendar import london_date, short_date
 from bot.core.errors import DomainError, InvalidInput
 from bot.core.permissions import Action, check
-from bot.flows import answers, intake, sending
+from bot.flows import agenda, answers, intake, sending
 from handlers import modals
 from handlers.errors import guarded
 from handlers.intake import values_of
@@ -364,3 +364,27 @@ def values_of_view_with_dates(view: dict[str, Any]) -> dict[str, str | None]:
             if state.get("type") == "datepicker":
                 out[block_id] = state.get("selected_date")
     return out
+
+
+def register_agenda(app: AsyncApp) -> None:
+    @app.action(agenda.PUBLISH)
+    async def publish_answers(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        context: AsyncBoltContext,
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+    ) -> None:
+        await ack()
+        async with guarded(body, respond, client):
+            user = body["user"]["id"]
+            published = await agenda.publish_from_button(
+                services_of(context), client, user, int(action["value"])
+            )
+            await respond(
+                replace_original=False,
+                response_type="ephemeral",
+                text=f"Published {len(published)} answers"
+                + (f": {', '.join(published)}." if published else "."),
+            )

@@ -11,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import command_text
 from bot.core.permissions import Action, check
-from bot.flows import admin, answers
+from bot.flows import admin, agenda, answers
 from handlers import blocks, modals
 from handlers.errors import guarded
 from handlers.middleware import services_of
@@ -121,6 +121,30 @@ async def withdraw_question(
 
 
 WITHDRAW_USAGE = "/agenda withdraw <reference> [reason]"
+COMPILE_USAGE = "/agenda compile [meeting reference or date] [--final]"
+
+
+async def compile_agenda(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    services = services_of(context)
+    client = context.client
+    assert client is not None
+    user = command["user_id"]
+    check(await services.actor(user), Action.COMPILE)
+    request = agenda.parse_compile_args(args)
+    meeting = await agenda.target_meeting(services, request.meeting)
+    await say(respond, f"Compiling the responses for {meeting.reference}…")
+    compiled, published = await agenda.compile_for_slack(
+        services, client, user, meeting, final=request.final
+    )
+    await agenda.upload(client, command["channel_id"], user, compiled)
+    await say(
+        respond,
+        compiled.summary.headline,
+        agenda.summary_blocks(compiled, published, final=request.final, meeting_id=meeting.id),
+    )
+
 
 AGENDA_SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("help", "/agenda help", "List these commands.", False, agenda_help),
@@ -161,6 +185,13 @@ AGENDA_SUBCOMMANDS: tuple[Subcommand, ...] = (
         "Paste a list of questions (e.g. from the minutes) to review and save.",
         True,
         import_questions,
+    ),
+    Subcommand(
+        "compile",
+        COMPILE_USAGE,
+        "The answers for a meeting as Word and Markdown (default: the next meeting).",
+        True,
+        compile_agenda,
     ),
     Subcommand(
         "withdraw",

@@ -1,0 +1,146 @@
+"""/agenda compile in Slack: build the documents, upload them, summarise what is missing."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import messages
+from bot.compiling import compile_meeting, find_target_meeting, publish_meeting
+from bot.core.agenda import AgendaSummary, CompiledAgenda
+from bot.core.calendar import london_date, short_date
+from bot.core.models import Meeting
+from bot.core.permissions import Action, check
+from bot.flows.slack import dm_channel
+from bot.services import Services
+
+logger = logging.getLogger(__name__)
+
+PUBLISH = "agenda_publish"
+
+
+@dataclass(frozen=True)
+class CompileRequest:
+    meeting: str | None
+    final: bool
+
+
+def parse_compile_args(args: str) -> CompileRequest:
+    """``[meeting reference or date] [--final]``."""
+    words = args.split()
+    final = "--final" in words
+    rest = [w for w in words if w != "--final"]
+    return CompileRequest(rest[0] if rest else None, final)
+
+
+async def slack_names(client: AsyncWebClient, user_ids: Iterable[str]) -> dict[str, str]:
+    """Display names for mentioned people, through users.info."""
+    names: dict[str, str] = {}
+    for user_id in sorted(user_ids):
+        try:
+            info = await client.users_info(user=user_id)
+        except SlackApiError:
+            logger.warning("users.info failed for %s; they will read 'a colleague'", user_id)
+            continue
+        user = info["user"]
+        profile = user.get("profile", {})
+        names[user_id] = str(profile.get("real_name") or user.get("real_name") or user["name"])
+    return names
+
+
+async def target_meeting(services: Services, spec: str | None) -> Meeting:
+    today = london_date(services.clock())
+    return await find_target_meeting(services.repos, spec, today)
+
+
+async def compile_for_slack(
+    services: Services, client: AsyncWebClient, user_id: str, meeting: Meeting, *, final: bool
+) -> tuple[CompiledAgenda, list[str]]:
+    """Publish (with --final) and compile; returns the document and what was published."""
+    actor = await services.actor(user_id)
+    check(actor, Action.COMPILE)
+    published: list[str] = []
+    if final:
+        published = await publish_meeting(services.repos, meeting, actor, services.clock())
+
+    async def look_up(ids: frozenset[str]) -> dict[str, str]:
+        return await slack_names(client, ids)
+
+    compiled = await compile_meeting(services.repos, meeting, actor, look_up_names=look_up)
+    return compiled, published
+
+
+async def upload(
+    client: AsyncWebClient, channel: str, user_id: str, compiled: CompiledAgenda
+) -> str:
+    """Upload the .docx and .md to ``channel`` (or the clerk's DM if the bot can't post there)."""
+    stem = compiled.file_stem
+    files = [
+        {"content": compiled.to_docx_bytes(), "filename": f"{stem}.docx", "title": f"{stem}.docx"},
+        {"content": compiled.markdown, "filename": f"{stem}.md", "title": f"{stem}.md"},
+    ]
+    comment = f"Responses for {compiled.meeting.reference}: Word for the agenda pack, Markdown."
+    try:
+        await client.files_upload_v2(file_uploads=files, channel=channel, initial_comment=comment)
+        return channel
+    except SlackApiError as error:
+        if error.response.get("error") not in ("not_in_channel", "channel_not_found"):
+            raise
+    dm = await dm_channel(client, user_id)
+    await client.files_upload_v2(file_uploads=files, channel=dm, initial_comment=comment)
+    return dm
+
+
+def summary_blocks(
+    compiled: CompiledAgenda, published: list[str], *, final: bool, meeting_id: int
+) -> list[messages.Block]:
+    summary: AgendaSummary = compiled.summary
+    m = compiled.meeting
+    out = [
+        messages.section(
+            f":page_facing_up: *Responses for {m.committee_name}, "
+            f"{short_date(m.meeting_date, with_year=True)}* ({m.reference})\n{summary.headline}"
+        )
+    ]
+    if summary.awaited_questions:
+        lines = [
+            f"• {q.reference}: {q.role_title or 'no officer yet'}"
+            for q in summary.awaited_questions[:40]
+        ]
+        out.append(messages.section("*Still missing:*\n" + "\n".join(lines)))
+    if summary.holding_questions:
+        lines = [
+            f"• {q.reference}: {q.role_title or ''}"
+            + (f", promised {short_date(q.promised_date)}" if q.promised_date else "")
+            for q in summary.holding_questions[:40]
+        ]
+        out.append(messages.section("*Holding replies:*\n" + "\n".join(lines)))
+    if final:
+        out.append(messages.context_line(f"Published {len(published)} answers for this meeting."))
+    elif summary.answered:
+        if summary.not_yet_approved:
+            out.append(
+                messages.context_line(
+                    f"{len(summary.not_yet_approved)} answer(s) not yet approved: publishing "
+                    "approves them."
+                )
+            )
+        out.append(
+            messages.actions(
+                "agenda_publish",
+                messages.button("Publish these answers", PUBLISH, str(meeting_id), "primary"),
+            )
+        )
+    return out
+
+
+async def publish_from_button(
+    services: Services, client: AsyncWebClient, user_id: str, meeting_id: int
+) -> list[str]:
+    actor = await services.actor(user_id)
+    meeting = await services.repos.meetings.get(meeting_id)
+    return await publish_meeting(services.repos, meeting, actor, services.clock())

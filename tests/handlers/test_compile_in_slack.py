@@ -1,0 +1,97 @@
+"""/agenda compile in Slack: documents uploaded to the double, summary, publish."""
+
+from __future__ import annotations
+
+import io
+
+import docx
+
+from bot.core.models import QuestionState
+from bot.runtime import Runtime
+from bot.sandbox import SlackDouble
+from tests.conftest import CLERK, DCSC_OFFICER, HOT_REP, MEMBER
+from tests.handlers.support import (
+    clerk_approves,
+    ephemeral_containing,
+    eventually,
+    officer_parent,
+    services,
+    set_up_commission,
+    submit_question,
+)
+
+
+async def two_questions_one_answered(slack: SlackDouble, bot: Runtime) -> None:
+    await set_up_commission(slack)
+    await submit_question(slack, MEMBER, "How many care leavers live out of borough?")
+    await submit_question(slack, HOT_REP, "Why do we move so often?", asker="hackney_of_tomorrow")
+    for reference in ("CYP-2023-12-18-Q01", "CYP-2023-12-18-Q02"):
+        await clerk_approves(slack, reference)
+    parent = await officer_parent(slack, DCSC_OFFICER, "CYP-2023-12-18-Q01")
+    await slack.post_user_message(
+        parent.channel,
+        DCSC_OFFICER,
+        "*78* care leavers &amp; their families, see <@UDCSC001>.\n• housing\n• study <!channel>",
+        thread_ts=parent.ts,
+    )
+
+    async def states() -> list[QuestionState]:
+        return [q.state for q in await services(bot).repos.questions.search()]
+
+    await eventually(states, lambda s: QuestionState.ANSWERED in s)
+
+
+async def test_compile_uploads_word_and_markdown_with_a_summary(
+    slack: SlackDouble, bot: Runtime
+) -> None:
+    await two_questions_one_answered(slack, bot)
+    dm = slack.dm_channel_for(CLERK)
+    result = await slack.send_command("/agenda", "compile 2026-05-11", CLERK, channel_id=dm)
+    assert result.status == 200
+    await ephemeral_containing(slack, CLERK, "Compiling the responses")
+    summary = await ephemeral_containing(slack, CLERK, "Still missing")
+    assert "2 questions: 1 answered, 1 response awaited." in summary
+    assert "CYP-2023-12-18-Q02: Director of Children's Social Care" in summary
+    files = await slack.wait_for(lambda: [f for f in slack.files if f.completed] or None)
+    names = sorted(f.name for f in files)
+    assert names == [
+        "CYP-2026-05-11-question-responses.docx",
+        "CYP-2026-05-11-question-responses.md",
+    ]
+    markdown = next(f for f in files if f.name.endswith(".md")).content.decode()
+    assert "Hackney of Tomorrow" in markdown
+    assert "Young Person" not in markdown
+    assert "Dana Director" in markdown  # the mention, resolved through users.info
+    assert "<!channel>" not in markdown and "@channel" not in markdown
+    assert "& their families" in markdown
+    document = docx.Document(io.BytesIO(next(f for f in files if f.name.endswith(".docx")).content))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Response awaited" in text
+    assert "Director of Children's Social Care" in text
+
+
+async def test_publish_button_marks_answers_published(slack: SlackDouble, bot: Runtime) -> None:
+    await two_questions_one_answered(slack, bot)
+    await slack.send_command("/agenda", "compile", CLERK)  # next meeting: 11 May 2026
+    summary = await slack.wait_for(
+        lambda: [e for e in slack.ephemerals(CLERK) if "agenda_publish" in str(e.blocks)]
+    )
+    await slack.click_button(CLERK, summary[-1], "agenda_publish")
+    await ephemeral_containing(slack, CLERK, "Published 1 answers: CYP-2023-12-18-Q01.")
+    first = (await services(bot).repos.questions.search())[0]
+    assert first.state is QuestionState.PUBLISHED
+
+
+async def test_compile_is_for_clerks(slack: SlackDouble, bot: Runtime) -> None:
+    await set_up_commission(slack)
+    await slack.send_command("/agenda", "compile", MEMBER)
+    await ephemeral_containing(slack, MEMBER, "clerk")
+    assert slack.files == []
+
+
+async def test_empty_meeting_and_unknown_meeting(slack: SlackDouble, bot: Runtime) -> None:
+    await set_up_commission(slack)
+    await slack.send_command("/agenda", "compile CYP-2026-05-11", CLERK)
+    await ephemeral_containing(slack, CLERK, "No questions are addressed to this meeting.")
+    await slack.send_command("/agenda", "compile 2031-01-01", CLERK)
+    await ephemeral_containing(slack, CLERK, "2031")
