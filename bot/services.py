@@ -17,6 +17,8 @@ class Services:
     db: Database
     clock: Clock
     repos: Repositories = field(init=False)
+    workspace_url: str | None = None
+    """The workspace's address (from auth.test), for links to threads."""
 
     def __post_init__(self) -> None:
         self.repos = Repositories.on(self.db)

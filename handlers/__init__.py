@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.services import Services
-from handlers import actions, commands, errors, events, fallback, intake, middleware
+from handlers import actions, commands, errors, events, fallback, home, intake, middleware
 
 # What the bot listens to; the app manifest must declare exactly these (tests check it).
 SLASH_COMMANDS = ("/agenda", "/question")
@@ -21,4 +21,5 @@ def register_handlers(app: AsyncApp, services: Services) -> None:
     actions.register(app)
     actions.register_agenda(app)
     events.register(app)
+    home.register(app)
     fallback.register(app)

@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core import command_text
 from bot.core.permissions import Action, check
 from bot.flows import admin, agenda, answers
-from handlers import blocks, modals
+from handlers import blocks, home, modals
 from handlers.errors import guarded
 from handlers.middleware import services_of
 
@@ -124,6 +124,16 @@ WITHDRAW_USAGE = "/agenda withdraw <reference> [reason]"
 COMPILE_USAGE = "/agenda compile [meeting reference or date] [--final]"
 
 
+async def agenda_status(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    services = services_of(context)
+    check(await services.actor(command["user_id"]), Action.COMPILE)
+    assert context.client is not None
+    block_list = await home.status_command(services, context.client, args.strip() or None)
+    await say(respond, "Scrutiny questions: status", block_list)
+
+
 async def compile_agenda(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
@@ -185,6 +195,13 @@ AGENDA_SUBCOMMANDS: tuple[Subcommand, ...] = (
         "Paste a list of questions (e.g. from the minutes) to review and save.",
         True,
         import_questions,
+    ),
+    Subcommand(
+        "status",
+        "/agenda status [meeting]",
+        "Where everything stands: deadlines, overdue first, by officer.",
+        True,
+        agenda_status,
     ),
     Subcommand(
         "compile",

@@ -53,3 +53,14 @@ async def react(client: AsyncWebClient, message: MessageRef, name: str) -> None:
     except SlackApiError as error:
         if error.response.get("error") != "already_reacted":
             raise
+
+
+async def workspace_url(client: AsyncWebClient) -> str:
+    """'https://example.slack.com/' (auth.test), for building links to messages."""
+    response = await client.auth_test()
+    return str(response.get("url") or "https://slack.com/")
+
+
+def message_link(base_url: str, message: MessageRef) -> str:
+    """A link to a message in Slack's permalink form, without an API call per message."""
+    return f"{base_url.rstrip('/')}/archives/{message.channel}/p{message.ts.replace('.', '')}"

@@ -1,0 +1,118 @@
+"""Where everything stands: the clerk's summary, an officer's outstanding questions, a member's."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from bot.core.calendar import london_date
+from bot.core.deadlines import Lateness, agenda_publication_day, answer_due_date, lateness
+from bot.core.lifecycle import AWAITING_ANSWER
+from bot.core.models import Meeting, Question, QuestionState
+from bot.services import Services
+
+LATENESS_ORDER = {
+    Lateness.VERY_OVERDUE: 0,
+    Lateness.OVERDUE: 1,
+    Lateness.DUE_TODAY: 2,
+    Lateness.ON_TIME: 3,
+    Lateness.NOT_AWAITED: 4,
+}
+
+
+@dataclass(frozen=True)
+class QuestionStatus:
+    question: Question
+    lateness: Lateness
+
+
+@dataclass
+class StatusReport:
+    """The summary /agenda status and the clerk's Home tab show."""
+
+    meeting: Meeting | None
+    publication: str | None
+    due: str | None
+    by_state: Counter[QuestionState] = field(default_factory=Counter)
+    outstanding: list[QuestionStatus] = field(default_factory=list)
+    awaiting_triage: list[Question] = field(default_factory=list)
+    awaiting_approval: list[Question] = field(default_factory=list)
+
+    @property
+    def overdue(self) -> list[QuestionStatus]:
+        late = (Lateness.OVERDUE, Lateness.VERY_OVERDUE)
+        return [s for s in self.outstanding if s.lateness in late]
+
+    def by_officer(self) -> dict[str, list[QuestionStatus]]:
+        grouped: dict[str, list[QuestionStatus]] = {}
+        for status in self.outstanding:
+            grouped.setdefault(status.question.assigned_officer or "", []).append(status)
+        return grouped
+
+
+async def statuses(services: Services, questions: list[Question]) -> list[QuestionStatus]:
+    """Each question with its lateness today, overdue first, then by due date."""
+    calendar = await services.repos.closure_days.calendar()
+    today = london_date(services.clock())
+    out = []
+    for question in questions:
+        promised = None
+        if question.state is QuestionState.HOLDING:
+            holding = (await services.repos.answers.get(question.id)).holding_reply
+            promised = holding.promised_date if holding else None
+        late = lateness(
+            question,
+            today,
+            calendar,
+            very_overdue_after=services.settings.very_overdue_after_working_days,
+            promised_date=promised,
+        )
+        out.append(QuestionStatus(question, late))
+    out.sort(key=lambda s: (LATENESS_ORDER[s.lateness], s.question.due_date or today, s.question.id))
+    return out
+
+
+async def meeting_report(services: Services, meeting: Meeting | None) -> StatusReport:
+    """Questions for ``meeting`` (or every open question when None), with its deadlines."""
+    repos = services.repos
+    publication = due = None
+    if meeting is not None:
+        calendar = await repos.closure_days.calendar()
+        today = london_date(services.clock())
+        publication = agenda_publication_day(meeting.date, calendar, today=today).explanation
+        due = answer_due_date(
+            meeting.date, calendar, services.settings.answer_due_working_days, today=today
+        ).explanation
+        questions = await repos.questions.search(target_meeting_id=meeting.id)
+    else:
+        questions = await repos.questions.search()
+    report = StatusReport(meeting, publication, due)
+    report.by_state = Counter(q.state for q in questions)
+    report.outstanding = await statuses(
+        services, [q for q in questions if q.state in AWAITING_ANSWER]
+    )
+    everything = questions if meeting is None else await repos.questions.search()
+    report.awaiting_triage = [q for q in everything if q.state is QuestionState.SUBMITTED]
+    report.awaiting_approval = [q for q in questions if q.state is QuestionState.ANSWERED]
+    return report
+
+
+async def next_meeting(services: Services) -> Meeting | None:
+    today = london_date(services.clock())
+    upcoming = await services.repos.meetings.all(from_date=today)
+    return upcoming[0] if upcoming else None
+
+
+async def officer_questions(services: Services, user_id: str) -> list[QuestionStatus]:
+    """Questions waiting on this officer, or on a role they deputise for."""
+    repos = services.repos
+    mine = await repos.questions.search(states=AWAITING_ANSWER, officer=user_id)
+    deputising = {r.key for r in await repos.officers.roles_deputised_by(user_id)}
+    if deputising:
+        others = await repos.questions.search(states=AWAITING_ANSWER)
+        mine += [q for q in others if q.addressed_role in deputising and q not in mine]
+    return await statuses(services, mine)
+
+
+async def member_questions(services: Services, user_id: str) -> list[Question]:
+    return await services.repos.questions.search(submitted_by=user_id)
