@@ -68,7 +68,9 @@ async def statuses(services: Services, questions: list[Question]) -> list[Questi
             promised_date=promised,
         )
         out.append(QuestionStatus(question, late))
-    out.sort(key=lambda s: (LATENESS_ORDER[s.lateness], s.question.due_date or today, s.question.id))
+    out.sort(
+        key=lambda s: (LATENESS_ORDER[s.lateness], s.question.due_date or today, s.question.id)
+    )
     return out
 
 
