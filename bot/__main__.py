@@ -11,16 +11,20 @@ import signal
 import sqlite3
 import sys
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.app import create_web_client
+from bot.chasing import SweepReport, sweep
 from bot.compiling import compile_meeting, find_target_meeting, publish_meeting
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings, settings_from_env
 from bot.core.agenda import CompiledAgenda
-from bot.core.clock import system_clock
+from bot.core.clock import FixedClock, system_clock
 from bot.core.errors import DomainError
 from bot.core.permissions import Actor
 from bot.runtime import Runtime
+from bot.services import Services
 from storage.db import Database
 from storage.repositories import Repositories
 
@@ -225,6 +229,76 @@ def add_compile_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     command.set_defaults(func=cmd_compile)
 
 
+def parse_moment(text: str | None, tz: ZoneInfo) -> datetime:
+    """--now: an ISO date and time (local time in TIMEZONE unless it says otherwise)."""
+    if not text:
+        return system_clock()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise CommandFailed(
+            f"--now {text!r} is not a date and time such as 2026-05-01T09:30"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+def chase_settings(env: Mapping[str, str], dry_run: bool) -> Settings:
+    """Settings for a sweep; a dry run needs no Slack tokens."""
+    if dry_run:
+        env = {"SLACK_BOT_TOKEN": "xoxb-dry-run", "SLACK_SIGNING_SECRET": "dry-run", **env}
+    return settings_from_env(env)
+
+
+async def run_sweep(settings: Settings, now: datetime, dry_run: bool) -> SweepReport:
+    database = database_path_from_env({"DATABASE_PATH": settings.database_path})
+    db = await Database.open(database)
+    try:
+        services = Services(settings=settings, db=db, clock=FixedClock(now))
+        client = None if dry_run else create_web_client(settings)
+        return await sweep(services, client, now, dry_run=dry_run)
+    finally:
+        await db.close()
+
+
+def cmd_chase(args: argparse.Namespace) -> int:
+    env = cli_environment(args.env_file)
+    try:
+        settings = chase_settings(env, args.dry_run)
+        now = parse_moment(args.now, settings.tz)
+        report = asyncio.run(run_sweep(settings, now, args.dry_run))
+    except (CommandFailed, DomainError) as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 2
+    when = now.astimezone(settings.tz).strftime("%a %d %b %Y %H:%M")
+    for line in report.lines:
+        print(line)
+    if args.dry_run:
+        print(f"Dry run at {when}: {report.planned} reminder(s) would be sent.", file=sys.stderr)
+    else:
+        print(
+            f"Sweep at {when}: {report.sent} reminder(s) sent, {report.failed} still due.",
+            file=sys.stderr,
+        )
+    return 0 if report.failed == 0 else 1
+
+
+def add_chase_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    command = sub.add_parser(
+        "chase",
+        help="run one chase sweep now (or at --now) and exit",
+        description="Send the reminders due at a moment: one digest per officer, one nudge per "
+        "thread, nothing twice. Outside working days and hours nothing is due. Exit code 1 "
+        "if some reminders could not be sent (they stay due for the next sweep).",
+    )
+    command.add_argument(
+        "--now", metavar="WHEN", help="the moment to sweep at, e.g. 2026-05-01T09:30 (local time)"
+    )
+    command.add_argument(
+        "--dry-run", action="store_true", help="print what would be sent; send and record nothing"
+    )
+    command.set_defaults(func=cmd_chase)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot",
@@ -237,6 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="connect to the Slack workspace in .env and serve")
     run.set_defaults(func=cmd_run)
     add_compile_parser(sub)
+    add_chase_parser(sub)
     return parser
 
 

@@ -14,6 +14,14 @@ from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.core.chasing import (
+    DEFAULT_LADDER,
+    ChaseSettings,
+    parse_ladder,
+    parse_working_hours,
+)
+from bot.core.errors import InvalidInput
+
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
@@ -40,6 +48,17 @@ class Settings:
     responses_channel: str | None = None
     answer_due_working_days: int = 3
     very_overdue_after_working_days: int = 5
+    working_hours: str = "09:30-17:00"
+    chase_ladder: str = DEFAULT_LADDER
+
+    @property
+    def chase(self) -> ChaseSettings:
+        """The chase ladder, working hours and very-overdue rule as one object."""
+        base = ChaseSettings(
+            working_hours=parse_working_hours(self.working_hours),
+            very_overdue_after=self.very_overdue_after_working_days,
+        )
+        return parse_ladder(self.chase_ladder, base)
 
     @property
     def socket_mode(self) -> bool:
@@ -168,7 +187,17 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
             f"TIMEZONE={timezone!r} is not a known time zone: use a name such as Europe/London"
         ) from None
 
+    working_hours = _get(env, "WORKING_HOURS") or "09:30-17:00"
+    chase_ladder = _get(env, "CHASE_LADDER") or DEFAULT_LADDER
+    try:
+        parse_ladder(chase_ladder, ChaseSettings(working_hours=parse_working_hours(working_hours)))
+    except InvalidInput as problem:
+        key = "WORKING_HOURS" if "Working hours" in problem.message else "CHASE_LADDER"
+        raise ConfigError(f"{key}: {problem.message}") from None
+
     return Settings(
+        working_hours=working_hours,
+        chase_ladder=chase_ladder,
         triage_required=_flag(env, "TRIAGE_REQUIRED", default=True),
         clerks_channel=_channel(env, "CLERKS_CHANNEL"),
         responses_channel=_channel(env, "RESPONSES_CHANNEL"),

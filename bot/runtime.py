@@ -52,7 +52,7 @@ class Runtime:
         db = await Database.open(self.settings.database_path)
         self.services = Services(settings=self.settings, db=db, clock=self.clock)
         self.app = create_app(self.services)
-        self.scheduler = create_scheduler(self.services)
+        self.scheduler = create_scheduler(self.services, self.app.client)
         if self.start_scheduler:
             self.scheduler.start()
         if self.settings.socket_mode:

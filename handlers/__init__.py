@@ -20,6 +20,7 @@ def register_handlers(app: AsyncApp, services: Services) -> None:
     intake.register(app)
     actions.register(app)
     actions.register_agenda(app)
+    actions.register_snooze(app)
     events.register(app)
     home.register(app)
     fallback.register(app)

@@ -9,11 +9,12 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import messages
+from bot import chasing, messages
 from bot.core.calendar import london_date, short_date
 from bot.core.errors import DomainError, InvalidInput
 from bot.core.permissions import Action, check
 from bot.flows import agenda, answers, intake, sending
+from bot.flows.slack import dm
 from handlers import modals
 from handlers.errors import guarded
 from handlers.intake import values_of
@@ -364,6 +365,53 @@ def values_of_view_with_dates(view: dict[str, Any]) -> dict[str, str | None]:
             if state.get("type") == "datepicker":
                 out[block_id] = state.get("selected_date")
     return out
+
+
+def register_snooze(app: AsyncApp) -> None:
+    @app.action(messages.SNOOZE)
+    async def open_snooze(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        context: AsyncBoltContext,
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+    ) -> None:
+        await ack()
+        async with guarded(body, respond, client):
+            services = services_of(context)
+            question = await services.repos.questions.get(int(action["value"]))
+            check(await services.actor(body["user"]["id"]), Action.SNOOZE, question)
+            await client.views_open(
+                trigger_id=body["trigger_id"], view=modals.snooze_modal(question)
+            )
+
+    @app.view(modals.SNOOZE_CALLBACK)
+    async def snooze_submitted(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        context: AsyncBoltContext,
+        client: AsyncWebClient,
+    ) -> None:
+        try:
+            reference, until = await chasing.snooze(
+                services_of(context),
+                body["user"]["id"],
+                question_id_of(view),
+                values_of(view).get("choice") or "",
+            )
+        except DomainError as problem:
+            await ack(response_action="errors", errors={"choice": problem.message})
+            return
+        await ack()
+        async with guarded(body, None, client):
+            await dm(
+                client,
+                body["user"]["id"],
+                f"Reminders for {reference} are paused until {short_date(until)}; "
+                "the due date is unchanged.",
+            )
 
 
 def register_agenda(app: AsyncApp) -> None:

@@ -372,3 +372,33 @@ def transfer_modal(question: Any, roles: list[Any]) -> View:
     return modal(
         TRANSFER_CALLBACK, "Ask to transfer", "Ask", blocks, private_metadata=_meta(question.id)
     )
+
+
+SNOOZE_CALLBACK = "snooze_submit"
+
+
+def snooze_modal(question: Any) -> View:
+    return modal(
+        SNOOZE_CALLBACK,
+        "Snooze reminders",
+        "Snooze",
+        [
+            section(
+                f"Pause reminders for *{question.reference}*. The due date does not move, and "
+                "reminders never wait beyond it (ask the clerk if you need longer)."
+            ),
+            input_block(
+                "choice",
+                "Remind me",
+                {
+                    "type": "radio_buttons",
+                    "options": [
+                        option("tomorrow", "Tomorrow"),
+                        option("2_working_days", "In 2 working days"),
+                    ],
+                    "initial_option": option("tomorrow", "Tomorrow"),
+                },
+            ),
+        ],
+        private_metadata=_meta(question.id),
+    )

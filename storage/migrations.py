@@ -220,4 +220,55 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        5,
+        "reminders_and_snoozes",
+        (
+            """
+            CREATE TABLE reminders (
+                id INTEGER PRIMARY KEY,
+                question_id INTEGER NOT NULL REFERENCES questions (id),
+                rung TEXT NOT NULL,
+                day TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('claimed', 'sent', 'failed')),
+                attempts INTEGER NOT NULL DEFAULT 1,
+                claimed_at TEXT NOT NULL,
+                sent_at TEXT,
+                failed_at TEXT,
+                last_error TEXT,
+                UNIQUE (question_id, rung, day)
+            )
+            """,
+            "CREATE INDEX reminders_unsent ON reminders (status, claimed_at)"
+            " WHERE status != 'sent'",
+            """
+            CREATE TABLE snoozes (
+                id INTEGER PRIMARY KEY,
+                question_id INTEGER NOT NULL REFERENCES questions (id),
+                until TEXT NOT NULL,
+                snoozed_by TEXT NOT NULL,
+                snoozed_at TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX snoozes_question ON snoozes (question_id)",
+            "CREATE INDEX snoozes_until ON snoozes (until)",
+            """
+            CREATE INDEX questions_awaiting_answer ON questions (due_date)
+            WHERE state IN ('holding', 'returned', 'sent')
+            """,
+        ),
+    ),
+    Migration(
+        6,
+        "clerk_digests",
+        (
+            """
+            CREATE TABLE clerk_digests (
+                day TEXT PRIMARY KEY,
+                claimed_at TEXT NOT NULL,
+                sent_at TEXT
+            )
+            """,
+        ),
+    ),
 )

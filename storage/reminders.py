@@ -23,56 +23,15 @@ from bot.core.permissions import Action, Actor, check
 from storage.audit import record
 from storage.codec import day_text, moment, moment_text, optional_day, optional_moment
 from storage.db import Database
-from storage.migrations import Migration
+from storage.migrations import MIGRATIONS
 from storage.questions import load_question, question_from_row
 from storage.sql import fetchone
 
 _AWAITING = tuple(sorted(state.value for state in AWAITING_ANSWER))
 _AWAITING_SQL = ", ".join(f"'{state}'" for state in _AWAITING)
 
-REMINDERS_MIGRATION = Migration(
-    5,
-    "reminders_and_snoozes",
-    (
-        """
-        CREATE TABLE reminders (
-            id INTEGER PRIMARY KEY,
-            question_id INTEGER NOT NULL REFERENCES questions (id),
-            rung TEXT NOT NULL,
-            day TEXT NOT NULL,
-            status TEXT NOT NULL CHECK (status IN ('claimed', 'sent', 'failed')),
-            attempts INTEGER NOT NULL DEFAULT 1,
-            claimed_at TEXT NOT NULL,
-            sent_at TEXT,
-            failed_at TEXT,
-            last_error TEXT,
-            UNIQUE (question_id, rung, day)
-        )
-        """,
-        "CREATE INDEX reminders_unsent ON reminders (status, claimed_at) WHERE status != 'sent'",
-        """
-        CREATE TABLE snoozes (
-            id INTEGER PRIMARY KEY,
-            question_id INTEGER NOT NULL REFERENCES questions (id),
-            until TEXT NOT NULL,
-            snoozed_by TEXT NOT NULL,
-            snoozed_at TEXT NOT NULL
-        )
-        """,
-        "CREATE INDEX snoozes_question ON snoozes (question_id)",
-        "CREATE INDEX snoozes_until ON snoozes (until)",
-        f"""
-        CREATE INDEX questions_awaiting_answer ON questions (due_date)
-        WHERE state IN ({_AWAITING_SQL})
-        """,
-    ),
-)
-"""Reminder keys unique on (question, rung, day); snoozes, the latest per question counting.
+REMINDERS_MIGRATION = next(m for m in MIGRATIONS if m.name == "reminders_and_snoozes")
 
-The UNIQUE key's index answers "what is recorded for these questions". The sweep finds the
-questions awaiting an answer through ``questions_state_due``; once ANALYZE (or PRAGMA
-optimize) has run, SQLite only knows the average rows per state and would scan the whole
-table instead, so the partial index ``questions_awaiting_answer`` holds just those rows."""
 
 DEFAULT_STALE_CLAIM = timedelta(minutes=15)
 """A claim older than this was left by a crash mid-send: the reminder may be claimed again."""

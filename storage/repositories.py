@@ -12,6 +12,7 @@ from storage.imports import PendingImports
 from storage.meetings import MeetingRepository
 from storage.officers import OfficerDirectory
 from storage.questions import QuestionRepository
+from storage.reminders import ReminderRepository
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Repositories:
     answers: AnswerRepository
     audit: AuditLog
     pending_imports: PendingImports
+    reminders: ReminderRepository
 
     @classmethod
     def on(cls, db: Database) -> Repositories:
@@ -34,4 +36,5 @@ class Repositories:
             answers=AnswerRepository(db),
             audit=AuditLog(db),
             pending_imports=PendingImports(db),
+            reminders=ReminderRepository(db),
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import time
 
 import pytest
 
@@ -24,6 +25,8 @@ def test_defaults() -> None:
     assert s.triage_required
     assert s.clerks_channel is None and s.responses_channel is None
     assert (s.answer_due_working_days, s.very_overdue_after_working_days) == (3, 5)
+    assert s.chase.before_due == (5, 2) and s.chase.overdue_every == 2
+    assert (s.chase.working_hours.start, s.chase.working_hours.end) == (time(9, 30), time(17))
 
 
 def test_everything_set() -> None:
@@ -76,6 +79,8 @@ def test_settings_are_frozen() -> None:
         ({"RESPONSES_CHANNEL": "U012AB3CD"}, "RESPONSES_CHANNEL"),
         ({"ANSWER_DUE_WORKING_DAYS": "-1"}, "ANSWER_DUE_WORKING_DAYS"),
         ({"VERY_OVERDUE_AFTER": "soon"}, "VERY_OVERDUE_AFTER"),
+        ({"WORKING_HOURS": "9 to 5"}, "WORKING_HOURS"),
+        ({"CHASE_LADDER": "sent,sometimes"}, "CHASE_LADDER"),
     ],
 )
 def test_bad_setting_names_itself(change: dict[str, str], named: str) -> None:

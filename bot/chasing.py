@@ -1,0 +1,329 @@
+"""The chase sweep: plan from the database, claim each reminder, send digests and nudges.
+
+The schedule lives in the database (reminder keys claimed before sending, marked sent after),
+so a restart loses nothing and repeats nothing but, at most, the message in flight. Messages
+are paced per channel (Slack allows about one a second in a channel); a 429 or 5xx is retried
+by the Web API client, and a message that still fails stays due for the next sweep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from aiohttp import ClientError
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import messages
+from bot.core.calendar import london_date, short_date
+from bot.core.chasing import (
+    AnsweredQuestion,
+    Audience,
+    ClerkDigest,
+    OfficerDigest,
+    ReminderDue,
+    ReminderKey,
+    build_clerk_digest,
+    group_digests,
+    plan_reminders,
+    snooze_until,
+    thread_nudges,
+)
+from bot.core.lifecycle import AWAITING_ANSWER
+from bot.core.models import Meeting, MessageRef, QuestionState
+from bot.flows.sending import clerk_destinations
+from bot.flows.slack import dm_channel, message_link, workspace_url
+from bot.services import Services
+
+logger = logging.getLogger(__name__)
+
+SLACK_PACE = 1.0
+"""Seconds between two messages in one channel (Slack: about 1 per second per channel)."""
+
+SEND_ERRORS = (SlackApiError, ClientError, asyncio.TimeoutError)
+
+
+class ChannelPacer:
+    """Spaces messages to the same channel ``interval`` seconds apart; channels run freely."""
+
+    def __init__(
+        self, interval: float, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    ) -> None:
+        self.interval = interval
+        self.sleep = sleep
+        self._next: dict[str, float] = {}
+
+    async def wait(self, channel: str) -> None:
+        if self.interval <= 0:
+            return
+        loop = asyncio.get_running_loop()
+        ready = self._next.get(channel, 0.0)
+        now = loop.time()
+        if ready > now:
+            await self.sleep(ready - now)
+        self._next[channel] = max(now, ready) + self.interval
+
+
+@dataclass
+class SweepReport:
+    """What one sweep did (or, in a dry run, would do), line by line for people."""
+
+    planned: int = 0
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0
+    lines: list[str] = field(default_factory=list)
+
+
+async def thread_base_url(services: Services, client: AsyncWebClient | None) -> str:
+    if services.workspace_url is None and client is not None:
+        services.workspace_url = await workspace_url(client)
+    return services.workspace_url or "https://slack.com/"
+
+
+def digest_blocks(digest: OfficerDigest, base_url: str) -> list[messages.Block]:
+    """One message listing every question due a reminder for this person."""
+    count = len(digest.entries)
+    if digest.user is None:
+        head = f":alarm_clock: {count} overdue scrutiny question{'s' if count != 1 else ''}"
+    else:
+        head = (
+            f":alarm_clock: {count} scrutiny question{'s' if count != 1 else ''} "
+            "waiting for your answer"
+        )
+    lines = []
+    for entry in digest.entries[:40]:
+        name = entry.reference
+        if entry.thread is not None:
+            name = f"<{message_link(base_url, entry.thread)}|{entry.reference}>"
+        due = f"due {short_date(entry.due_date)}" if entry.due_date else "no due date"
+        flag = " :red_circle: *overdue*" if entry.overdue else ""
+        role = "" if entry.audience is Audience.OFFICER else f" (as {entry.audience})"
+        officer = entry.reminder.question.assigned_officer
+        who = f" · <@{officer}>" if digest.user is None and officer else ""
+        lines.append(f"• {name}: {due}{flag}{who}{role}: {entry.reminder.reason}")
+    footer = "Answer by replying in each question's thread."
+    return [
+        messages.section(head),
+        messages.section("\n".join(lines)),
+        messages.context_line(footer),
+    ]
+
+
+async def sweep(
+    services: Services,
+    client: AsyncWebClient | None,
+    now: datetime,
+    *,
+    dry_run: bool = False,
+    pace: float = SLACK_PACE,
+) -> SweepReport:
+    """Send every reminder due at ``now``: one digest per person, one nudge per thread."""
+    repos = services.repos
+    calendar = await repos.closure_days.calendar()
+    due = plan_reminders(
+        await repos.reminders.inputs_for_sweep(), now, calendar, services.settings.chase
+    )
+    report = SweepReport(planned=len(due))
+    if dry_run or client is None:
+        report.lines = describe(due)
+        return report
+    claimed = set(await repos.reminders.claim([r.key for r in due], now))
+    due = [r for r in due if r.key in claimed]
+    report.claimed = len(due)
+    if not due:
+        return report
+    pacer = ChannelPacer(pace)
+    base_url = await thread_base_url(services, client)
+    delivered: set[ReminderKey] = set()
+    failed: dict[ReminderKey, str] = {}
+    for digest in group_digests(due):
+        keys = officer_keys(digest)
+        try:
+            await send_digest(services, client, pacer, digest, base_url)
+        except SEND_ERRORS as error:
+            logger.warning("digest for %s not sent, stays due: %s", digest.user or "clerks", error)
+            failed.update({key: str(error) for key in keys})
+            continue
+        delivered.update(keys)
+        report.lines.append(
+            f"digest to {digest.user or 'clerks'}: {len(digest.entries)} question(s)"
+        )
+    for nudge in thread_nudges(due):
+        if nudge.key not in delivered:
+            continue
+        try:
+            await pacer.wait(nudge.thread.channel)
+            await client.chat_postMessage(
+                channel=nudge.thread.channel, thread_ts=nudge.thread.ts, text=nudge.text
+            )
+        except SEND_ERRORS as error:
+            logger.warning("nudge in %s not sent: %s", nudge.reference, error)
+    for reminder in due:
+        key = reminder.key
+        if key in delivered:
+            await repos.reminders.mark_sent(key, services.clock())
+            report.sent += 1
+        else:
+            await repos.reminders.mark_failed(
+                key, failed.get(key, "not delivered"), services.clock()
+            )
+            report.failed += 1
+    return report
+
+
+def officer_keys(digest: OfficerDigest) -> set[ReminderKey]:
+    """A reminder counts as sent once the officer's (or deputy's) digest is delivered."""
+    return {entry.key for entry in digest.entries if entry.audience is not Audience.CLERKS}
+
+
+async def send_digest(
+    services: Services,
+    client: AsyncWebClient,
+    pacer: ChannelPacer,
+    digest: OfficerDigest,
+    base_url: str,
+) -> None:
+    blocks = digest_blocks(digest, base_url)
+    text = blocks[0]["text"]["text"]
+    if digest.user is None:
+        channels = await clerk_destinations(services, client)
+    else:
+        channels = [await dm_channel(client, digest.user)]
+    for channel in channels:
+        await pacer.wait(channel)
+        await client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+
+
+def describe(due: list[ReminderDue]) -> list[str]:
+    """What a dry run prints: one line per reminder."""
+    lines = []
+    for reminder in due:
+        people = ", ".join(r.user or "clerks" for r in reminder.recipients)
+        lines.append(
+            f"{reminder.question.reference} [{reminder.key.rung}] to {people}: {reminder.reason}"
+        )
+    return lines
+
+
+async def clerk_daily_digest(
+    services: Services, client: AsyncWebClient | None, now: datetime, *, dry_run: bool = False
+) -> ClerkDigest | None:
+    """Once per working day: answers received, overdue by officer, what blocks the agenda."""
+    repos = services.repos
+    calendar = await repos.closure_days.calendar()
+    today = london_date(now)
+    if not calendar.is_working_day(today) or not services.settings.chase.working_hours.contains(
+        now
+    ):
+        return None
+    digest = await gather_clerk_digest(services, now)
+    if dry_run or client is None or digest.is_empty:
+        return digest
+    if not await claim_clerk_digest(services, today.isoformat(), now):
+        return None
+    blocks = clerk_digest_blocks(digest, await thread_base_url(services, client))
+    for channel in await clerk_destinations(services, client):
+        await client.chat_postMessage(
+            channel=channel, text="Scrutiny questions: daily digest", blocks=blocks
+        )
+    async with services.db.transaction() as tx:
+        await tx.execute(
+            "UPDATE clerk_digests SET sent_at = ? WHERE day = ?",
+            (now.isoformat(), today.isoformat()),
+        )
+    return digest
+
+
+async def claim_clerk_digest(services: Services, day: str, now: datetime) -> bool:
+    async with services.db.transaction() as tx:
+        cursor = await tx.execute(
+            "INSERT OR IGNORE INTO clerk_digests (day, claimed_at) VALUES (?, ?)",
+            (day, now.isoformat()),
+        )
+        return cursor.rowcount == 1
+
+
+async def gather_clerk_digest(services: Services, now: datetime) -> ClerkDigest:
+    repos = services.repos
+    calendar = await repos.closure_days.calendar()
+    since = now - timedelta(days=1)
+    answered = []
+    for question in await repos.questions.search(
+        states=[QuestionState.ANSWERED, QuestionState.APPROVED]
+    ):
+        parts = [p for p in (await repos.answers.get(question.id)).parts if not p.deleted]
+        if parts:
+            answered.append(AnsweredQuestion(question, min(p.posted_at for p in parts)))
+    today = london_date(now)
+    upcoming = await repos.meetings.all(from_date=today)
+    next_by_committee: dict[str, Meeting] = {}
+    for meeting in upcoming:
+        next_by_committee.setdefault(meeting.committee_key, meeting)
+    targeted = []
+    for meeting in next_by_committee.values():
+        targeted += await repos.questions.search(target_meeting_id=meeting.id)
+    awaiting = [
+        i for i in await repos.reminders.inputs_for_sweep() if i.question.state in AWAITING_ANSWER
+    ]
+    return build_clerk_digest(
+        now=now,
+        since=since,
+        calendar=calendar,
+        settings=services.settings.chase,
+        answered=answered,
+        awaiting=awaiting,
+        next_meetings=list(next_by_committee.values()),
+        targeted=targeted,
+    )
+
+
+def clerk_digest_blocks(digest: ClerkDigest, base_url: str) -> list[messages.Block]:
+    out = [
+        messages.section(
+            f":newspaper: *Scrutiny questions, {short_date(digest.day, with_year=True)}*"
+        )
+    ]
+    if digest.new_answers:
+        lines = [
+            f"• {a.question.reference}" + link(base_url, a.question.thread)
+            for a in digest.new_answers[:30]
+        ]
+        out.append(messages.section("*New answers*\n" + "\n".join(lines)))
+    for officer in digest.overdue_by_officer:
+        who = f"<@{officer.officer}>" if officer.officer else "nobody"
+        lines = [f"• {o.question.reference}: {o.situation}" for o in officer.questions[:20]]
+        out.append(messages.section(f"*Overdue with {who}*\n" + "\n".join(lines)))
+    for blockers in digest.agenda_blockers:
+        if not blockers.questions:
+            continue
+        lines = [f"• {b.question.reference}: {b.status}" for b in blockers.questions[:30]]
+        out.append(
+            messages.section(
+                f"*Blocking the agenda for {blockers.meeting.reference}* "
+                f"({blockers.publication.explanation})\n" + "\n".join(lines)
+            )
+        )
+    return out[:45]
+
+
+def link(base_url: str, thread: MessageRef | None) -> str:
+    return f" (<{message_link(base_url, thread)}|thread>)" if thread else ""
+
+
+async def snooze(
+    services: Services, user_id: str, question_id: int, choice: str
+) -> tuple[str, date]:
+    """Hold this question's reminders back ("tomorrow", "2_working_days"); due date unchanged."""
+    repos = services.repos
+    actor = await services.actor(user_id)
+    question = await repos.questions.get(question_id)
+    calendar = await repos.closure_days.calendar()
+    now = services.clock()
+    until = snooze_until(choice, london_date(now), calendar, question.due_date, actor.is_clerk)
+    await repos.reminders.set_snooze(question.id, until, actor, now)
+    return question.reference, until
