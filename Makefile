@@ -6,9 +6,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install test lint format run clean
+.PHONY: help install test lint format run demo clean
 
 help:
+	@echo "make demo    run the whole workflow locally against the built-in Slack double"
 	@echo "make test    run the test suite"
 	@echo "make lint    ruff and mypy"
 	@echo "make run     connect to the Slack workspace configured in .env"
@@ -39,6 +40,9 @@ format: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/python -m bot run
+
+demo: $(STAMP)
+	$(BIN)/python -m bot --log-level WARNING demo
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo-output

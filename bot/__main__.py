@@ -299,6 +299,12 @@ def add_chase_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     command.set_defaults(func=cmd_chase)
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import main as demo_main
+
+    return demo_main(args.out)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot",
@@ -312,6 +318,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
     add_compile_parser(sub)
     add_chase_parser(sub)
+    demo = sub.add_parser(
+        "demo",
+        help="run the whole workflow locally against the built-in Slack double (no Slack account)",
+    )
+    demo.add_argument("--out", default="demo-output", help="folder for the compiled files")
+    demo.set_defaults(func=cmd_demo)
     return parser
 
 

@@ -58,6 +58,13 @@ async def meeting_list(
     await say(respond, "Meetings", blocks.meeting_list(summaries))
 
 
+async def item_add(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    added = await admin.add_agenda_item(services_of(context), command["user_id"], args)
+    await say(respond, f"Added {added}.")
+
+
 async def officer_set(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
@@ -171,6 +178,13 @@ AGENDA_SUBCOMMANDS: tuple[Subcommand, ...] = (
         "Upcoming meetings with their agenda deadlines.",
         False,
         meeting_list,
+    ),
+    Subcommand(
+        "item add",
+        command_text.ITEM_ADD_USAGE,
+        "Record an agenda item of a meeting (its title appears in the compiled answers).",
+        True,
+        item_add,
     ),
     Subcommand(
         "officer set",

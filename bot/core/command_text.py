@@ -127,3 +127,16 @@ def parse_closure_add(args: str) -> tuple[date, str]:
     day = parse_date(words[0], CLOSURE_ADD_USAGE)
     reason = words[1].strip() if len(words) > 1 else "Council closure day"
     return day, reason
+
+
+ITEM_ADD_USAGE = "/agenda item add <meeting reference> <number> <title>"
+
+
+def parse_item_add(args: str) -> tuple[str, str, str]:
+    """``CYP-2023-12-18 4 Children's Social Care Annual Report (2022/23)``."""
+    words = args.split(maxsplit=2)
+    if len(words) < 3:
+        raise InvalidInput(
+            f"Say the meeting, the item number and its title. Usage: {ITEM_ADD_USAGE}"
+        )
+    return words[0], validation.agenda_item_number(words[1]), words[2].strip()

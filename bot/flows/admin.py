@@ -92,3 +92,15 @@ async def add_closure_day(services: Services, user_id: str, args: str) -> str:
     day, reason = command_text.parse_closure_add(args)
     added = await services.repos.closure_days.add(day, reason, actor, services.clock())
     return f"{short_date(added.day, with_year=True)} ({added.reason})"
+
+
+async def add_agenda_item(services: Services, user_id: str, args: str) -> str:
+    """``/agenda item add <meeting reference> <number> <title>``; returns what was added."""
+    actor = await services.actor(user_id)
+    check(actor, Action.MANAGE_MEETINGS)
+    reference, number, title = command_text.parse_item_add(args)
+    meeting = await services.repos.meetings.by_reference(reference)
+    item = await services.repos.meetings.add_agenda_item(
+        meeting.id, number, title, actor, services.clock()
+    )
+    return f"{meeting.reference} item {item.number}: {item.title}"
