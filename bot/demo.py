@@ -101,6 +101,12 @@ class Demo:
                 return message
         return None
 
+    async def parent_message(self, officer: str, reference: str) -> StoredMessage:
+        """The message the officer answers ``reference`` under."""
+        return await self.wait(
+            lambda: self.newest_dm_with(officer, reference), f"{reference} sent to {officer}"
+        )
+
     async def state_of(self, reference: str, wanted: QuestionState) -> None:
         repos = self.services.repos
         for _ in range(500):
@@ -154,7 +160,7 @@ async def import_questions(demo: Demo) -> None:
         "all questions sent",
     )
     demo.say("  bot: Sent 21 questions to officers, each due Mon 27 Apr for the 11 May agenda.")
-    parent = await demo.wait(lambda: demo.newest_dm_with(DCSC, "CYP-2023-12-18-Q02"), "a question")
+    parent = await demo.parent_message(DCSC, "CYP-2023-12-18-Q02")
     due = next(b for b in parent.blocks if b.get("type") == "context")["elements"][0]["text"]
     demo.say(f"  {PEOPLE[DCSC]} gets each question as a DM to answer in its thread, e.g. Q02:")
     demo.say(f"    {due}")
@@ -181,9 +187,7 @@ async def officer_answers(demo: Demo) -> None:
     ]
     for officer, short, text in answers:
         reference = f"CYP-2023-12-18-{short}"
-        parent = await demo.wait(
-            lambda o=officer, r=reference: demo.newest_dm_with(o, r), r"parent"
-        )
+        parent = await demo.parent_message(officer, reference)
         reply = await slack.post_user_message(parent.channel, officer, text, thread_ts=parent.ts)
         demo.say(f"{PEOPLE[officer]} replies in the thread of {reference}")
         await demo.state_of(reference, QuestionState.ANSWERED)
@@ -194,7 +198,7 @@ async def officer_answers(demo: Demo) -> None:
         if short == "Q05":
             await slack.edit_user_message(parent.channel, reply.ts, text.replace("1,240", "1,420"))
             demo.say(f"{PEOPLE[officer]} edits the reply (1,240 → 1,420); the earlier text is kept")
-    parent = await demo.wait(lambda: demo.newest_dm_with(DCSC, "CYP-2023-12-18-Q17"), "Q17")
+    parent = await demo.parent_message(DCSC, "CYP-2023-12-18-Q17")
     await slack.click_button(DCSC, parent, "holding_reply")
     holding = await demo.modal(DCSC, "holding_reply_submit")
     await slack.submit_view(

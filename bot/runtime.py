@@ -74,7 +74,7 @@ class Runtime:
     async def _start_socket_mode(self) -> None:
         assert self.app is not None and self.settings.slack_app_token is not None
         self._socket = AsyncSocketModeHandler(self.app, self.settings.slack_app_token)
-        await self._socket.connect_async()
+        await self._socket.connect_async()  # type: ignore[no-untyped-call]
         logger.info("Socket Mode: connected")
 
     @property
@@ -85,7 +85,7 @@ class Runtime:
     async def stop(self) -> None:
         """Stop taking requests, stop the scheduler, close the database."""
         if self._socket is not None:
-            await self._socket.close_async()
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None
         if self._runner is not None:
             await self._runner.cleanup()

@@ -172,10 +172,10 @@ def register(app: AsyncApp) -> None:
         except ValueError:
             await ack(response_action="errors", errors={"promised": "Pick a date."})
             return
+        services = services_of(context)
         try:
-            await answers.give_holding_reply(
-                services_of(context),
-                client,
+            question, holding = await answers.record_holding_reply(
+                services,
                 body["user"]["id"],
                 question_id_of(view),
                 values.get("note") or "",
@@ -189,6 +189,8 @@ def register(app: AsyncApp) -> None:
             await ack(response_action="errors", errors={"note": problem.message})
             return
         await ack()
+        async with guarded(body, None, client):
+            await answers.announce_holding_reply(services, client, question, holding)
 
     @app.action(messages.ASK_TRANSFER)
     async def open_transfer(
@@ -218,10 +220,10 @@ def register(app: AsyncApp) -> None:
         client: AsyncWebClient,
     ) -> None:
         values = values_of(view)
+        services = services_of(context)
         try:
-            await answers.ask_transfer(
-                services_of(context),
-                client,
+            question = await answers.request_transfer(
+                services,
                 body["user"]["id"],
                 question_id_of(view),
                 values.get("role") or "",
@@ -231,6 +233,8 @@ def register(app: AsyncApp) -> None:
             await ack(response_action="errors", errors={"note": problem.message})
             return
         await ack()
+        async with guarded(body, None, client):
+            await answers.announce_transfer_request(services, client, question)
 
     @app.action(messages.TRANSFER_ACCEPT)
     async def transfer_accepted(
@@ -343,18 +347,17 @@ def register(app: AsyncApp) -> None:
         context: AsyncBoltContext,
         client: AsyncWebClient,
     ) -> None:
+        comment = values_of(view).get("note") or ""
         try:
-            await answers.return_answer(
-                services_of(context),
-                client,
-                body["user"]["id"],
-                question_id_of(view),
-                values_of(view).get("note") or "",
+            question = await answers.return_answer(
+                services_of(context), body["user"]["id"], question_id_of(view), comment
             )
         except DomainError as problem:
             await ack(response_action="errors", errors={"note": problem.message})
             return
         await ack()
+        async with guarded(body, None, client):
+            await answers.announce_return(client, question, comment.strip())
 
 
 def values_of_view_with_dates(view: dict[str, Any]) -> dict[str, str | None]:

@@ -15,9 +15,12 @@ Block = dict[str, Any]
 
 
 class HelpEntry(Protocol):
-    usage: str
-    summary: str
-    clerk_only: bool
+    @property
+    def usage(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def clerk_only(self) -> bool: ...
 
 
 def section(text: str) -> Block:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -79,7 +80,7 @@ async def upload(
 ) -> str:
     """Upload the .docx and .md to ``channel`` (or the clerk's DM if the bot can't post there)."""
     stem = compiled.file_stem
-    files = [
+    files: list[dict[str, Any]] = [
         {"content": compiled.to_docx_bytes(), "filename": f"{stem}.docx", "title": f"{stem}.docx"},
         {"content": compiled.markdown, "filename": f"{stem}.md", "title": f"{stem}.md"},
     ]

@@ -12,7 +12,7 @@ from bot import messages
 from bot.core import validation
 from bot.core.calendar import short_date
 from bot.core.errors import InvalidInput, NotFound
-from bot.core.models import MessageRef, Question, QuestionState
+from bot.core.models import HoldingReply, MessageRef, Question, QuestionState
 from bot.core.permissions import Action, Actor, is_allowed
 from bot.flows.sending import question_card, send_to_officer, tell_clerks
 from bot.flows.slack import dm, permalink, post, react
@@ -120,19 +120,22 @@ async def record_delete(services: Services, channel: str, ts: str, user: str | N
     return part is not None
 
 
-async def give_holding_reply(
-    services: Services,
-    client: AsyncWebClient,
-    user_id: str,
-    question_id: int,
-    note: str,
-    promised: date,
-) -> Question:
+async def record_holding_reply(
+    services: Services, user_id: str, question_id: int, note: str, promised: date
+) -> tuple[Question, HoldingReply]:
+    """Store a holding reply (state holding); raises before anything is stored if invalid."""
     actor = await services.actor(user_id)
     holding = await services.repos.answers.give_holding_reply(
         question_id, note, promised, actor, services.clock()
     )
-    question = await services.repos.questions.get(holding.question_id)
+    return await services.repos.questions.get(holding.question_id), holding
+
+
+async def announce_holding_reply(
+    services: Services, client: AsyncWebClient, question: Question, holding: HoldingReply
+) -> None:
+    """Tell the thread and the clerk about a holding reply."""
+    user_id, promised = holding.author, holding.promised_date
     text = (
         f"Holding reply from <@{user_id}>: {holding.note}\n"
         f"Full answer promised by *{short_date(promised, with_year=True)}*. "
@@ -152,29 +155,34 @@ async def give_holding_reply(
         f"Holding reply for {question.reference}",
         [messages.section(f"*{question.reference}*: {text}")],
     )
-    return question
 
 
-async def ask_transfer(
-    services: Services,
-    client: AsyncWebClient,
-    user_id: str,
-    question_id: int,
-    role_key: str,
-    reason: str,
+async def request_transfer(
+    services: Services, user_id: str, question_id: int, role_key: str, reason: str
 ) -> Question:
     """The officer proposes another role; the clerk or the new officer confirms."""
     actor = await services.actor(user_id)
     role = await services.repos.officers.role(role_key)
     if not role.officer:
         raise InvalidInput(f"Nobody answers for {role.key} yet: ask the clerk to set them.")
-    question = await services.repos.questions.propose_transfer(
+    return await services.repos.questions.propose_transfer(
         question_id, role.officer, actor, services.clock(), to_role=role.key, reason=reason
     )
+
+
+async def announce_transfer_request(
+    services: Services, client: AsyncWebClient, question: Question
+) -> None:
+    """Ask the clerk and the proposed officer to accept; note it in the thread."""
+    transfer = question.pending_transfer
+    if transfer is None:
+        return
+    user_id, reason = transfer.requested_by, transfer.reason
+    role = await services.repos.officers.role(transfer.to_role or question.addressed_role or "")
     card = await question_card(services, question)
-    blocks = messages.transfer_request(card, role.officer, reason, user_id)
+    blocks = messages.transfer_request(card, transfer.to_officer, reason, user_id)
     await tell_clerks(services, client, f"Transfer requested for {question.reference}", blocks)
-    await dm(client, role.officer, f"Transfer requested: {question.reference}", blocks)
+    await dm(client, transfer.to_officer, f"Transfer requested: {question.reference}", blocks)
     if question.thread:
         note = (
             f"<@{user_id}> asked for this to go to {role.title}. Until it is accepted, "
@@ -187,7 +195,6 @@ async def ask_transfer(
             [messages.context_line(note)],
             thread_ts=question.thread.ts,
         )
-    return question
 
 
 async def accept_transfer(
@@ -238,14 +245,18 @@ async def approve_answer(services: Services, clerk_id: str, question_id: int) ->
 
 
 async def return_answer(
-    services: Services, client: AsyncWebClient, clerk_id: str, question_id: int, comment: str
+    services: Services, clerk_id: str, question_id: int, comment: str
 ) -> Question:
-    """Back to the officer in the thread, asking for more."""
+    """Back to the officer, asking for more (state returned)."""
     actor = await services.actor(clerk_id)
     comment = validation.text(comment, "The comment", validation.NOTE_LIMIT)
-    question = await services.repos.questions.return_answer(
+    return await services.repos.questions.return_answer(
         question_id, actor, services.clock(), note=comment
     )
+
+
+async def announce_return(client: AsyncWebClient, question: Question, comment: str) -> None:
+    """The clerk's comment, in the question's thread for the officer."""
     if question.thread:
         text = (
             f"<@{question.assigned_officer}>, the clerk asks for more on this answer: {comment}\n"
@@ -258,7 +269,6 @@ async def return_answer(
             [messages.section(text)],
             thread_ts=question.thread.ts,
         )
-    return question
 
 
 async def withdraw(
