@@ -5,7 +5,17 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.services import Services
-from handlers import actions, commands, errors, events, fallback, home, intake, middleware
+from handlers import (
+    actions,
+    commands,
+    errors,
+    events,
+    fallback,
+    home,
+    intake,
+    middleware,
+    setup,
+)
 
 # What the bot listens to; the app manifest must declare exactly these (tests check it).
 SLASH_COMMANDS = ("/agenda", "/question")
@@ -23,4 +33,5 @@ def register_handlers(app: AsyncApp, services: Services) -> None:
     actions.register_snooze(app)
     events.register(app)
     home.register(app)
+    setup.register(app)
     fallback.register(app)

@@ -44,9 +44,21 @@ async def agenda_help(
     )
 
 
+async def open_form(
+    command: dict[str, Any], context: AsyncBoltContext, action: Action, view: dict[str, Any]
+) -> None:
+    """Open a set-up form, for those allowed to use it."""
+    check(await services_of(context).actor(command["user_id"]), action)
+    assert context.client is not None
+    await context.client.views_open(trigger_id=command["trigger_id"], view=view)
+
+
 async def meeting_add(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
+    if not args.strip():
+        await open_form(command, context, Action.MANAGE_MEETINGS, modals.meeting_add_modal())
+        return
     summary = await admin.add_meeting(services_of(context), command["user_id"], args)
     await say(respond, f"Added {summary.meeting.reference}", blocks.meeting_added(summary))
 
@@ -68,6 +80,9 @@ async def item_add(
 async def officer_set(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
+    if not args.strip():
+        await open_form(command, context, Action.MANAGE_OFFICERS, modals.officer_set_modal())
+        return
     role = await admin.set_officer(services_of(context), command["user_id"], args)
     await say(respond, f"{role.key} is now {role.title}: <@{role.officer}>.")
 
@@ -90,6 +105,9 @@ async def officer_list(
 async def closure_add(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
+    if not args.strip():
+        await open_form(command, context, Action.ADD_CLOSURE_DAY, modals.closure_add_modal())
+        return
     added = await admin.add_closure_day(services_of(context), command["user_id"], args)
     await say(
         respond,
@@ -168,7 +186,7 @@ AGENDA_SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
         "meeting add",
         command_text.MEETING_ADD_USAGE,
-        "Add a meeting (and a new committee).",
+        "Add a meeting (and a new committee); on its own, opens a form.",
         True,
         meeting_add,
     ),
@@ -189,7 +207,7 @@ AGENDA_SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
         "officer set",
         command_text.OFFICER_SET_USAGE,
-        "Say who answers for a role.",
+        "Say who answers for a role; on its own, opens a form.",
         True,
         officer_set,
     ),
@@ -234,7 +252,7 @@ AGENDA_SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
         "closure add",
         command_text.CLOSURE_ADD_USAGE,
-        "Add a council closure day (not a working day).",
+        "Add a council closure day (not a working day); on its own, opens a form.",
         True,
         closure_add,
     ),

@@ -402,3 +402,70 @@ def snooze_modal(question: Any) -> View:
         ],
         private_metadata=_meta(question.id),
     )
+
+
+MEETING_ADD_CALLBACK = "meeting_add_submit"
+OFFICER_SET_CALLBACK = "officer_set_submit"
+CLOSURE_ADD_CALLBACK = "closure_add_submit"
+
+
+def text_input(placeholder: str = "", *, multiline: bool = False) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "plain_text_input", "multiline": multiline}
+    if placeholder:
+        element["placeholder"] = plain(placeholder)
+    return element
+
+
+def meeting_add_modal() -> View:
+    """The form behind ``/agenda meeting add`` with no words after it."""
+    return modal(
+        MEETING_ADD_CALLBACK,
+        "Add a meeting",
+        "Add",
+        [
+            input_block("date", "Date", {"type": "datepicker"}),
+            input_block("time", "Start time", {"type": "timepicker"}, optional=True),
+            input_block(
+                "committee",
+                "Committee key",
+                text_input("e.g. CYP"),
+                hint="A short code used in question references such as CYP-2026-05-11-Q01.",
+            ),
+            input_block(
+                "name",
+                "Committee name (the first time only)",
+                text_input("e.g. Children and Young People Scrutiny Commission"),
+                optional=True,
+            ),
+        ],
+    )
+
+
+def officer_set_modal() -> View:
+    """The form behind ``/agenda officer set`` with no words after it."""
+    return modal(
+        OFFICER_SET_CALLBACK,
+        "Officer directory",
+        "Save",
+        [
+            input_block("role", "Role key", text_input("e.g. DCSC")),
+            input_block(
+                "title", "Role title", text_input("e.g. Director of Children's Social Care")
+            ),
+            input_block("officer", "Officer who answers", {"type": "users_select"}),
+            input_block("deputy", "Deputy", {"type": "users_select"}, optional=True),
+        ],
+    )
+
+
+def closure_add_modal() -> View:
+    """The form behind ``/agenda closure add`` with no words after it."""
+    return modal(
+        CLOSURE_ADD_CALLBACK,
+        "Council closure day",
+        "Add",
+        [
+            input_block("date", "Day the council is closed", {"type": "datepicker"}),
+            input_block("reason", "Reason", text_input("e.g. Office move"), optional=True),
+        ],
+    )

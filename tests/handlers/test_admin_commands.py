@@ -87,3 +87,59 @@ async def test_non_clerks_are_refused_and_nothing_changes(slack: SlackDouble, bo
     assert await repos.meetings.all() == []
     assert await repos.officers.roles() == []
     assert await repos.closure_days.days() == []
+
+
+async def test_set_up_forms_with_inline_errors(slack: SlackDouble, bot: Runtime) -> None:
+    from tests.handlers.support import dm_containing, open_modal
+
+    await slack.send_command("/agenda", "meeting add", CLERK)
+    form = await open_modal(slack, CLERK, "meeting_add_submit")
+    first = await slack.submit_view(CLERK, form.id, {"date": "2026-05-11", "committee": "CYP"})
+    assert "new committee" in first.json["errors"]["name"]
+    await slack.submit_view(
+        CLERK,
+        form.id,
+        {
+            "date": "2026-05-11",
+            "time": "19:00",
+            "committee": "CYP",
+            "name": "Children and Young People Scrutiny Commission",
+        },
+    )
+    await dm_containing(slack, CLERK, "Added CYP-2026-05-11: agenda out by Thu 30 Apr")
+
+    await slack.send_command("/agenda", "officer set", CLERK)
+    form = await open_modal(slack, CLERK, "officer_set_submit")
+    bad = await slack.submit_view(
+        CLERK, form.id, {"role": "D C", "title": "Director", "officer": DCSC_OFFICER}
+    )
+    assert "Role key" in bad.json["errors"]["role"]
+    await slack.submit_view(
+        CLERK,
+        form.id,
+        {
+            "role": "DCSC",
+            "title": "Director of Children's Social Care",
+            "officer": DCSC_OFFICER,
+            "deputy": DEPUTY,
+        },
+    )
+    await dm_containing(
+        slack,
+        CLERK,
+        f"DCSC is now Director of Children's Social Care: <@{DCSC_OFFICER}>, deputy <@{DEPUTY}>",
+    )
+
+    await slack.send_command("/agenda", "closure add", CLERK)
+    form = await open_modal(slack, CLERK, "closure_add_submit")
+    await slack.submit_view(CLERK, form.id, {"date": "2026-12-29", "reason": "Office move"})
+    await dm_containing(slack, CLERK, "Tue 29 Dec 2026 (Office move)")
+
+
+async def test_set_up_forms_are_for_clerks(slack: SlackDouble, bot: Runtime) -> None:
+    for words in ("meeting add", "officer set", "closure add", "import"):
+        await slack.send_command("/agenda", words, MEMBER)
+    await slack.wait_for(
+        lambda: len([e for e in slack.ephemerals(MEMBER) if "clerk" in e.all_text()]) == 4
+    )
+    assert slack.open_views(MEMBER) == []
