@@ -29,8 +29,6 @@ def register_handlers(app: AsyncApp, services: Services) -> None:
     commands.register(app)
     intake.register(app)
     actions.register(app)
-    actions.register_agenda(app)
-    actions.register_snooze(app)
     events.register(app)
     home.register(app)
     setup.register(app)

@@ -1,8 +1,15 @@
-"""Buttons on the bot's messages and the modals they open."""
+"""Buttons on the bot's messages and the modals they open.
+
+Each button is a small function of a ``Click``; each modal a function of a ``Submission``.
+``on_click`` and ``on_submit`` do the Slack plumbing once: acknowledge, find the services and
+the acting user, and turn errors into a private message or errors next to the form's fields.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -14,428 +21,368 @@ from bot.core.calendar import london_date, short_date
 from bot.core.errors import DomainError, InvalidInput
 from bot.core.permissions import Action, check
 from bot.flows import agenda, answers, intake, sending
+from bot.flows.intake import FormErrors
 from bot.flows.slack import dm
+from bot.services import Services
 from handlers import modals
 from handlers.errors import guarded
 from handlers.intake import values_of
 from handlers.middleware import services_of
 
+AfterAck = Callable[[], Awaitable[None]] | None
 
-def question_id_of(view: dict[str, Any]) -> int:
-    return int(json.loads(view.get("private_metadata") or "{}")["question"])
+
+@dataclass(frozen=True)
+class Click:
+    """A button click: who clicked, on what, and how to answer them."""
+
+    services: Services
+    client: AsyncWebClient
+    user: str
+    value: str
+    body: dict[str, Any]
+    respond: AsyncRespond
+
+    @property
+    def question_id(self) -> int:
+        return int(self.value)
+
+    async def check(self, action: Action, question_id: int | None = None) -> None:
+        question = None
+        if question_id is not None:
+            question = await self.services.repos.questions.get(question_id)
+        check(await self.services.actor(self.user), action, question)
+
+    async def open(self, view: dict[str, Any]) -> None:
+        await self.client.views_open(trigger_id=self.body["trigger_id"], view=view)
+
+    async def replace(self, text: str, blocks: list[messages.Block] | None = None) -> None:
+        """Replace the message the button was on (its buttons go)."""
+        await self.respond(
+            replace_original=True, text=text, blocks=blocks or [messages.section(text)]
+        )
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A submitted modal: its values, and the question it is about."""
+
+    services: Services
+    client: AsyncWebClient
+    user: str
+    view: dict[str, Any]
+
+    @property
+    def values(self) -> dict[str, str | None]:
+        out = values_of(self.view)
+        for block_id, inputs in self.view.get("state", {}).get("values", {}).items():
+            for state in inputs.values():
+                if state.get("type") == "datepicker":
+                    out[block_id] = state.get("selected_date")
+        return out
+
+    @property
+    def question_id(self) -> int:
+        return int(json.loads(self.view.get("private_metadata") or "{}")["question"])
+
+
+def on_click(app: AsyncApp, action_id: str, work: Callable[[Click], Awaitable[None]]) -> None:
+    async def listener(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        context: AsyncBoltContext,
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+    ) -> None:
+        await ack()
+        async with guarded(body, respond, client):
+            user = body["user"]["id"]
+            value = str(action.get("value") or "")
+            await work(Click(services_of(context), client, user, value, body, respond))
+
+    app.action(action_id)(listener)
+
+
+def on_submit(
+    app: AsyncApp,
+    callback_id: str,
+    work: Callable[[Submission], Awaitable[AfterAck]],
+    *,
+    field: str = "note",
+) -> None:
+    """``work`` checks and stores (errors go next to ``field``); what it returns runs after
+    the ack, so posting to Slack never delays it past Slack's 3 seconds."""
+
+    async def listener(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        context: AsyncBoltContext,
+        client: AsyncWebClient,
+    ) -> None:
+        submission = Submission(services_of(context), client, body["user"]["id"], view)
+        try:
+            after = await work(submission)
+        except FormErrors as problems:
+            await ack(response_action="errors", errors=problems.errors)
+            return
+        except DomainError as problem:
+            await ack(response_action="errors", errors={field: problem.message})
+            return
+        await ack()
+        if after is not None:
+            async with guarded(body, None, client):
+                await after()
+
+    app.view(callback_id)(listener)
+
+
+def note_required(text: str | None, message: str) -> str:
+    if not (text or "").strip():
+        raise FormErrors({"note": message})
+    return str(text)
+
+
+# --- Triage ---------------------------------------------------------------------------
+
+
+async def approve_and_send(click: Click) -> None:
+    services = click.services
+    question = await sending.route_and_send(
+        services, click.client, click.question_id, await services.actor(click.user)
+    )
+    card = await sending.question_card(services, question)
+    due = short_date(question.due_date) if question.due_date else "no date"
+    outcome = (
+        f":white_check_mark: Sent to <@{question.assigned_officer}> by <@{click.user}>; due {due}."
+    )
+    await click.replace(f"{question.reference} sent", messages.triage_done(card, outcome))
+
+
+async def open_edit(click: Click) -> None:
+    await click.check(Action.EDIT_QUESTION)
+    services = click.services
+    question = await services.repos.questions.get(click.question_id)
+    choices = await intake.question_form(services)
+    today = london_date(services.clock())
+    upcoming = sorted((m for m in choices.meetings if m.date > today), key=lambda m: m.date)
+    await click.open(modals.edit_modal(question, choices, upcoming))
+
+
+async def edit_submitted(submission: Submission) -> AfterAck:
+    values = submission.values
+    meeting = values.get("meeting")
+    try:
+        await sending.edit_question(
+            submission.services,
+            submission.user,
+            submission.question_id,
+            text=values.get("text"),
+            role_key=values.get("role"),
+            meeting_id=int(meeting) if meeting else None,
+        )
+    except DomainError as problem:
+        field = "meeting" if "agenda" in problem.message and meeting else "text"
+        raise FormErrors({field: problem.message}) from None
+    return None
+
+
+async def open_reject(click: Click) -> None:
+    await click.check(Action.REJECT_QUESTION)
+    question = await click.services.repos.questions.get(click.question_id)
+    await click.open(
+        modals.note_modal(
+            modals.TRIAGE_REJECT_CALLBACK,
+            "Reject question",
+            "Reject",
+            question.id,
+            "Reason (the submitter is told)",
+            f"Reject *{question.reference}*? Say why: the person who submitted it is told.",
+        )
+    )
+
+
+async def reject_submitted(submission: Submission) -> AfterAck:
+    reason = note_required(submission.values.get("note"), "Say why it is rejected.")
+
+    async def after() -> None:
+        await sending.reject_question(
+            submission.services, submission.client, submission.user, submission.question_id, reason
+        )
+
+    return after
+
+
+# --- The officer's buttons ------------------------------------------------------------
+
+
+async def open_holding(click: Click) -> None:
+    await click.check(Action.HOLDING_REPLY, click.question_id)
+    question = await click.services.repos.questions.get(click.question_id)
+    await click.open(modals.holding_modal(question, london_date(click.services.clock())))
+
+
+async def holding_submitted(submission: Submission) -> AfterAck:
+    values = submission.values
+    try:
+        promised = date.fromisoformat(values.get("promised") or "")
+    except ValueError:
+        raise FormErrors({"promised": "Pick a date."}) from None
+    try:
+        question, holding = await answers.record_holding_reply(
+            submission.services,
+            submission.user,
+            submission.question_id,
+            values.get("note") or "",
+            promised,
+        )
+    except InvalidInput as problem:
+        field = "promised" if "date" in problem.message else "note"
+        raise FormErrors({field: problem.message}) from None
+
+    async def after() -> None:
+        await answers.announce_holding_reply(
+            submission.services, submission.client, question, holding
+        )
+
+    return after
+
+
+async def open_transfer(click: Click) -> None:
+    await click.check(Action.REQUEST_TRANSFER, click.question_id)
+    question = await click.services.repos.questions.get(click.question_id)
+    roles = await click.services.repos.officers.roles()
+    await click.open(modals.transfer_modal(question, roles))
+
+
+async def transfer_submitted(submission: Submission) -> AfterAck:
+    values = submission.values
+    question = await answers.request_transfer(
+        submission.services,
+        submission.user,
+        submission.question_id,
+        values.get("role") or "",
+        values.get("note") or "",
+    )
+
+    async def after() -> None:
+        await answers.announce_transfer_request(submission.services, submission.client, question)
+
+    return after
+
+
+async def transfer_accepted(click: Click) -> None:
+    question = await answers.accept_transfer(
+        click.services, click.client, click.user, click.question_id
+    )
+    await click.replace(
+        f":white_check_mark: *{question.reference}* now goes to "
+        f"<@{question.assigned_officer}> (accepted by <@{click.user}>)."
+    )
+
+
+async def transfer_declined(click: Click) -> None:
+    question = await answers.decline_transfer(
+        click.services, click.client, click.user, click.question_id
+    )
+    await click.replace(
+        f"Transfer of *{question.reference}* declined by <@{click.user}>; it stays with "
+        f"<@{question.assigned_officer}>."
+    )
+
+
+async def open_snooze(click: Click) -> None:
+    await click.check(Action.SNOOZE, click.question_id)
+    question = await click.services.repos.questions.get(click.question_id)
+    await click.open(modals.snooze_modal(question))
+
+
+async def snooze_submitted(submission: Submission) -> AfterAck:
+    reference, until = await chasing.snooze(
+        submission.services,
+        submission.user,
+        submission.question_id,
+        submission.values.get("choice") or "",
+    )
+
+    async def after() -> None:
+        await dm(
+            submission.client,
+            submission.user,
+            f"Reminders for {reference} are paused until {short_date(until)}; "
+            "the due date is unchanged.",
+        )
+
+    return after
+
+
+# --- The clerk's review ---------------------------------------------------------------
+
+
+async def answer_approved(click: Click) -> None:
+    question = await answers.approve_answer(click.services, click.user, click.question_id)
+    await click.replace(
+        f":white_check_mark: The answer to *{question.reference}* was approved by "
+        f"<@{click.user}>. It goes in the agenda when you compile."
+    )
+
+
+async def open_return(click: Click) -> None:
+    await click.check(Action.RETURN_ANSWER)
+    question = await click.services.repos.questions.get(click.question_id)
+    await click.open(
+        modals.note_modal(
+            modals.RETURN_CALLBACK,
+            "Return answer",
+            "Return",
+            question.id,
+            "What is missing",
+            f"Ask the officer for more on *{question.reference}*. Your comment is posted in "
+            "the question's thread.",
+        )
+    )
+
+
+async def return_submitted(submission: Submission) -> AfterAck:
+    comment = note_required(submission.values.get("note"), "Say what is missing.")
+    question = await answers.return_answer(
+        submission.services, submission.user, submission.question_id, comment
+    )
+
+    async def after() -> None:
+        await answers.announce_return(submission.client, question, comment.strip())
+
+    return after
+
+
+async def publish_answers(click: Click) -> None:
+    published = await agenda.publish_from_button(
+        click.services, click.client, click.user, int(click.value)
+    )
+    listed = f": {', '.join(published)}." if published else "."
+    await click.respond(
+        replace_original=False,
+        response_type="ephemeral",
+        text=f"Published {len(published)} answers{listed}",
+    )
 
 
 def register(app: AsyncApp) -> None:
-    @app.action(messages.TRIAGE_APPROVE)
-    async def approve_and_send(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        context: AsyncBoltContext,
-        client: AsyncWebClient,
-        respond: AsyncRespond,
-    ) -> None:
-        await ack()
-        async with guarded(body, respond, client):
-            services = services_of(context)
-            user = body["user"]["id"]
-            question = await sending.route_and_send(
-                services, client, int(action["value"]), await services.actor(user)
-            )
-            card = await sending.question_card(services, question)
-            due = short_date(question.due_date) if question.due_date else "no date"
-            await respond(
-                replace_original=True,
-                text=f"{question.reference} sent",
-                blocks=messages.triage_done(
-                    card,
-                    f":white_check_mark: Sent to <@{question.assigned_officer}> by <@{user}>; "
-                    f"due {due}.",
-                ),
-            )
-
-    @app.action(messages.TRIAGE_EDIT)
-    async def open_edit(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        context: AsyncBoltContext,
-        client: AsyncWebClient,
-        respond: AsyncRespond,
-    ) -> None:
-        await ack()
-        async with guarded(body, respond, client):
-            services = services_of(context)
-            check(await services.actor(body["user"]["id"]), Action.EDIT_QUESTION)
-            question = await services.repos.questions.get(int(action["value"]))
-            choices = await intake.question_form(services)
-            today = london_date(services.clock())
-            upcoming = [m for m in choices.meetings if m.date > today]
-            upcoming.sort(key=lambda m: m.date)
-            await client.views_open(
-                trigger_id=body["trigger_id"], view=modals.edit_modal(question, choices, upcoming)
-            )
-
-    @app.view(modals.TRIAGE_EDIT_CALLBACK)
-    async def edit_submitted(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
-    ) -> None:
-        values = values_of(view)
-        meeting = values.get("meeting")
-        try:
-            await sending.edit_question(
-                services_of(context),
-                body["user"]["id"],
-                question_id_of(view),
-                text=values.get("text"),
-                role_key=values.get("role"),
-                meeting_id=int(meeting) if meeting else None,
-            )
-        except DomainError as problem:
-            field = "meeting" if "agenda" in problem.message and meeting else "text"
-            await ack(response_action="errors", errors={field: problem.message})
-            return
-        await ack()
-
-    @app.action(messages.TRIAGE_REJECT)
-    async def open_reject(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        context: AsyncBoltContext,
-        client: AsyncWebClient,
-        respond: AsyncRespond,
-    ) -> None:
-        await ack()
-        async with guarded(body, respond, client):
-            services = services_of(context)
-            check(await services.actor(body["user"]["id"]), Action.REJECT_QUESTION)
-            question = await services.repos.questions.get(int(action["value"]))
-            view = modals.note_modal(
-                modals.TRIAGE_REJECT_CALLBACK,
-                "Reject question",
-                "Reject",
-                question.id,
-                "Reason (the submitter is told)",
-                f"Reject *{question.reference}*? Say why: the person who submitted it is told.",
-            )
-            await client.views_open(trigger_id=body["trigger_id"], view=view)
-
-    @app.view(modals.TRIAGE_REJECT_CALLBACK)
-    async def reject_submitted(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        context: AsyncBoltContext,
-        client: AsyncWebClient,
-    ) -> None:
-        reason = values_of(view).get("note") or ""
-        if not reason.strip():
-            await ack(response_action="errors", errors={"note": "Say why it is rejected."})
-            return
-        await ack()
-        async with guarded(body, None, client):
-            await sending.reject_question(
-                services_of(context), client, body["user"]["id"], question_id_of(view), reason
-            )
-
-    @app.action(messages.HOLDING_REPLY)
-    async def open_holding(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        context: AsyncBoltContext,
-        client: AsyncWebClient,
-        respond: AsyncRespond,
-    ) -> None:
-        await ack()
-        async with guarded(body, respond, client):
-            services = services_of(context)
-            question = await services.repos.questions.get(int(action["value"]))
-            check(await services.actor(body["user"]["id"]), Action.HOLDING_REPLY, question)
-            today = london_date(services.clock())
-            await client.views_open(
-                trigger_id=body["trigger_id"], view=modals.holding_modal(question, today)
-            )
-
-    @app.view(modals.HOLDING_CALLBACK)
-    async def holding_submitted(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        context: AsyncBoltContext,
-        client: AsyncWebClient,
-    ) -> None:
-        values = values_of_view_with_dates(view)
-        try:
-            promised = date.fromisoformat(values.get("promised") or "")
-        except ValueError:
-            await ack(response_action="errors", errors={"promised": "Pick a date."})
-            return
-        services = services_of(context)
-        try:
-            question, holding = await answers.record_holding_reply(
-                services,
-                body["user"]["id"],
-                question_id_of(view),
-                values.get("note") or "",
-                promised,
-            )
-        except InvalidInput as problem:
-            field = "promised" if "date" in problem.message else "note"
-            await ack(response_action="errors", errors={field: problem.message})
-            return
-        except DomainError as problem:
-            await ack(response_action="errors", errors={"note": problem.message})
-            return
-        await ack()
-        async with guarded(body, None, client):
-            await answers.announce_holding_reply(services, client, question, holding)
-
-    @app.action(messages.ASK_TRANSFER)
-    async def open_transfer(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        context: AsyncBoltContext,
-        client: AsyncWebClient,
-        respond: AsyncRespond,
-    ) -> None:
-        await ack()
-        async with guarded(body, respond, client):
-            services = services_of(context)
-            question = await services.repos.questions.get(int(action["value"]))
-            check(await services.actor(body["user"]["id"]), Action.REQUEST_TRANSFER, question)
-            roles = await services.repos.officers.roles()
-            await client.views_open(
-                trigger_id=body["trigger_id"], view=modals.transfer_modal(question, roles)
-            )
-
-    @app.view(modals.TRANSFER_CALLBACK)
-    async def transfer_submitted(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        context: AsyncBoltContext,
-        client: AsyncWebClient,
-    ) -> None:
-        values = values_of(view)
-        services = services_of(context)
-        try:
-            question = await answers.request_transfer(
-                services,
-                body["user"]["id"],
-                question_id_of(view),
-                values.get("role") or "",
-                values.get("note") or "",
-            )
-        except DomainError as problem:
-            await ack(response_action="errors", errors={"note": problem.message})
-            return
-        await ack()
-        async with guarded(body, None, client):
-            await answers.announce_transfer_request(services, client, question)
-
-    @app.action(messages.TRANSFER_ACCEPT)
-    async def transfer_accepted(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        context: AsyncBoltContext,
-        client: AsyncWebClient,
-        respond: AsyncRespond,
-    ) -> None:
-        await ack()
-        async with guarded(body, respond, client):
-            user = body["user"]["id"]
-            question = await answers.accept_transfer(
-                services_of(context), client, user, int(action["value"])
-            )
-            await respond(
-                replace_original=True,
-                text=f"{question.reference} transferred",
-                blocks=[
-                    messages.section(
-                        f":white_check_mark: *{question.reference}* now goes to "
-                        f"<@{question.assigned_officer}> (accepted by <@{user}>)."
-                    )
-                ],
-            )
-
-    @app.action(messages.TRANSFER_DECLINE)
-    async def transfer_declined(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        context: AsyncBoltContext,
-        client: AsyncWebClient,
-        respond: AsyncRespond,
-    ) -> None:
-        await ack()
-        async with guarded(body, respond, client):
-            user = body["user"]["id"]
-            question = await answers.decline_transfer(
-                services_of(context), client, user, int(action["value"])
-            )
-            await respond(
-                replace_original=True,
-                text=f"Transfer of {question.reference} declined",
-                blocks=[
-                    messages.section(
-                        f"Transfer of *{question.reference}* declined by <@{user}>; it stays "
-                        f"with <@{question.assigned_officer}>."
-                    )
-                ],
-            )
-
-    @app.action(messages.ANSWER_APPROVE)
-    async def answer_approved(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        context: AsyncBoltContext,
-        client: AsyncWebClient,
-        respond: AsyncRespond,
-    ) -> None:
-        await ack()
-        async with guarded(body, respond, client):
-            user = body["user"]["id"]
-            question = await answers.approve_answer(
-                services_of(context), user, int(action["value"])
-            )
-            await respond(
-                replace_original=True,
-                text=f"{question.reference} approved",
-                blocks=[
-                    messages.section(
-                        f":white_check_mark: The answer to *{question.reference}* was approved by "
-                        f"<@{user}>. It goes in the agenda when you compile."
-                    )
-                ],
-            )
-
-    @app.action(messages.ANSWER_RETURN)
-    async def open_return(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        context: AsyncBoltContext,
-        client: AsyncWebClient,
-        respond: AsyncRespond,
-    ) -> None:
-        await ack()
-        async with guarded(body, respond, client):
-            services = services_of(context)
-            check(await services.actor(body["user"]["id"]), Action.RETURN_ANSWER)
-            question = await services.repos.questions.get(int(action["value"]))
-            view = modals.note_modal(
-                modals.RETURN_CALLBACK,
-                "Return answer",
-                "Return",
-                question.id,
-                "What is missing",
-                f"Ask the officer for more on *{question.reference}*. Your comment is posted in "
-                "the question's thread.",
-            )
-            await client.views_open(trigger_id=body["trigger_id"], view=view)
-
-    @app.view(modals.RETURN_CALLBACK)
-    async def return_submitted(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        context: AsyncBoltContext,
-        client: AsyncWebClient,
-    ) -> None:
-        comment = values_of(view).get("note") or ""
-        try:
-            question = await answers.return_answer(
-                services_of(context), body["user"]["id"], question_id_of(view), comment
-            )
-        except DomainError as problem:
-            await ack(response_action="errors", errors={"note": problem.message})
-            return
-        await ack()
-        async with guarded(body, None, client):
-            await answers.announce_return(client, question, comment.strip())
-
-
-def values_of_view_with_dates(view: dict[str, Any]) -> dict[str, str | None]:
-    """Like values_of, also reading date pickers."""
-    out = values_of(view)
-    for block_id, inputs in view.get("state", {}).get("values", {}).items():
-        for state in inputs.values():
-            if state.get("type") == "datepicker":
-                out[block_id] = state.get("selected_date")
-    return out
-
-
-def register_snooze(app: AsyncApp) -> None:
-    @app.action(messages.SNOOZE)
-    async def open_snooze(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        context: AsyncBoltContext,
-        client: AsyncWebClient,
-        respond: AsyncRespond,
-    ) -> None:
-        await ack()
-        async with guarded(body, respond, client):
-            services = services_of(context)
-            question = await services.repos.questions.get(int(action["value"]))
-            check(await services.actor(body["user"]["id"]), Action.SNOOZE, question)
-            await client.views_open(
-                trigger_id=body["trigger_id"], view=modals.snooze_modal(question)
-            )
-
-    @app.view(modals.SNOOZE_CALLBACK)
-    async def snooze_submitted(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        context: AsyncBoltContext,
-        client: AsyncWebClient,
-    ) -> None:
-        try:
-            reference, until = await chasing.snooze(
-                services_of(context),
-                body["user"]["id"],
-                question_id_of(view),
-                values_of(view).get("choice") or "",
-            )
-        except DomainError as problem:
-            await ack(response_action="errors", errors={"choice": problem.message})
-            return
-        await ack()
-        async with guarded(body, None, client):
-            await dm(
-                client,
-                body["user"]["id"],
-                f"Reminders for {reference} are paused until {short_date(until)}; "
-                "the due date is unchanged.",
-            )
-
-
-def register_agenda(app: AsyncApp) -> None:
-    @app.action(agenda.PUBLISH)
-    async def publish_answers(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        context: AsyncBoltContext,
-        client: AsyncWebClient,
-        respond: AsyncRespond,
-    ) -> None:
-        await ack()
-        async with guarded(body, respond, client):
-            user = body["user"]["id"]
-            published = await agenda.publish_from_button(
-                services_of(context), client, user, int(action["value"])
-            )
-            await respond(
-                replace_original=False,
-                response_type="ephemeral",
-                text=f"Published {len(published)} answers"
-                + (f": {', '.join(published)}." if published else "."),
-            )
+    on_click(app, messages.TRIAGE_APPROVE, approve_and_send)
+    on_click(app, messages.TRIAGE_EDIT, open_edit)
+    on_submit(app, modals.TRIAGE_EDIT_CALLBACK, edit_submitted, field="text")
+    on_click(app, messages.TRIAGE_REJECT, open_reject)
+    on_submit(app, modals.TRIAGE_REJECT_CALLBACK, reject_submitted)
+    on_click(app, messages.HOLDING_REPLY, open_holding)
+    on_submit(app, modals.HOLDING_CALLBACK, holding_submitted)
+    on_click(app, messages.ASK_TRANSFER, open_transfer)
+    on_submit(app, modals.TRANSFER_CALLBACK, transfer_submitted)
+    on_click(app, messages.TRANSFER_ACCEPT, transfer_accepted)
+    on_click(app, messages.TRANSFER_DECLINE, transfer_declined)
+    on_click(app, messages.SNOOZE, open_snooze)
+    on_submit(app, modals.SNOOZE_CALLBACK, snooze_submitted, field="choice")
+    on_click(app, messages.ANSWER_APPROVE, answer_approved)
+    on_click(app, messages.ANSWER_RETURN, open_return)
+    on_submit(app, modals.RETURN_CALLBACK, return_submitted)
+    on_click(app, agenda.PUBLISH, publish_answers)
