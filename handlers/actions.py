@@ -7,142 +7,19 @@ the acting user, and turn errors into a private message or errors next to the fo
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
-from slack_sdk.web.async_client import AsyncWebClient
+from slack_bolt.async_app import AsyncApp
 
 from bot import chasing, messages
 from bot.core.calendar import london_date, short_date
 from bot.core.errors import DomainError, InvalidInput
-from bot.core.permissions import Action, check
+from bot.core.permissions import Action
 from bot.flows import agenda, answers, intake, sending
 from bot.flows.intake import FormErrors
 from bot.flows.slack import dm
-from bot.services import Services
 from handlers import modals
-from handlers.errors import guarded
-from handlers.intake import values_of
-from handlers.middleware import services_of
-
-AfterAck = Callable[[], Awaitable[None]] | None
-
-
-@dataclass(frozen=True)
-class Click:
-    """A button click: who clicked, on what, and how to answer them."""
-
-    services: Services
-    client: AsyncWebClient
-    user: str
-    value: str
-    body: dict[str, Any]
-    respond: AsyncRespond
-
-    @property
-    def question_id(self) -> int:
-        return int(self.value)
-
-    async def check(self, action: Action, question_id: int | None = None) -> None:
-        question = None
-        if question_id is not None:
-            question = await self.services.repos.questions.get(question_id)
-        check(await self.services.actor(self.user), action, question)
-
-    async def open(self, view: dict[str, Any]) -> None:
-        await self.client.views_open(trigger_id=self.body["trigger_id"], view=view)
-
-    async def replace(self, text: str, blocks: list[messages.Block] | None = None) -> None:
-        """Replace the message the button was on (its buttons go)."""
-        await self.respond(
-            replace_original=True, text=text, blocks=blocks or [messages.section(text)]
-        )
-
-
-@dataclass(frozen=True)
-class Submission:
-    """A submitted modal: its values, and the question it is about."""
-
-    services: Services
-    client: AsyncWebClient
-    user: str
-    view: dict[str, Any]
-
-    @property
-    def values(self) -> dict[str, str | None]:
-        out = values_of(self.view)
-        for block_id, inputs in self.view.get("state", {}).get("values", {}).items():
-            for state in inputs.values():
-                if state.get("type") == "datepicker":
-                    out[block_id] = state.get("selected_date")
-        return out
-
-    @property
-    def question_id(self) -> int:
-        return int(json.loads(self.view.get("private_metadata") or "{}")["question"])
-
-
-def on_click(app: AsyncApp, action_id: str, work: Callable[[Click], Awaitable[None]]) -> None:
-    async def listener(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        context: AsyncBoltContext,
-        client: AsyncWebClient,
-        respond: AsyncRespond,
-    ) -> None:
-        await ack()
-        async with guarded(body, respond, client):
-            user = body["user"]["id"]
-            value = str(action.get("value") or "")
-            await work(Click(services_of(context), client, user, value, body, respond))
-
-    app.action(action_id)(listener)
-
-
-def on_submit(
-    app: AsyncApp,
-    callback_id: str,
-    work: Callable[[Submission], Awaitable[AfterAck]],
-    *,
-    field: str = "note",
-) -> None:
-    """``work`` checks and stores (errors go next to ``field``); what it returns runs after
-    the ack, so posting to Slack never delays it past Slack's 3 seconds."""
-
-    async def listener(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        context: AsyncBoltContext,
-        client: AsyncWebClient,
-    ) -> None:
-        submission = Submission(services_of(context), client, body["user"]["id"], view)
-        try:
-            after = await work(submission)
-        except FormErrors as problems:
-            await ack(response_action="errors", errors=problems.errors)
-            return
-        except DomainError as problem:
-            await ack(response_action="errors", errors={field: problem.message})
-            return
-        await ack()
-        if after is not None:
-            async with guarded(body, None, client):
-                await after()
-
-    app.view(callback_id)(listener)
-
-
-def note_required(text: str | None, message: str) -> str:
-    if not (text or "").strip():
-        raise FormErrors({"note": message})
-    return str(text)
-
+from handlers.plumbing import AfterAck, Click, Submission, note_required, on_click, on_submit
 
 # --- Triage ---------------------------------------------------------------------------
 

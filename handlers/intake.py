@@ -2,40 +2,26 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.errors import DomainError
 from bot.core.importer import parse_question_list
 from bot.flows import intake, sending
-from bot.flows.intake import FormErrors, SubmittedQuestion
+from bot.flows.intake import SubmittedQuestion
 from bot.flows.slack import dm
 from bot.services import Services
 from handlers import blocks, modals
-from handlers.errors import guarded, tell_user
+from handlers.errors import guarded
 from handlers.middleware import services_of
+from handlers.plumbing import AfterAck, Click, Submission, UpdateView, on_click, on_submit
 
 logger = logging.getLogger(__name__)
 
 LOG_QUESTION_SHORTCUT = "log_scrutiny_question"
-
-
-def values_of(view: dict[str, Any]) -> dict[str, str | None]:
-    """Each input's value by block id: text typed or the value of the option chosen."""
-    out: dict[str, str | None] = {}
-    for block_id, actions in view.get("state", {}).get("values", {}).items():
-        for state in actions.values():
-            if "selected_option" in state:
-                chosen = state.get("selected_option") or {}
-                out[block_id] = chosen.get("value")
-            else:
-                out[block_id] = state.get("value")
-    return out
 
 
 async def member_name(client: AsyncWebClient, user_id: str) -> str:
@@ -97,123 +83,74 @@ def register(app: AsyncApp) -> None:
                 return
             await open_question_form(services, client, shortcut["trigger_id"], text, source)
 
-    @app.view(modals.QUESTION_CALLBACK)
-    async def question_submitted(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        context: AsyncBoltContext,
-        client: AsyncWebClient,
-    ) -> None:
-        services = services_of(context)
-        user_id = body["user"]["id"]
-        values = values_of(view)
-        if "text" not in values:  # the "no meetings yet" notice has nothing to submit
-            await ack()
-            return
-        form = SubmittedQuestion(
-            meeting_id=values.get("meeting"),
-            agenda_item=values.get("item"),
-            on_behalf_of=values.get("asker"),
-            addressed_role=values.get("role"),
-            text=values.get("text"),
-        )
-        name = await member_name(client, user_id) if form.on_behalf_of == "member" else ""
-        try:
-            question, created = await intake.submit_question(
-                services, user_id, name, form, submission_key=view["id"]
-            )
-        except FormErrors as problems:
-            await ack(response_action="errors", errors=problems.errors)
-            return
-        except DomainError as problem:
-            await ack(response_action="errors", errors={"text": problem.message})
-            return
-        await ack()
-        if not created:
-            return
-        async with guarded(body, None, client):
-            await dm(
-                client,
-                user_id,
-                f"Your question {question.reference} is recorded.",
-                blocks.question_received(question, triage=services.settings.triage_required),
-            )
-            await sending.on_submitted(services, client, question)
+    on_submit(app, modals.QUESTION_CALLBACK, question_submitted, field="text")
+    on_submit(app, modals.IMPORT_PASTE_CALLBACK, import_pasted, field="paste")
+    on_submit(app, modals.IMPORT_REVIEW_CALLBACK, import_reviewed, field="meeting")
+    on_click(app, blocks.SEND_IMPORTED, send_imported)
 
-    @app.view(modals.IMPORT_PASTE_CALLBACK)
-    async def import_pasted(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        context: AsyncBoltContext,
-        client: AsyncWebClient,
-    ) -> None:
-        services = services_of(context)
-        user_id = body["user"]["id"]
-        try:
-            pending, result = await intake.start_import(
-                services, user_id, values_of(view).get("paste") or ""
-            )
-            choices = await intake.question_form(services)
-        except FormErrors as problems:
-            await ack(response_action="errors", errors=problems.errors)
-            return
-        except DomainError as problem:
-            await ack(response_action="errors", errors={"paste": problem.message})
-            return
-        await ack(
-            response_action="update", view=modals.import_review_modal(pending, result, choices)
-        )
 
-    @app.view(modals.IMPORT_REVIEW_CALLBACK)
-    async def import_reviewed(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        context: AsyncBoltContext,
-        client: AsyncWebClient,
-    ) -> None:
-        services = services_of(context)
-        user_id = body["user"]["id"]
-        values = values_of(view)
-        pending = int(json.loads(view.get("private_metadata") or "{}").get("pending", 0))
-        try:
-            saved = await intake.save_import(
-                services, user_id, pending, values.get("meeting"), values.get("item"), view["id"]
-            )
-        except FormErrors as problems:
-            await ack(response_action="errors", errors=problems.errors)
-            return
-        except DomainError as problem:
-            await ack()
-            await tell_user(problem.message, body, None, client)
-            return
-        await ack()
-        async with guarded(body, None, client):
-            await dm(
-                client,
-                user_id,
-                f"Imported {len(saved)} questions.",
-                blocks.import_saved(saved, triage=services.settings.triage_required),
-            )
-            for question in saved:
-                if not services.settings.triage_required or not question.addressed_role:
-                    await sending.on_submitted(services, client, question)
+async def question_submitted(submission: Submission) -> AfterAck:
+    services, client, user_id = submission.services, submission.client, submission.user
+    values = submission.values
+    if "text" not in values:  # the "no meetings yet" notice has nothing to submit
+        return None
+    form = SubmittedQuestion(
+        meeting_id=values.get("meeting"),
+        agenda_item=values.get("item"),
+        on_behalf_of=values.get("asker"),
+        addressed_role=values.get("role"),
+        text=values.get("text"),
+    )
+    name = await member_name(client, user_id) if form.on_behalf_of == "member" else ""
+    question, created = await intake.submit_question(
+        services, user_id, name, form, submission_key=submission.view["id"]
+    )
+    if not created:
+        return None
 
-    @app.action(blocks.SEND_IMPORTED)
-    async def send_imported(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        context: AsyncBoltContext,
-        client: AsyncWebClient,
-        respond: AsyncRespond,
-    ) -> None:
-        await ack()
-        async with guarded(body, respond, client):
-            services = services_of(context)
-            ids = [int(v) for v in str(action["value"]).split(",") if v]
-            await respond(replace_original=False, text=f"Sending {len(ids)} questions to officers…")
-            outcome = await sending.send_many(services, client, body["user"]["id"], ids)
-            await respond(replace_original=True, text=outcome.summary, blocks=outcome.blocks())
+    async def after() -> None:
+        triage = services.settings.triage_required
+        received = blocks.question_received(question, triage=triage)
+        await dm(client, user_id, f"Your question {question.reference} is recorded.", received)
+        await sending.on_submitted(services, client, question)
+
+    return after
+
+
+async def import_pasted(submission: Submission) -> AfterAck:
+    services = submission.services
+    pending, result = await intake.start_import(
+        services, submission.user, submission.values.get("paste") or ""
+    )
+    choices = await intake.question_form(services)
+    return UpdateView(modals.import_review_modal(pending, result, choices))
+
+
+async def import_reviewed(submission: Submission) -> AfterAck:
+    services, client, user_id = submission.services, submission.client, submission.user
+    values = submission.values
+    saved = await intake.save_import(
+        services,
+        user_id,
+        int(submission.metadata.get("pending", 0)),
+        values.get("meeting"),
+        values.get("item"),
+        submission.view["id"],
+    )
+
+    async def after() -> None:
+        triage = services.settings.triage_required
+        summary = blocks.import_saved(saved, triage=triage)
+        await dm(client, user_id, f"Imported {len(saved)} questions.", summary)
+        for question in saved:
+            if not triage or not question.addressed_role:
+                await sending.on_submitted(services, client, question)
+
+    return after
+
+
+async def send_imported(click: Click) -> None:
+    ids = [int(v) for v in click.value.split(",") if v]
+    await click.respond(replace_original=False, text=f"Sending {len(ids)} questions to officers…")
+    outcome = await sending.send_many(click.services, click.client, click.user, ids)
+    await click.respond(replace_original=True, text=outcome.summary, blocks=outcome.blocks())

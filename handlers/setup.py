@@ -3,55 +3,28 @@ open when typed with no words after them. They feed the same checks as the text 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
-from slack_sdk.web.async_client import AsyncWebClient
+from slack_bolt.async_app import AsyncApp
 
 from bot.core import validation
 from bot.core.errors import DomainError, InvalidInput
 from bot.flows import admin
+from bot.flows.intake import FormErrors
 from bot.flows.slack import dm
 from handlers import modals
-from handlers.errors import guarded
-from handlers.middleware import services_of
+from handlers.plumbing import AfterAck, Submission, on_submit
 
 
-def form_values(view: dict[str, Any]) -> dict[str, str]:
-    """Every input's value as text: typed text, chosen date, time, person or option."""
-    out: dict[str, str] = {}
-    for block_id, inputs in view.get("state", {}).get("values", {}).items():
-        for state in inputs.values():
-            value = (
-                state.get("value")
-                or state.get("selected_date")
-                or state.get("selected_time")
-                or state.get("selected_user")
-                or (state.get("selected_option") or {}).get("value")
-            )
-            if value:
-                out[block_id] = str(value).strip()
-    return out
-
-
-class FieldError(InvalidInput):
-    """A problem with one field of a form."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-def checked(field: str, check: Callable[[str], str], value: str) -> str:
-    """``check(value)``, with any problem reported against ``field``."""
+def checked(field: str, check: Callable[[str], str], value: str | None) -> str:
+    """``check(value)``, with any problem shown next to ``field``."""
     try:
-        return check(value)
+        return check(value or "")
     except InvalidInput as problem:
-        raise FieldError(field, problem.message) from None
+        raise FormErrors({field: problem.message}) from None
 
 
-def field_for(message: str, fields: dict[str, tuple[str, ...]], default: str) -> str:
+def field_for(message: str, fields: Mapping[str, tuple[str, ...]], default: str) -> str:
     """Which field an error message is about, by the words it uses."""
     lowered = message.lower()
     for field, words in fields.items():
@@ -60,88 +33,63 @@ def field_for(message: str, fields: dict[str, tuple[str, ...]], default: str) ->
     return default
 
 
-def register(app: AsyncApp) -> None:
-    @app.view(modals.MEETING_ADD_CALLBACK)
-    async def meeting_added(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        context: AsyncBoltContext,
-        client: AsyncWebClient,
-    ) -> None:
-        values = form_values(view)
-        args = " ".join(
-            v
-            for v in (
-                values.get("date"),
-                values.get("time"),
-                values.get("committee"),
-                values.get("name"),
-            )
-            if v
+async def meeting_added(submission: Submission) -> AfterAck:
+    values = submission.values
+    key = checked("committee", validation.committee_key, values.get("committee"))
+    parts = (values.get("date"), values.get("time"), key, values.get("name"))
+    try:
+        summary = await admin.add_meeting(
+            submission.services, submission.user, " ".join(v for v in parts if v)
         )
-        try:
-            summary = await admin.add_meeting(services_of(context), body["user"]["id"], args)
-        except DomainError as problem:
-            field = field_for(
-                problem.message,
-                {"name": ("new committee",), "committee": ("committee",), "time": ("time",)},
-                "date",
-            )
-            await ack(response_action="errors", errors={field: problem.message})
-            return
-        await ack()
-        async with guarded(body, None, client):
-            await dm(
-                client,
-                body["user"]["id"],
-                f"Added {summary.meeting.reference}: {summary.publication}; answers {summary.due}.",
-            )
+    except DomainError as problem:
+        words = {"name": ("new committee",), "committee": ("committee",), "time": ("time",)}
+        raise FormErrors({field_for(problem.message, words, "date"): problem.message}) from None
 
-    @app.view(modals.OFFICER_SET_CALLBACK)
-    async def officer_saved(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        context: AsyncBoltContext,
-        client: AsyncWebClient,
-    ) -> None:
-        values = form_values(view)
-        services = services_of(context)
-        user = body["user"]["id"]
-        try:
-            key = checked("role", validation.role_key, values.get("role", ""))
-            args = f"{key} {values.get('officer', '')} {values.get('title', '')}"
-            role = await admin.set_officer(services, user, args)
-            if values.get("deputy"):
-                role = await admin.set_deputy(services, user, f"{role.key} {values['deputy']}")
-        except FieldError as problem:
-            await ack(response_action="errors", errors={problem.field: problem.message})
-            return
-        except DomainError as problem:
-            field = field_for(problem.message, {"title": ("title",)}, "officer")
-            await ack(response_action="errors", errors={field: problem.message})
-            return
-        await ack()
-        async with guarded(body, None, client):
-            deputy = f", deputy <@{role.deputy}>" if role.deputy else ""
-            await dm(client, user, f"{role.key} is now {role.title}: <@{role.officer}>{deputy}.")
+    async def after() -> None:
+        await dm(
+            submission.client,
+            submission.user,
+            f"Added {summary.meeting.reference}: {summary.publication}; answers {summary.due}.",
+        )
 
-    @app.view(modals.CLOSURE_ADD_CALLBACK)
-    async def closure_added(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        context: AsyncBoltContext,
-        client: AsyncWebClient,
-    ) -> None:
-        values = form_values(view)
-        args = f"{values.get('date', '')} {values.get('reason', '')}".strip()
-        try:
-            added = await admin.add_closure_day(services_of(context), body["user"]["id"], args)
-        except DomainError as problem:
-            await ack(response_action="errors", errors={"date": problem.message})
-            return
-        await ack()
-        async with guarded(body, None, client):
-            await dm(client, body["user"]["id"], f"Added a council closure day: {added}.")
+    return after
+
+
+async def officer_saved(submission: Submission) -> AfterAck:
+    values = submission.values
+    services, user = submission.services, submission.user
+    key = checked("role", validation.role_key, values.get("role"))
+    try:
+        role = await admin.set_officer(
+            services, user, f"{key} {values.get('officer') or ''} {values.get('title') or ''}"
+        )
+        if values.get("deputy"):
+            role = await admin.set_deputy(services, user, f"{role.key} {values['deputy']}")
+    except DomainError as problem:
+        field = field_for(problem.message, {"title": ("title",)}, "officer")
+        raise FormErrors({field: problem.message}) from None
+
+    async def after() -> None:
+        deputy = f", deputy <@{role.deputy}>" if role.deputy else ""
+        await dm(
+            submission.client, user, f"{role.key} is now {role.title}: <@{role.officer}>{deputy}."
+        )
+
+    return after
+
+
+async def closure_added(submission: Submission) -> AfterAck:
+    values = submission.values
+    args = f"{values.get('date') or ''} {values.get('reason') or ''}".strip()
+    added = await admin.add_closure_day(submission.services, submission.user, args)
+
+    async def after() -> None:
+        await dm(submission.client, submission.user, f"Added a council closure day: {added}.")
+
+    return after
+
+
+def register(app: AsyncApp) -> None:
+    on_submit(app, modals.MEETING_ADD_CALLBACK, meeting_added, field="date")
+    on_submit(app, modals.OFFICER_SET_CALLBACK, officer_saved, field="officer")
+    on_submit(app, modals.CLOSURE_ADD_CALLBACK, closure_added, field="date")
