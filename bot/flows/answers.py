@@ -32,6 +32,14 @@ class ThreadReply:
     text: str
 
 
+async def in_thread(
+    client: AsyncWebClient, thread: MessageRef, text: str, *, quiet: bool = False
+) -> None:
+    """A reply in a question's thread; ``quiet`` ones are small grey context lines."""
+    block = messages.context_line(text) if quiet else messages.section(text)
+    await post(client, thread.channel, text, [block], thread_ts=thread.ts)
+
+
 async def question_for_thread(services: Services, channel: str, thread_ts: str) -> Question | None:
     return await services.repos.questions.by_thread(MessageRef(channel, thread_ts))
 
@@ -65,9 +73,7 @@ async def record_reply(services: Services, client: AsyncWebClient, reply: Thread
         + (f" (part {len(live)})" if len(live) > 1 else "")
         + ". The clerk will review it; further replies here are added to the answer."
     )
-    await post(
-        client, reply.channel, note, [messages.context_line(note)], thread_ts=reply.thread_ts
-    )
+    await in_thread(client, MessageRef(reply.channel, reply.thread_ts), note, quiet=True)
     if recorded.question.state is QuestionState.ANSWERED and len(live) == 1:
         await announce_answer(services, client, recorded.question)
     return True
@@ -142,13 +148,7 @@ async def announce_holding_reply(
         "Reminders wait until then."
     )
     if question.thread:
-        await post(
-            client,
-            question.thread.channel,
-            text,
-            [messages.section(text)],
-            thread_ts=question.thread.ts,
-        )
+        await in_thread(client, question.thread, text)
     await tell_clerks(
         services,
         client,
@@ -188,13 +188,7 @@ async def announce_transfer_request(
             f"<@{user_id}> asked for this to go to {role.title}. Until it is accepted, "
             f"<@{question.assigned_officer}> stays responsible."
         )
-        await post(
-            client,
-            question.thread.channel,
-            note,
-            [messages.context_line(note)],
-            thread_ts=question.thread.ts,
-        )
+        await in_thread(client, question.thread, note, quiet=True)
 
 
 async def accept_transfer(
@@ -210,16 +204,10 @@ async def accept_transfer(
     question = await send_to_officer(services, client, question, Actor.bot())
     if question.thread and link:
         note = f"Transferred from <@{before.assigned_officer}>: <{link}|earlier thread>."
-        await post(
-            client,
-            question.thread.channel,
-            note,
-            [messages.context_line(note)],
-            thread_ts=question.thread.ts,
-        )
+        await in_thread(client, question.thread, note, quiet=True)
     if old:
         note = f"Transferred to <@{question.assigned_officer}>, who answers in a new thread."
-        await post(client, old.channel, note, [messages.context_line(note)], thread_ts=old.ts)
+        await in_thread(client, old, note, quiet=True)
     return question
 
 
@@ -262,13 +250,7 @@ async def announce_return(client: AsyncWebClient, question: Question, comment: s
             f"<@{question.assigned_officer}>, the clerk asks for more on this answer: {comment}\n"
             "Reply in this thread; your replies are added to the answer."
         )
-        await post(
-            client,
-            question.thread.channel,
-            text,
-            [messages.section(text)],
-            thread_ts=question.thread.ts,
-        )
+        await in_thread(client, question.thread, text)
 
 
 async def withdraw(
@@ -283,11 +265,5 @@ async def withdraw(
     because = f" Reason: {reason}" if reason else ""
     if question.thread:
         text = f"{question.reference} has been withdrawn; no answer is needed.{because}"
-        await post(
-            client,
-            question.thread.channel,
-            text,
-            [messages.section(text)],
-            thread_ts=question.thread.ts,
-        )
+        await in_thread(client, question.thread, text)
     return question
