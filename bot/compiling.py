@@ -337,10 +337,7 @@ async def compile_meeting(
 
 async def never_named(repos: Repositories) -> frozenset[str]:
     """Slack users who submitted questions for Hackney of Tomorrow (the clerk too, if so)."""
-    questions = await repos.questions.search()
-    return frozenset(
-        q.submitted_by for q in questions if q.asker.on_behalf_of is OnBehalfOf.HACKNEY_OF_TOMORROW
-    )
+    return await repos.questions.submitters_for(OnBehalfOf.HACKNEY_OF_TOMORROW)
 
 
 def _withholding(names: UserNames | None, unnamed: frozenset[str]) -> UserNames | None:

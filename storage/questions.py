@@ -218,6 +218,14 @@ class QuestionRepository:
             raise NotFound(f"There is no question {canonical}.")
         return question_from_row(row)
 
+    async def submitters_for(self, on_behalf_of: OnBehalfOf) -> frozenset[str]:
+        """Everyone who has submitted a question on behalf of ``on_behalf_of``."""
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT submitted_by FROM questions WHERE on_behalf_of = ?",
+            (on_behalf_of.value,),
+        )
+        return frozenset(str(row["submitted_by"]) for row in rows)
+
     async def by_thread(self, message: MessageRef) -> Question | None:
         """The question whose officer thread starts at ``message``, if any."""
         row = await self.db.fetchone(
