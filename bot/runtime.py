@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 
@@ -20,6 +21,24 @@ from storage.db import Database
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+LISTENER_GRACE = 10.0
+"""Seconds a stopping bot waits for listeners still working after their ack."""
+
+
+async def finish_listeners(grace: float) -> None:
+    """Wait for Bolt's listeners that run after their ack (Bolt does not track them)."""
+    current = asyncio.current_task()
+    running = [
+        task
+        for task in asyncio.all_tasks()
+        if task is not current and "run_ack_function_asynchronously" in repr(task.get_coro())
+    ]
+    if not running:
+        return
+    logger.info("waiting for %d listener(s) to finish", len(running))
+    _, late = await asyncio.wait(running, timeout=grace)
+    for task in late:
+        task.cancel()
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -83,7 +102,7 @@ class Runtime:
         return f"http://{host}:{self.port}{EVENTS_PATH}"
 
     async def stop(self) -> None:
-        """Stop taking requests, stop the scheduler, close the database."""
+        """Stop taking requests, let work already acknowledged finish, then close the database."""
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None
@@ -92,6 +111,7 @@ class Runtime:
             self._runner = None
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        await finish_listeners(LISTENER_GRACE)
         if self.services is not None:
             await self.services.db.close()
         logger.info("stopped")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from bot.core.models import Answer, MessageRef, Question, QuestionState
 from bot.runtime import Runtime
@@ -325,3 +325,16 @@ async def test_responses_channel_mentions_the_officer_and_takes_replies(
         "C0ANSWERS", DCSC_OFFICER, "In the channel.", thread_ts=parent[0].ts
     )
     await wait_state(bot, QuestionState.ANSWERED)
+
+
+async def test_stopping_lets_acknowledged_work_finish(
+    slack: SlackDouble, make_bot: Callable[..., Awaitable[Runtime]]
+) -> None:
+    bot = await make_bot()
+    parent = await sent_question(slack)
+    slack.delay("reactions.add", 0.5)
+    reply = await slack.post_user_message(parent.channel, DCSC_OFFICER, "78.", thread_ts=parent.ts)
+    assert reply.status == 200  # acknowledged at once; the work goes on after the ack
+    await bot.stop()
+    notes = [m for m in slack.thread(parent.channel, parent.ts) if "Recorded" in m.all_text()]
+    assert len(notes) == 1
