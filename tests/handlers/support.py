@@ -98,12 +98,25 @@ async def clerk_approves(slack: SlackDouble, reference: str) -> None:
     await slack.click_button(CLERK, card, "triage_approve")
 
 
-async def officer_parent(slack: SlackDouble, officer: str, reference: str) -> Any:
-    """The parent message the officer answers under (in their DM)."""
-    return await slack.wait_for(
+async def officer_parent(
+    slack: SlackDouble, officer: str, reference: str, bot: Runtime | None = None
+) -> Any:
+    """The parent message the officer answers under (in their DM).
+
+    With ``bot``, also waits until the bot has recorded it as the question's thread: the
+    bot posts first and records after, so a reply sent in between would find no question.
+    """
+    parent = await slack.wait_for(
         lambda: dm_with_button(slack, officer, "holding_reply", reference),
         description=f"{reference} posted to {officer}",
     )
+    if bot is not None:
+        repos = services(bot).repos
+        await eventually(
+            lambda: repos.questions.by_reference(reference),
+            lambda q: q.thread is not None and q.thread.ts == parent.ts,
+        )
+    return parent
 
 
 async def eventually(

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
 
 from bot.core.models import Answer, MessageRef, Question, QuestionState
 from bot.runtime import Runtime
@@ -24,11 +28,11 @@ from tests.handlers.support import (
 REF = "CYP-2023-12-18-Q01"
 
 
-async def sent_question(slack: SlackDouble) -> object:
+async def sent_question(slack: SlackDouble, bot: Runtime) -> Any:
     await set_up_commission(slack)
     await submit_question(slack, MEMBER, "How many care leavers live out of borough?")
     await clerk_approves(slack, REF)
-    return await officer_parent(slack, DCSC_OFFICER, REF)
+    return await officer_parent(slack, DCSC_OFFICER, REF, bot)
 
 
 async def test_triage_then_the_officers_message(slack: SlackDouble, bot: Runtime) -> None:
@@ -39,7 +43,7 @@ async def test_triage_then_the_officers_message(slack: SlackDouble, bot: Runtime
     # Before approval nothing reaches the officer.
     assert slack.dm_messages(DCSC_OFFICER) == []
     await slack.click_button(CLERK, card, "triage_approve")
-    parent = await officer_parent(slack, DCSC_OFFICER, REF)
+    parent = await officer_parent(slack, DCSC_OFFICER, REF, bot)
     text = parent.all_text()
     assert "reply in this thread" in text
     assert "Please answer by *Mon 27 Apr*" in text  # for the 11 May meeting
@@ -60,7 +64,7 @@ async def ephemeral_or_replaced(slack: SlackDouble, needle: str) -> None:
 async def test_answer_in_the_thread_is_recorded_and_announced(
     slack: SlackDouble, bot: Runtime
 ) -> None:
-    parent = await sent_question(slack)
+    parent = await sent_question(slack, bot)
     reply = await slack.post_user_message(
         parent.channel, DCSC_OFFICER, "*78* care leavers live outside Hackney.", thread_ts=parent.ts
     )
@@ -84,15 +88,15 @@ async def test_answer_in_the_thread_is_recorded_and_announced(
 async def test_several_replies_make_one_answer_and_edits_and_deletes_follow(
     slack: SlackDouble, bot: Runtime
 ) -> None:
-    parent = await sent_question(slack)
+    parent = await sent_question(slack, bot)
     first = await slack.post_user_message(
         parent.channel, DCSC_OFFICER, "Part one.", thread_ts=parent.ts
     )
     second = await slack.post_user_message(parent.channel, DEPUTY, "Part two.", thread_ts=parent.ts)
     repos = services(bot).repos
     question = (await repos.questions.search())[0]
-    await slack.wait_for(lambda: len(slack.reactions(parent.channel, second.ts)) > 0)
-    answer = await repos.answers.get(question.id)
+    # The two replies are handled concurrently; the answer keeps their order in the thread.
+    answer = await wait_answer(bot, question.id, lambda a: len(a.live_parts) == 2)
     assert answer.text == "Part one.\n\nPart two."
 
     await slack.edit_user_message(parent.channel, first.ts, "Part one, corrected.")
@@ -112,18 +116,35 @@ async def wait_answer(
     return await eventually(lambda: repos.answers.get(question_id), condition)
 
 
-async def test_replies_by_others_are_discussion(slack: SlackDouble, bot: Runtime) -> None:
-    parent = await sent_question(slack)
+async def test_replies_by_others_are_discussion(
+    slack: SlackDouble,
+    make_bot: Callable[..., Awaitable[Runtime]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    slack.add_channel("C0ANSWERS", "scrutiny-answers")
+    bot = await make_bot(responses_channel="C0ANSWERS")
+    await set_up_commission(slack)
+    await submit_question(slack, MEMBER, "Who may answer?")
+    await clerk_approves(slack, REF)
+    question = await eventually(
+        lambda: services(bot).repos.questions.get(1), lambda q: q.thread is not None
+    )
+    assert question.thread is not None
+    caplog.set_level(logging.INFO, logger="bot.flows.answers")
     for user in (STRANGER, CLERK):
-        await slack.post_user_message(parent.channel, user, "Interesting!", thread_ts=parent.ts)
+        await slack.post_user_message(
+            "C0ANSWERS", user, "Interesting!", thread_ts=question.thread.ts
+        )
+    await slack.wait_for(
+        lambda: len([r for r in caplog.records if "kept as discussion" in r.getMessage()]) == 2
+    )
     repos = services(bot).repos
-    question = (await repos.questions.search())[0]
     assert (await repos.answers.get(question.id)).parts == ()
-    assert question.state is QuestionState.SENT
+    assert (await repos.questions.get(question.id)).state is QuestionState.SENT
 
 
 async def test_a_retried_event_records_the_answer_once(slack: SlackDouble, bot: Runtime) -> None:
-    parent = await sent_question(slack)
+    parent = await sent_question(slack, bot)
     reply = await slack.post_user_message(
         parent.channel, DCSC_OFFICER, "Once.", thread_ts=parent.ts
     )
@@ -141,7 +162,7 @@ async def test_a_retried_event_records_the_answer_once(slack: SlackDouble, bot: 
 async def test_the_same_message_under_a_new_event_id_is_still_recorded_once(
     slack: SlackDouble, bot: Runtime
 ) -> None:
-    parent = await sent_question(slack)
+    parent = await sent_question(slack, bot)
     reply = await slack.post_user_message(
         parent.channel, DCSC_OFFICER, "Once.", thread_ts=parent.ts
     )
@@ -152,7 +173,7 @@ async def test_the_same_message_under_a_new_event_id_is_still_recorded_once(
 
 
 async def test_transfer_to_another_officer(slack: SlackDouble, bot: Runtime) -> None:
-    parent = await sent_question(slack)
+    parent = await sent_question(slack, bot)
     await slack.click_button(DCSC_OFFICER, parent, "ask_transfer")
     view = await open_modal(slack, DCSC_OFFICER, "ask_transfer_submit")
     await slack.submit_view(DCSC_OFFICER, view.id, {"role": "HoS", "note": "Placements are HoS."})
@@ -162,7 +183,7 @@ async def test_transfer_to_another_officer(slack: SlackDouble, bot: Runtime) -> 
     question = (await services(bot).repos.questions.search())[0]
     assert question.assigned_officer == DCSC_OFFICER  # still responsible until accepted
     await slack.click_button(HOS_OFFICER, request, "transfer_accept")
-    new_parent = await officer_parent(slack, HOS_OFFICER, REF)
+    new_parent = await officer_parent(slack, HOS_OFFICER, REF, bot)
     question = await eventually(
         lambda: services(bot).repos.questions.get(1),
         lambda q: q.thread == MessageRef(new_parent.channel, new_parent.ts),
@@ -184,7 +205,7 @@ async def test_transfer_to_another_officer(slack: SlackDouble, bot: Runtime) -> 
 
 
 async def test_return_with_comment_and_re_answer(slack: SlackDouble, bot: Runtime) -> None:
-    parent = await sent_question(slack)
+    parent = await sent_question(slack, bot)
     await slack.post_user_message(parent.channel, DCSC_OFFICER, "Some.", thread_ts=parent.ts)
     review = await slack.wait_for(lambda: dm_with_button(slack, CLERK, "answer_return", REF))
     await slack.click_button(CLERK, review, "answer_return")
@@ -214,7 +235,7 @@ async def wait_state(bot: Runtime, state: QuestionState) -> Question:
 
 
 async def test_holding_reply(slack: SlackDouble, bot: Runtime) -> None:
-    parent = await sent_question(slack)
+    parent = await sent_question(slack, bot)
     await slack.click_button(DCSC_OFFICER, parent, "holding_reply")
     view = await open_modal(slack, DCSC_OFFICER, "holding_reply_submit")
     past = await slack.submit_view(
@@ -233,7 +254,7 @@ async def test_holding_reply(slack: SlackDouble, bot: Runtime) -> None:
 
 
 async def test_long_answers_fit_slacks_limits(slack: SlackDouble, bot: Runtime) -> None:
-    parent = await sent_question(slack)
+    parent = await sent_question(slack, bot)
     long_answer = "The service has done a great deal. " * 150  # about 5,000 characters
     await slack.post_user_message(parent.channel, DCSC_OFFICER, long_answer, thread_ts=parent.ts)
     review = await slack.wait_for(lambda: dm_with_button(slack, CLERK, "answer_approve", REF))
@@ -256,7 +277,7 @@ async def test_reject_tells_the_submitter(slack: SlackDouble, bot: Runtime) -> N
 
 
 async def test_withdraw_tells_the_officer(slack: SlackDouble, bot: Runtime) -> None:
-    parent = await sent_question(slack)
+    parent = await sent_question(slack, bot)
     await slack.send_command("/agenda", f"withdraw {REF} No longer needed", MEMBER)
     await ephemeral_containing(slack, MEMBER, "is withdrawn")
     await slack.wait_for(
@@ -321,6 +342,10 @@ async def test_responses_channel_mentions_the_officer_and_takes_replies(
         lambda: [m for m in slack.messages("C0ANSWERS") if REF in m.all_text()]
     )
     assert f"<@{DCSC_OFFICER}>" in parent[0].all_text()
+    await eventually(
+        lambda: services(bot).repos.questions.get(1),
+        lambda q: q.thread == MessageRef("C0ANSWERS", parent[0].ts),
+    )
     await slack.post_user_message(
         "C0ANSWERS", DCSC_OFFICER, "In the channel.", thread_ts=parent[0].ts
     )
@@ -331,7 +356,7 @@ async def test_stopping_lets_acknowledged_work_finish(
     slack: SlackDouble, make_bot: Callable[..., Awaitable[Runtime]]
 ) -> None:
     bot = await make_bot()
-    parent = await sent_question(slack)
+    parent = await sent_question(slack, bot)
     slack.delay("reactions.add", 0.5)
     reply = await slack.post_user_message(parent.channel, DCSC_OFFICER, "78.", thread_ts=parent.ts)
     assert reply.status == 200  # acknowledged at once; the work goes on after the ack

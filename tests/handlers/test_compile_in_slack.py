@@ -27,7 +27,7 @@ async def two_questions_one_answered(slack: SlackDouble, bot: Runtime) -> None:
     await submit_question(slack, HOT_REP, "Why do we move so often?", asker="hackney_of_tomorrow")
     for reference in ("CYP-2023-12-18-Q01", "CYP-2023-12-18-Q02"):
         await clerk_approves(slack, reference)
-    parent = await officer_parent(slack, DCSC_OFFICER, "CYP-2023-12-18-Q01")
+    parent = await officer_parent(slack, DCSC_OFFICER, "CYP-2023-12-18-Q01", bot)
     await slack.post_user_message(
         parent.channel,
         DCSC_OFFICER,

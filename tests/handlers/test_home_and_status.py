@@ -37,7 +37,7 @@ async def test_home_for_each_kind_of_person(
     await set_up_commission(slack)
     await submit_question(slack, MEMBER, "How many care leavers live out of borough?")
     await clerk_approves(slack, "CYP-2023-12-18-Q01")
-    await officer_parent(slack, DCSC_OFFICER, "CYP-2023-12-18-Q01")
+    await officer_parent(slack, DCSC_OFFICER, "CYP-2023-12-18-Q01", bot)
 
     clerk = await home_text(slack, CLERK, "Next meeting: CYP-2026-05-11")
     assert "Compile next meeting" in clerk and "Import questions" in clerk
