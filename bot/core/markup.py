@@ -27,10 +27,11 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import TypeAlias
+from typing import Any, TypeAlias
 from urllib.parse import quote
 
 from docx.document import Document
@@ -632,22 +633,40 @@ def _add_lines(paragraph: WordParagraph, lines: Sequence[Line]) -> None:
         add_inlines(paragraph, line)
 
 
+_STYLE_IDS: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+def _styled_paragraph(document: Document, name: str | None, text: str = "") -> WordParagraph:
+    """A new paragraph in paragraph style ``name`` (None: the default style).
+
+    The style's id is looked up once per document and written straight into the paragraph:
+    python-docx's own ``style=`` scans every style on each call (twice), which dominated
+    the time to write a long agenda.
+    """
+    paragraph: WordParagraph = document.add_paragraph(text)
+    if name is not None:
+        ids = _STYLE_IDS.setdefault(document.part, {})
+        if name not in ids:
+            ids[name] = document.styles[name].style_id
+        paragraph._p.get_or_add_pPr().style = ids[name]
+    return paragraph
+
+
 def _add_block(document: Document, block: Block) -> WordParagraph:
     """Append one block; return its paragraph."""
     if isinstance(block, Heading):
-        heading: WordParagraph = document.add_heading(
-            clean_text(" ".join(block.text.split())), block.level
-        )
-        return heading
+        text = clean_text(" ".join(block.text.split()))
+        name = "Title" if block.level == 0 else f"Heading {block.level}"
+        return _styled_paragraph(document, name, text)
     if isinstance(block, CodeBlock):
-        paragraph = document.add_paragraph(style="No Spacing")
+        paragraph = _styled_paragraph(document, "No Spacing")
         _format_run(paragraph.add_run(clean_text(block.text)), frozenset(), code=True)
         return paragraph
     if isinstance(block, ListItem):
-        paragraph = document.add_paragraph(style=_list_style(block))
+        paragraph = _styled_paragraph(document, _list_style(block))
         add_inlines(paragraph, block.content)
         return paragraph
-    paragraph = document.add_paragraph(style="Quote" if isinstance(block, Quote) else None)
+    paragraph = _styled_paragraph(document, "Quote" if isinstance(block, Quote) else None)
     _add_lines(paragraph, block.lines)
     return paragraph
 
