@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.flows import answers
 from handlers.errors import guarded
-from handlers.middleware import services_of
+from handlers.middleware import first_delivery, services_of
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ def register(app: AsyncApp) -> None:
         context: AsyncBoltContext,
         client: AsyncWebClient,
     ) -> None:
-        if not is_thread_reply(event):
+        if not is_thread_reply(event) or not await first_delivery(services_of(context), body):
             return
         async with guarded(body, None, client):
             reply = answers.ThreadReply(
@@ -52,6 +52,8 @@ def register(app: AsyncApp) -> None:
         # Slack also sends message_changed for a parent whose reply count changed: ignore it.
         if not is_thread_reply(message) or message.get("text") == previous.get("text"):
             return
+        if not await first_delivery(services_of(context), body):
+            return
         async with guarded(body, None, client):
             await answers.record_edit(
                 services_of(context),
@@ -69,7 +71,7 @@ def register(app: AsyncApp) -> None:
         client: AsyncWebClient,
     ) -> None:
         previous = event.get("previous_message") or {}
-        if not event.get("deleted_ts"):
+        if not event.get("deleted_ts") or not await first_delivery(services_of(context), body):
             return
         async with guarded(body, None, client):
             await answers.record_delete(

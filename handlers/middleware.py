@@ -22,18 +22,22 @@ def register(app: AsyncApp, services: Services) -> None:
         context["is_clerk"] = context.user_id in services.settings.clerk_user_ids
         return await next()
 
-    async def each_event_once(
-        body: dict[str, Any], next: Callable[[], Awaitable[BoltResponse]]
-    ) -> BoltResponse | None:
-        """Slack retries events it thinks were missed; Bolt does not deduplicate them."""
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not await claim_event(services, str(event_id)):
-            logger.info("event %s already handled (retry %s)", event_id, body.get("retry_attempt"))
-            return BoltResponse(status=200, body="")
-        return await next()
-
     app.middleware(attach_services)
-    app.middleware(each_event_once)
+
+
+async def first_delivery(services: Services, body: dict[str, Any]) -> bool:
+    """Record the event's id; False when Slack delivered it before (a retry or a double).
+
+    Called by event listeners after Bolt has acknowledged the event, so the write never
+    delays the ack. Bolt does not deduplicate events itself.
+    """
+    event_id = body.get("event_id")
+    if not event_id:
+        return True
+    if await claim_event(services, str(event_id)):
+        return True
+    logger.info("event %s already handled (retry %s)", event_id, body.get("retry_attempt"))
+    return False
 
 
 async def claim_event(services: Services, event_id: str) -> bool:
