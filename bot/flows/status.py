@@ -93,8 +93,7 @@ async def meeting_report(services: Services, meeting: Meeting | None) -> StatusR
     report.outstanding = await statuses(
         services, [q for q in questions if q.state in AWAITING_ANSWER]
     )
-    everything = questions if meeting is None else await repos.questions.search()
-    report.awaiting_triage = [q for q in everything if q.state is QuestionState.SUBMITTED]
+    report.awaiting_triage = await repos.questions.search(states=[QuestionState.SUBMITTED])
     report.awaiting_approval = [q for q in questions if q.state is QuestionState.ANSWERED]
     return report
 
