@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install test lint format run demo clean
+.PHONY: help install test lint format run demo bench clean
 
 help:
 	@echo "make demo    run the whole workflow locally against the built-in Slack double"
@@ -43,6 +43,9 @@ run: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m bot --log-level WARNING demo
+
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo-output

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -42,35 +43,44 @@ from bot.services import Services
 
 logger = logging.getLogger(__name__)
 
-SLACK_PACE = 1.05
-"""Seconds between two messages in one channel (Slack: about 1 per second per channel;
-exactly 1.0 still drew 429s in ``make bench``, from timing jitter)."""
+SLACK_PACE = 1.0
+"""Seconds from the end of one message to the start of the next in the same channel
+(Slack: about 1 per second per channel)."""
 
-CHANNELS_AT_ONCE = 10
-"""Channels sent to at the same time; each channel's own messages go one by one."""
+SENDS_AT_ONCE = 10
+"""Requests in flight at once across channels; each channel's own messages go one by one."""
 
 SEND_ERRORS = (SlackApiError, ClientError, asyncio.TimeoutError)
 
 
 class ChannelPacer:
-    """Spaces messages to the same channel ``interval`` seconds apart; channels run freely."""
+    """Spaces messages to one channel ``interval`` seconds apart, counted from the end of
+    the previous send (so a slow or retried request never brings the next one closer), and
+    keeps at most ``at_once`` requests in flight across all channels."""
 
     def __init__(
-        self, interval: float, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        self,
+        interval: float,
+        at_once: int = SENDS_AT_ONCE,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.interval = interval
         self.sleep = sleep
         self._next: dict[str, float] = {}
+        self._in_flight = asyncio.Semaphore(at_once)
 
-    async def wait(self, channel: str) -> None:
-        if self.interval <= 0:
-            return
+    @asynccontextmanager
+    async def slot(self, channel: str) -> AsyncIterator[None]:
+        """Wait for the channel's turn, then send inside the ``async with``."""
         loop = asyncio.get_running_loop()
         ready = self._next.get(channel, 0.0)
-        now = loop.time()
-        if ready > now:
-            await self.sleep(ready - now)
-        self._next[channel] = max(now, ready) + self.interval
+        if ready > loop.time():
+            await self.sleep(ready - loop.time())
+        try:
+            async with self._in_flight:
+                yield
+        finally:
+            self._next[channel] = loop.time() + self.interval
 
 
 @dataclass
@@ -144,20 +154,18 @@ async def sweep(
         return report
     pacer = ChannelPacer(pace)
     base_url = await thread_base_url(services, client)
-    limit = asyncio.Semaphore(CHANNELS_AT_ONCE)
     delivered: set[ReminderKey] = set()
 
     async def deliver(digest: OfficerDigest) -> None:
         keys = officer_keys(digest)
-        async with limit:
-            try:
-                await send_digest(services, client, pacer, digest, base_url)
-            except SEND_ERRORS as error:
-                who = digest.user or "clerks"
-                logger.warning("digest for %s not sent, stays due: %s", who, error)
-                for key in keys - delivered:
-                    await repos.reminders.mark_failed(key, str(error), services.clock())
-                return
+        try:
+            await send_digest(services, client, pacer, digest, base_url)
+        except SEND_ERRORS as error:
+            who = digest.user or "clerks"
+            logger.warning("digest for %s not sent, stays due: %s", who, error)
+            for key in keys - delivered:
+                await repos.reminders.mark_failed(key, str(error), services.clock())
+            return
         # Recorded at once, so a crash later in the sweep cannot send this digest again.
         for key in keys - delivered:
             delivered.add(key)
@@ -174,22 +182,21 @@ async def sweep(
         if nudge.key in delivered:
             nudges.setdefault(nudge.thread.channel, []).append(nudge)
 
-    async def nudge_channel(channel: str, queue: list[ThreadNudge]) -> None:
-        async with limit:
-            for nudge in queue:
-                await send_nudge(client, pacer, nudge)
+    async def nudge_channel(queue: list[ThreadNudge]) -> None:
+        for nudge in queue:
+            await send_nudge(client, pacer, nudge)
 
-    await asyncio.gather(*(nudge_channel(c, q) for c, q in nudges.items()))
+    await asyncio.gather(*(nudge_channel(queue) for queue in nudges.values()))
     return report
 
 
 async def send_nudge(client: AsyncWebClient, pacer: ChannelPacer, nudge: ThreadNudge) -> None:
     """A short reply in the question's thread; a failure is logged (the digest went)."""
     try:
-        await pacer.wait(nudge.thread.channel)
-        await client.chat_postMessage(
-            channel=nudge.thread.channel, thread_ts=nudge.thread.ts, text=nudge.text
-        )
+        async with pacer.slot(nudge.thread.channel):
+            await client.chat_postMessage(
+                channel=nudge.thread.channel, thread_ts=nudge.thread.ts, text=nudge.text
+            )
     except SEND_ERRORS as error:
         logger.warning("nudge in %s not sent: %s", nudge.reference, error)
 
@@ -213,8 +220,8 @@ async def send_digest(
     else:
         channels = [await dm_channel(client, digest.user)]
     for channel in channels:
-        await pacer.wait(channel)
-        await client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+        async with pacer.slot(channel):
+            await client.chat_postMessage(channel=channel, text=text, blocks=blocks)
 
 
 def describe(due: list[ReminderDue]) -> list[str]:
