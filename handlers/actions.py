@@ -82,11 +82,12 @@ async def open_reject(click: Click) -> None:
 
 async def reject_submitted(submission: Submission) -> AfterAck:
     reason = note_required(submission.values.get("note"), "Say why it is rejected.")
+    question = await sending.reject_question(
+        submission.services, submission.user, submission.question_id, reason
+    )
 
     async def after() -> None:
-        await sending.reject_question(
-            submission.services, submission.client, submission.user, submission.question_id, reason
-        )
+        await sending.tell_submitter_rejected(submission.client, question, reason.strip())
 
     return after
 

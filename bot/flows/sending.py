@@ -224,14 +224,17 @@ async def edit_question(
 
 
 async def reject_question(
-    services: Services, client: AsyncWebClient, clerk_id: str, question_id: int, reason: str
+    services: Services, clerk_id: str, question_id: int, reason: str
 ) -> Question:
-    """Turn a question down; the submitter is told why."""
+    """Turn a question down (state rejected), with the reason on record."""
     actor = await services.actor(clerk_id)
     reason = validation.text(reason, "The reason", validation.NOTE_LIMIT)
-    question = await services.repos.questions.reject(
+    return await services.repos.questions.reject(
         question_id, actor, services.clock(), reason=reason
     )
+
+
+async def tell_submitter_rejected(client: AsyncWebClient, question: Question, reason: str) -> None:
     await dm(
         client,
         question.submitted_by,
@@ -244,7 +247,6 @@ async def reject_question(
             messages.section(messages.quoted(question.text, 1500)),
         ],
     )
-    return question
 
 
 @dataclass

@@ -363,3 +363,20 @@ async def test_stopping_lets_acknowledged_work_finish(
     await bot.stop()
     notes = [m for m in slack.thread(parent.channel, parent.ts) if "Recorded" in m.all_text()]
     assert len(notes) == 1
+
+
+async def test_rejecting_a_question_already_sent_is_refused_in_the_form(
+    slack: SlackDouble, bot: Runtime
+) -> None:
+    await set_up_commission(slack)
+    await submit_question(slack, MEMBER, "Two clerks at once?")
+    card = await slack.wait_for(lambda: dm_with_button(slack, CLERK, "triage_reject", REF))
+    await slack.click_button(CLERK, card, "triage_reject")
+    view = await open_modal(slack, CLERK, "triage_reject_submit")
+    # Meanwhile the question is approved and sent from the same card.
+    await slack.click_button(CLERK, card, "triage_approve")
+    await officer_parent(slack, DCSC_OFFICER, REF, bot)
+    refused = await slack.submit_view(CLERK, view.id, {"note": "Duplicate."})
+    assert refused.json["response_action"] == "errors"
+    assert "can't be rejected" in refused.json["errors"]["note"]
+    assert not [m for m in slack.dm_messages(MEMBER) if "not taken forward" in m.all_text()]
