@@ -37,6 +37,8 @@ def register(app: AsyncApp) -> None:
                 thread_ts=event["thread_ts"],
                 user=event["user"],
                 text=event.get("text") or "",
+                parent_by_bot=bool(context.bot_user_id)
+                and event.get("parent_user_id") == context.bot_user_id,
             )
             await answers.record_reply(services_of(context), client, reply)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import date
@@ -30,6 +31,13 @@ class ThreadReply:
     thread_ts: str
     user: str
     text: str
+    parent_by_bot: bool = False
+    """Slack's ``parent_user_id`` is the bot's: the thread is under one of its messages."""
+
+
+THREAD_RECORD_WAIT = 2.0
+"""How long a reply under one of the bot's messages waits for the bot to record that message
+as a question's thread (it posts first and records just after)."""
 
 
 async def in_thread(
@@ -51,6 +59,15 @@ async def record_reply(services: Services, client: AsyncWebClient, reply: Thread
     stay in the thread and are not part of the answer. A repeated event records nothing.
     """
     question = await question_for_thread(services, reply.channel, reply.thread_ts)
+    waited = 0.0
+    while question is None and reply.parent_by_bot and waited < THREAD_RECORD_WAIT:
+        if not waited:
+            logger.info(
+                "reply %s waits for its thread %s to be recorded", reply.ts, reply.thread_ts
+            )
+        await asyncio.sleep(0.1)  # after the ack: the officer's message may be just posted
+        waited += 0.1
+        question = await question_for_thread(services, reply.channel, reply.thread_ts)
     if question is None:
         return False
     actor = await services.actor(reply.user)

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
+from bot.core.clock import FixedClock
 from bot.core.models import Answer, MessageRef, Question, QuestionState
+from bot.core.permissions import Actor
 from bot.runtime import Runtime
 from bot.sandbox import SlackDouble
 from tests.conftest import CLERK, DCSC_OFFICER, DEPUTY, HOS_OFFICER, MEMBER, STRANGER
@@ -380,3 +382,24 @@ async def test_rejecting_a_question_already_sent_is_refused_in_the_form(
     assert refused.json["response_action"] == "errors"
     assert "can't be rejected" in refused.json["errors"]["note"]
     assert not [m for m in slack.dm_messages(MEMBER) if "not taken forward" in m.all_text()]
+
+
+async def test_a_reply_just_after_the_question_is_posted_still_counts(
+    slack: SlackDouble, bot: Runtime, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The bot posts the officer's message and records it just after; a reply in between
+    waits for the record instead of being dropped."""
+    await sent_question(slack, bot)
+    caplog.set_level(logging.INFO, logger="bot.flows.answers")
+    dm = slack.dm_channel_for(DCSC_OFFICER)
+    reposted = slack.seed_message(dm, slack.bot_user_id, "The question, posted again")
+    reply = await slack.post_user_message(dm, DCSC_OFFICER, "Quick answer.", thread_ts=reposted.ts)
+    assert reply.status == 200
+    # The reply found no question yet; now the bot records its message, as just after posting.
+    await slack.wait_for(
+        lambda: [r for r in caplog.records if "waits for its thread" in r.getMessage()]
+    )
+    repos = services(bot).repos
+    await repos.questions.set_thread(1, MessageRef(dm, reposted.ts), Actor.bot(), clock())
+    answered = await wait_state(bot, QuestionState.ANSWERED)
+    assert (await repos.answers.get(answered.id)).text == "Quick answer."
