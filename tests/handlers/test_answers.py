@@ -403,3 +403,24 @@ async def test_a_reply_just_after_the_question_is_posted_still_counts(
     await repos.questions.set_thread(1, MessageRef(dm, reposted.ts), Actor.bot(), clock())
     answered = await wait_state(bot, QuestionState.ANSWERED)
     assert (await repos.answers.get(answered.id)).text == "Quick answer."
+
+
+async def test_also_sent_to_channel_replies_count_as_answers(
+    slack: SlackDouble, make_bot: Callable[..., Awaitable[Runtime]]
+) -> None:
+    """A reply with "Also send to channel" arrives as subtype thread_broadcast."""
+    slack.add_channel("C0ANSWERS", "scrutiny-answers")
+    bot = await make_bot(responses_channel="C0ANSWERS")
+    await set_up_commission(slack)
+    await submit_question(slack, MEMBER, "Broadcast?")
+    await clerk_approves(slack, REF)
+    question = await eventually(
+        lambda: services(bot).repos.questions.get(1), lambda q: q.thread is not None
+    )
+    assert question.thread is not None
+    reply = await slack.post_user_message(
+        "C0ANSWERS", DCSC_OFFICER, "For everyone.", thread_ts=question.thread.ts, broadcast=True
+    )
+    assert reply.payload["event"]["subtype"] == "thread_broadcast"
+    answered = await wait_state(bot, QuestionState.ANSWERED)
+    assert (await services(bot).repos.answers.get(answered.id)).text == "For everyone."
