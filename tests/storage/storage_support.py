@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-from bot.core.models import Meeting
+from bot.core.models import Meeting, Question
 from bot.core.permissions import Actor
 from storage.db import Database
 from storage.repositories import Repositories
@@ -34,3 +34,19 @@ async def count(db: Database, table: str) -> int:
     row = await db.fetchone(f"SELECT COUNT(*) AS n FROM {table}")
     assert row is not None
     return int(row["n"])
+
+
+async def route_and_send(
+    seeded: Seeded, question: Question, due: date = date(2026, 4, 27)
+) -> Question:
+    """The clerk routes the question to the DCSC officer for the target meeting, and sends it."""
+    await seeded.repos.questions.triage(
+        question.id,
+        CLERK,
+        NOW,
+        addressed_role="DCSC",
+        assigned_officer=OFFICER.user_id,
+        target_meeting_id=seeded.target.id,
+        due_date=due,
+    )
+    return await seeded.repos.questions.send(question.id, CLERK, NOW)

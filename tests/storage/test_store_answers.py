@@ -16,6 +16,7 @@ from tests.storage.storage_support import (
     OFFICER,
     Seeded,
     count,
+    route_and_send,
 )
 
 S = QuestionState
@@ -39,16 +40,7 @@ async def sent(seeded: Seeded) -> Question:
         addressed_role="DCSC",
     )
     question = await seeded.repos.questions.create(draft, NOW)
-    await seeded.repos.questions.triage(
-        question.id,
-        CLERK,
-        NOW,
-        addressed_role="DCSC",
-        assigned_officer=OFFICER.user_id,
-        target_meeting_id=seeded.target.id,
-        due_date=date(2026, 4, 27),
-    )
-    return await seeded.repos.questions.send(question.id, CLERK, NOW)
+    return await route_and_send(seeded, question)
 
 
 async def actions(seeded: Seeded, question: Question) -> list[str]:

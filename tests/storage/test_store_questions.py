@@ -20,6 +20,7 @@ from tests.storage.storage_support import (
     STRANGER,
     Seeded,
     count,
+    route_and_send,
 )
 
 S = QuestionState
@@ -46,16 +47,7 @@ async def submit(
 
 async def sent(seeded: Seeded) -> Question:
     question = await submit(seeded)
-    await seeded.repos.questions.triage(
-        question.id,
-        CLERK,
-        NOW,
-        addressed_role="DCSC",
-        assigned_officer=OFFICER.user_id,
-        target_meeting_id=seeded.target.id,
-        due_date=date(2026, 4, 27),
-    )
-    return await seeded.repos.questions.send(question.id, CLERK, NOW)
+    return await route_and_send(seeded, question)
 
 
 async def test_create_round_trip(seeded: Seeded) -> None:

@@ -32,6 +32,7 @@ from tests.storage.storage_support import (
     STRANGER,
     Seeded,
     count,
+    route_and_send,
 )
 
 S = QuestionState
@@ -74,16 +75,7 @@ async def sent_question(
         addressed_role="DCSC",
     )
     question = await seeded.repos.questions.create(draft, NOW)
-    await seeded.repos.questions.triage(
-        question.id,
-        CLERK,
-        NOW,
-        addressed_role="DCSC",
-        assigned_officer=OFFICER.user_id,
-        target_meeting_id=seeded.target.id,
-        due_date=DUE,
-    )
-    return await seeded.repos.questions.send(question.id, CLERK, NOW)
+    return await route_and_send(seeded, question, DUE)
 
 
 def key(question: Question, rung: str = "sent", day: date = TODAY) -> ReminderKey:
