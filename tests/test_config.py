@@ -111,3 +111,19 @@ def test_start_up_with_a_missing_setting_prints_one_line_and_no_traceback(tmp_pa
     assert lines == [lines[-1]]
     assert lines[0].startswith("Configuration error: SLACK_BOT_TOKEN is not set")
     assert "Traceback" not in result.stderr
+
+
+def test_env_example_documents_every_setting_and_nothing_else() -> None:
+    import re
+
+    documented = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    source = (ROOT / "bot" / "config.py").read_text()
+    read = set(
+        re.findall(
+            r'(?:_get|_required|_flag|_channel|_whole_number)\(\s*env,\s*"([A-Z_]+)"', source
+        )
+    )
+    assert documented == read
+    # And the example itself is a valid configuration.
+    values = dict(re.findall(r"^([A-Z_]+)=(.*)$", (ROOT / ".env.example").read_text(), re.M))
+    settings_from_env(values)
