@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from datetime import time
@@ -114,8 +115,6 @@ def test_start_up_with_a_missing_setting_prints_one_line_and_no_traceback(tmp_pa
 
 
 def test_env_example_documents_every_setting_and_nothing_else() -> None:
-    import re
-
     documented = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
     source = (ROOT / "bot" / "config.py").read_text()
     read = set(
