@@ -37,6 +37,25 @@ async def sent_question(slack: SlackDouble, bot: Runtime) -> Any:
     return await officer_parent(slack, DCSC_OFFICER, REF, bot)
 
 
+ANSWERS_CHANNEL = "C0ANSWERS"
+
+
+async def sent_to_responses_channel(
+    slack: SlackDouble, make_bot: Callable[..., Awaitable[Runtime]], text: str
+) -> tuple[Runtime, str]:
+    """A bot posting questions in a responses channel, one question sent there: (bot, its ts)."""
+    slack.add_channel(ANSWERS_CHANNEL, "scrutiny-answers")
+    bot = await make_bot(responses_channel=ANSWERS_CHANNEL)
+    await set_up_commission(slack)
+    await submit_question(slack, MEMBER, text)
+    await clerk_approves(slack, REF)
+    question = await eventually(
+        lambda: services(bot).repos.questions.get(1), lambda q: q.thread is not None
+    )
+    assert question.thread is not None and question.thread.channel == ANSWERS_CHANNEL
+    return bot, question.thread.ts
+
+
 async def test_triage_then_the_officers_message(slack: SlackDouble, bot: Runtime) -> None:
     await set_up_commission(slack)
     await submit_question(slack, MEMBER, "How many care leavers live out of borough?")
@@ -123,26 +142,16 @@ async def test_replies_by_others_are_discussion(
     make_bot: Callable[..., Awaitable[Runtime]],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    slack.add_channel("C0ANSWERS", "scrutiny-answers")
-    bot = await make_bot(responses_channel="C0ANSWERS")
-    await set_up_commission(slack)
-    await submit_question(slack, MEMBER, "Who may answer?")
-    await clerk_approves(slack, REF)
-    question = await eventually(
-        lambda: services(bot).repos.questions.get(1), lambda q: q.thread is not None
-    )
-    assert question.thread is not None
+    bot, thread = await sent_to_responses_channel(slack, make_bot, "Who may answer?")
     caplog.set_level(logging.INFO, logger="bot.flows.answers")
     for user in (STRANGER, CLERK):
-        await slack.post_user_message(
-            "C0ANSWERS", user, "Interesting!", thread_ts=question.thread.ts
-        )
+        await slack.post_user_message(ANSWERS_CHANNEL, user, "Interesting!", thread_ts=thread)
     await slack.wait_for(
         lambda: len([r for r in caplog.records if "kept as discussion" in r.getMessage()]) == 2
     )
     repos = services(bot).repos
-    assert (await repos.answers.get(question.id)).parts == ()
-    assert (await repos.questions.get(question.id)).state is QuestionState.SENT
+    assert (await repos.answers.get(1)).parts == ()
+    assert (await repos.questions.get(1)).state is QuestionState.SENT
 
 
 async def test_a_retried_event_records_the_answer_once(slack: SlackDouble, bot: Runtime) -> None:
@@ -333,23 +342,14 @@ async def test_without_triage_questions_go_straight_to_the_officer(
 
 
 async def test_responses_channel_mentions_the_officer_and_takes_replies(
-    slack: SlackDouble, make_bot
-) -> None:  # type: ignore[no-untyped-def]
-    slack.add_channel("C0ANSWERS", "scrutiny-answers")
-    bot = await make_bot(responses_channel="C0ANSWERS")
-    await set_up_commission(slack)
-    await submit_question(slack, MEMBER, "In the channel?")
-    await clerk_approves(slack, REF)
-    parent = await slack.wait_for(
-        lambda: [m for m in slack.messages("C0ANSWERS") if REF in m.all_text()]
-    )
+    slack: SlackDouble, make_bot: Callable[..., Awaitable[Runtime]]
+) -> None:
+    bot, thread = await sent_to_responses_channel(slack, make_bot, "In the channel?")
+    parent = [m for m in slack.messages(ANSWERS_CHANNEL) if REF in m.all_text()]
+    assert [m.ts for m in parent] == [thread]
     assert f"<@{DCSC_OFFICER}>" in parent[0].all_text()
-    await eventually(
-        lambda: services(bot).repos.questions.get(1),
-        lambda q: q.thread == MessageRef("C0ANSWERS", parent[0].ts),
-    )
     await slack.post_user_message(
-        "C0ANSWERS", DCSC_OFFICER, "In the channel.", thread_ts=parent[0].ts
+        ANSWERS_CHANNEL, DCSC_OFFICER, "In the channel.", thread_ts=thread
     )
     await wait_state(bot, QuestionState.ANSWERED)
 
@@ -409,17 +409,9 @@ async def test_also_sent_to_channel_replies_count_as_answers(
     slack: SlackDouble, make_bot: Callable[..., Awaitable[Runtime]]
 ) -> None:
     """A reply with "Also send to channel" arrives as subtype thread_broadcast."""
-    slack.add_channel("C0ANSWERS", "scrutiny-answers")
-    bot = await make_bot(responses_channel="C0ANSWERS")
-    await set_up_commission(slack)
-    await submit_question(slack, MEMBER, "Broadcast?")
-    await clerk_approves(slack, REF)
-    question = await eventually(
-        lambda: services(bot).repos.questions.get(1), lambda q: q.thread is not None
-    )
-    assert question.thread is not None
+    bot, thread = await sent_to_responses_channel(slack, make_bot, "Broadcast?")
     reply = await slack.post_user_message(
-        "C0ANSWERS", DCSC_OFFICER, "For everyone.", thread_ts=question.thread.ts, broadcast=True
+        ANSWERS_CHANNEL, DCSC_OFFICER, "For everyone.", thread_ts=thread, broadcast=True
     )
     assert reply.payload["event"]["subtype"] == "thread_broadcast"
     answered = await wait_state(bot, QuestionState.ANSWERED)
