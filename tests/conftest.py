@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
@@ -10,11 +11,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from bot.config import Settings
 from bot.core.clock import FixedClock
 from bot.runtime import Runtime
 from bot.sandbox import SlackDouble
+
+# Property tests without their own max_examples follow the profile: a quick "dev" run for
+# `make test` on a laptop, the thorough "ci" run when .ci/run sets HYPOTHESIS_PROFILE=ci.
+hypothesis_settings.register_profile("dev", max_examples=50)
+hypothesis_settings.register_profile("ci", max_examples=500)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 SIGNING_SECRET = "test-signing-secret"
 CLERK = "UCLERK01"

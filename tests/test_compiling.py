@@ -30,7 +30,7 @@ from bot.core.models import Asker, Meeting, MessageRef, OnBehalfOf, Question, Qu
 from bot.core.permissions import Actor
 from storage.db import Database
 from storage.repositories import Repositories
-from tests.paths import FIXTURES, ROOT
+from tests.paths import MINUTES, ROOT
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 4, 20, 10, 0, tzinfo=LONDON)
@@ -47,7 +47,6 @@ NAMES = {"UDCSC001": "Dana Director", "UHOS0001": "Harper Head", "UHOTREP1": "Yo
 COMMITTEE = "Children and Young People Scrutiny Commission"
 DECEMBER = f"{COMMITTEE}, 18 December 2023"
 REPORT = "Children's Social Care Annual Report (2022/23)"
-MINUTES = FIXTURES / "minutes-2023-12-18-cyp-scrutiny-item4.txt"
 CHANNEL = "C0RESPONSE"
 
 Q02_PARTS = (

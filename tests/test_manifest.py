@@ -7,9 +7,9 @@ import json
 import jsonschema
 
 from handlers import EVENTS, MESSAGE_SHORTCUTS, SLASH_COMMANDS
-from tests.paths import ROOT, SAMPLES
+from tests.paths import MANIFEST_SCHEMA, ROOT
 
-SCHEMA = SAMPLES / "manifest" / "manifest-schema__schemas_manifest.schema.1.0.0.json"
+SCHEMA = MANIFEST_SCHEMA
 SCOPES_NEEDED = {
     "commands",
     "chat:write",

@@ -17,9 +17,9 @@ import pytest
 
 from bot.runtime import Runtime
 from bot.sandbox import SlackDouble
-from tests.paths import SAMPLES
+from tests.paths import SLACK_PAYLOADS
 
-PAYLOADS = sorted((SAMPLES / "payloads").iterdir())
+PAYLOADS = sorted(SLACK_PAYLOADS.iterdir())
 SLACK_HOOK = re.compile(r"https://hooks\.slack\.com/[^\"&\s]*")
 INTERACTIVE = {"block_actions", "view_submission", "view_closed", "shortcut", "message_action"}
 
@@ -66,7 +66,7 @@ async def test_unknown_sample_command_is_answered_through_the_double(
     slack: SlackDouble, bot: Runtime
 ) -> None:
     body, content_type = request_for(
-        SAMPLES / "payloads" / "test_slash_command__slash_command_body.txt", slack
+        SLACK_PAYLOADS / "test_slash_command__slash_command_body.txt", slack
     )
     await slack.send_raw(body, content_type=content_type)
     replies = await slack.wait_for(lambda: [r for r in slack.responses if "/hello-world" in str(r)])

@@ -462,15 +462,26 @@ def _set_core_properties(properties: CoreProperties, agenda: CompiledAgenda) -> 
     """Fixed metadata from the input, so two compiles of the same data are identical."""
     day = agenda.prepared_on
     reference = _plain(agenda.meeting.reference).text
-    properties.title = TITLE
-    properties.subject = _meeting_line(agenda.meeting)
-    properties.author = PRODUCER
-    properties.last_modified_by = PRODUCER
-    properties.comments = f"Compiled for {reference}."
-    properties.keywords = reference
+    properties.title = _property(TITLE)
+    properties.subject = _property(_meeting_line(agenda.meeting))
+    properties.author = _property(PRODUCER)
+    properties.last_modified_by = _property(PRODUCER)
+    properties.comments = _property(f"Compiled for {reference}.")
+    properties.keywords = _property(reference)
     properties.category = "Agenda item"
     properties.revision = 1
     properties.created = properties.modified = datetime(day.year, day.month, day.day)
+
+
+PROPERTY_LIMIT = 255
+"""Word refuses a core property longer than this (python-docx raises ``ValueError``)."""
+
+
+def _property(text: str) -> str:
+    """``text`` cut to fit a document property, ending in an ellipsis when it was cut."""
+    if len(text) <= PROPERTY_LIMIT:
+        return text
+    return text[: PROPERTY_LIMIT - 1].rstrip() + "…"
 
 
 def _reproducible_zip(data: bytes, day: date) -> bytes:

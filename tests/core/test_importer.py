@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from bot.core.importer import MAX_QUESTION_LENGTH, parse_question_list
-from tests.paths import FIXTURES
+from tests.paths import MINUTES
 
 ROLES = ["DCSC", "HoS", "DoE"]
-MINUTES = FIXTURES / "minutes-2023-12-18-cyp-scrutiny-item4.txt"
 
 
 def test_minutes_give_questions_4_6_to_4_26_with_their_attributions() -> None:

@@ -20,9 +20,7 @@ from tests.handlers.support import (
     services,
     set_up_commission,
 )
-from tests.paths import FIXTURES
-
-MINUTES = FIXTURES / "minutes-2023-12-18-cyp-scrutiny-item4.txt"
+from tests.paths import MINUTES
 
 
 async def test_question_modal_round_trip_with_errors_then_corrected(
