@@ -18,8 +18,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
 from bot.config import Settings
 from bot.core.clock import FixedClock
 from bot.core.models import Asker, Meeting, MessageRef, OnBehalfOf, Question, QuestionDraft
@@ -27,7 +25,7 @@ from bot.core.permissions import Actor
 from bot.runtime import Runtime
 from bot.sandbox import SlackDouble
 from storage.codec import moment_text
-from storage.db import Database
+from storage.db import Database, Tx
 from storage.repositories import Repositories
 
 SIGNING_SECRET = "bench-signing-secret"
@@ -362,16 +360,16 @@ async def _insert_history(db: Database, rows: Sequence[_Row]) -> None:
         )
 
 
-async def _ids_by_reference(tx: aiosqlite.Connection, references: Sequence[str]) -> dict[str, int]:
+async def _ids_by_reference(tx: Tx, references: Sequence[str]) -> dict[str, int]:
     """Question ids for these references, read inside the open transaction."""
     found: dict[str, int] = {}
     for start in range(0, len(references), 500):
         chunk = references[start : start + 500]
         marks = ", ".join("?" for _ in chunk)
-        async with tx.execute(
+        rows = await tx.fetchall(
             f"SELECT id, reference FROM questions WHERE reference IN ({marks})", chunk
-        ) as cursor:
-            found.update({row[1]: int(row[0]) for row in await cursor.fetchall()})
+        )
+        found.update({row["reference"]: int(row["id"]) for row in rows})
     return found
 
 

@@ -8,7 +8,6 @@ import asyncio
 import logging
 import os
 import signal
-import sqlite3
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -25,7 +24,7 @@ from bot.core.errors import DomainError
 from bot.core.permissions import Actor
 from bot.runtime import Runtime
 from bot.services import Services
-from storage.db import Database
+from storage.db import Database, DatabaseUnavailable
 from storage.repositories import Repositories
 
 logger = logging.getLogger("bot")
@@ -145,7 +144,7 @@ async def compile_from_database(
         try:
             await db.connect()
             await db.migrate()
-        except sqlite3.DatabaseError as error:
+        except DatabaseUnavailable as error:
             raise CommandFailed(f"{database} is not a database the bot can read: {error}") from None
         repos = Repositories.on(db)
         meeting = await find_target_meeting(

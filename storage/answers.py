@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-import aiosqlite
-
 from bot.core import lifecycle, validation
 from bot.core.calendar import london_date, short_date
 from bot.core.errors import InvalidInput, NotFound
@@ -29,9 +27,8 @@ from bot.core.models import (
 from bot.core.permissions import Actor
 from storage.audit import record
 from storage.codec import day_text, moment, moment_text, optional_moment
-from storage.db import Database
+from storage.db import Database, Row, Tx
 from storage.questions import load_question, save_change
-from storage.sql import fetchone, insert
 
 ANSWER_TEXT_LIMIT = 40_000
 """Slack's own limit on a message's text."""
@@ -72,8 +69,7 @@ class AnswerRepository:
                 return RecordedPart(part, False, await load_question(tx, part.question_id))
             question = await load_question(tx, question_id)
             to_state = lifecycle.answer_state(question, actor)
-            part_id = await insert(
-                tx,
+            part_id = await tx.insert(
                 "INSERT INTO answer_parts (question_id, channel, ts, author, text, posted_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 (
@@ -219,8 +215,7 @@ class AnswerRepository:
             question = await load_question(tx, question_id)
             change = lifecycle.transition(question, QuestionState.HOLDING, actor, now, note=note)
             await _save(tx, change, {"promised_date": promised_date})
-            reply_id = await insert(
-                tx,
+            reply_id = await tx.insert(
                 "INSERT INTO holding_replies (question_id, author, note, promised_date, given_at)"
                 " VALUES (?, ?, ?, ?, ?)",
                 (question_id, actor.user_id, note, day_text(promised_date), moment_text(now)),
@@ -236,8 +231,7 @@ class AnswerRepository:
             if not text:
                 raise InvalidInput(f"{question.reference} has no answer text to approve.")
             await _save(tx, change, {"answer_text": text})
-            approval_id = await insert(
-                tx,
+            approval_id = await tx.insert(
                 "INSERT INTO approvals (question_id, approved_by, approved_at, answer_text)"
                 " VALUES (?, ?, ?, ?)",
                 (question_id, actor.user_id, moment_text(now), text),
@@ -249,8 +243,7 @@ class AnswerRepository:
         async with self.db.transaction() as tx:
             question = await load_question(tx, question_id)
             change = lifecycle.transition(question, QuestionState.PUBLISHED, actor, now)
-            approval = await fetchone(
-                tx,
+            approval = await tx.fetchone(
                 "SELECT answer_text FROM approvals WHERE question_id = ? ORDER BY id DESC LIMIT 1",
                 (question_id,),
             )
@@ -283,8 +276,7 @@ class AnswerRepository:
                 change,
                 {"original_text": original, "corrected_text": corrected_text, "reason": reason},
             )
-            correction_id = await insert(
-                tx,
+            correction_id = await tx.insert(
                 "INSERT INTO corrections (question_id, original_text, corrected_text, reason,"
                 " corrected_by, corrected_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (question_id, original, corrected_text, reason, actor.user_id, moment_text(now)),
@@ -308,7 +300,7 @@ class AnswerRepository:
 
 
 async def _move(
-    tx: aiosqlite.Connection,
+    tx: Tx,
     question: Question,
     to_state: QuestionState | None,
     actor: Actor,
@@ -319,9 +311,7 @@ async def _move(
     return await save_change(tx, lifecycle.transition(question, to_state, actor, now))
 
 
-async def _save(
-    tx: aiosqlite.Connection, change: QuestionChange, extra: dict[str, object]
-) -> Question:
+async def _save(tx: Tx, change: QuestionChange, extra: dict[str, object]) -> Question:
     """Save a transition whose audit event also carries what else was recorded."""
     event = replace(change.event, detail={**change.event.detail, **extra})
     return await save_change(tx, replace(change, event=event))
@@ -333,43 +323,38 @@ def _event(
     return AuditEvent(actor.user_id, action, "question", question.reference, now, detail)
 
 
-async def _part_row(tx: aiosqlite.Connection, message: MessageRef) -> aiosqlite.Row | None:
-    return await fetchone(
-        tx, "SELECT * FROM answer_parts WHERE channel = ? AND ts = ?", (message.channel, message.ts)
+async def _part_row(tx: Tx, message: MessageRef) -> Row | None:
+    return await tx.fetchone(
+        "SELECT * FROM answer_parts WHERE channel = ? AND ts = ?", (message.channel, message.ts)
     )
 
 
-async def _part(tx: aiosqlite.Connection, row: aiosqlite.Row) -> AnswerPart:
-    async with tx.execute(
+async def _part(tx: Tx, row: Row) -> AnswerPart:
+    rows = await tx.fetchall(
         "SELECT text, replaced_at FROM answer_part_versions WHERE part_id = ? ORDER BY id",
         (row["id"],),
-    ) as cursor:
-        versions = tuple(
-            AnswerPartVersion(v["text"], moment(v["replaced_at"])) for v in await cursor.fetchall()
-        )
+    )
+    versions = tuple(AnswerPartVersion(v["text"], moment(v["replaced_at"])) for v in rows)
     return _part_from_row(row, versions)
 
 
-async def _current_text(tx: aiosqlite.Connection, question_id: int) -> str:
-    async with tx.execute(
+async def _current_text(tx: Tx, question_id: int) -> str:
+    rows = await tx.fetchall(
         "SELECT ts, text FROM answer_parts WHERE question_id = ? AND deleted_at IS NULL",
         (question_id,),
-    ) as cursor:
-        rows = list(await cursor.fetchall())
+    )
     rows.sort(key=lambda row: ts_order(row["ts"]))
     return "\n\n".join(row["text"] for row in rows)
 
 
-async def _published_text(tx: aiosqlite.Connection, question_id: int) -> str:
-    latest = await fetchone(
-        tx,
+async def _published_text(tx: Tx, question_id: int) -> str:
+    latest = await tx.fetchone(
         "SELECT corrected_text AS text FROM corrections WHERE question_id = ?"
         " ORDER BY id DESC LIMIT 1",
         (question_id,),
     )
     if latest is None:
-        latest = await fetchone(
-            tx,
+        latest = await tx.fetchone(
             "SELECT answer_text AS text FROM publications WHERE question_id = ?",
             (question_id,),
         )
@@ -378,7 +363,7 @@ async def _published_text(tx: aiosqlite.Connection, question_id: int) -> str:
     return str(latest["text"])
 
 
-def _part_from_row(row: aiosqlite.Row, versions: tuple[AnswerPartVersion, ...]) -> AnswerPart:
+def _part_from_row(row: Row, versions: tuple[AnswerPartVersion, ...]) -> AnswerPart:
     return AnswerPart(
         id=row["id"],
         question_id=row["question_id"],
@@ -392,7 +377,7 @@ def _part_from_row(row: aiosqlite.Row, versions: tuple[AnswerPartVersion, ...]) 
     )
 
 
-def _holding_from_row(row: aiosqlite.Row) -> HoldingReply:
+def _holding_from_row(row: Row) -> HoldingReply:
     return HoldingReply(
         row["id"],
         row["question_id"],
@@ -403,7 +388,7 @@ def _holding_from_row(row: aiosqlite.Row) -> HoldingReply:
     )
 
 
-def _approval_from_row(row: aiosqlite.Row) -> Approval:
+def _approval_from_row(row: Row) -> Approval:
     return Approval(
         row["id"],
         row["question_id"],
@@ -413,7 +398,7 @@ def _approval_from_row(row: aiosqlite.Row) -> Approval:
     )
 
 
-def _publication_from_row(row: aiosqlite.Row) -> Publication:
+def _publication_from_row(row: Row) -> Publication:
     return Publication(
         row["question_id"],
         row["meeting_id"],
@@ -423,7 +408,7 @@ def _publication_from_row(row: aiosqlite.Row) -> Publication:
     )
 
 
-def _correction_from_row(row: aiosqlite.Row) -> Correction:
+def _correction_from_row(row: Row) -> Correction:
     return Correction(
         row["id"],
         row["question_id"],

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from bot.core.models import AuditEvent
 from storage.codec import detail_from_json, detail_json, moment, moment_text
-from storage.db import Database
+from storage.db import Database, Row, Tx
 
 
-async def record(tx: aiosqlite.Connection, event: AuditEvent) -> int:
+async def record(tx: Tx, event: AuditEvent) -> int:
     """Write ``event`` inside the caller's open transaction; returns its id."""
     cursor = await tx.execute(
         "INSERT INTO audit_events (occurred_at, actor, action, subject_type, subject_id, detail)"
@@ -30,7 +28,7 @@ async def record(tx: aiosqlite.Connection, event: AuditEvent) -> int:
     return cursor.lastrowid
 
 
-def event_from_row(row: aiosqlite.Row) -> AuditEvent:
+def event_from_row(row: Row) -> AuditEvent:
     return AuditEvent(
         id=row["id"],
         actor=row["actor"],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, datetime
 
 from bot.core import validation
@@ -12,7 +11,7 @@ from bot.core.models import AuditEvent, ClosureDay
 from bot.core.permissions import Action, Actor, check
 from storage.audit import record
 from storage.codec import day_text, moment, moment_text
-from storage.db import Database
+from storage.db import Database, IntegrityError
 
 
 class ClosureDays:
@@ -34,7 +33,7 @@ class ClosureDays:
                     " VALUES (?, ?, ?, ?)",
                     (day_text(day), closure.reason, closure.added_by, moment_text(now)),
                 )
-            except sqlite3.IntegrityError:
+            except IntegrityError:
                 raise Conflict(
                     f"{short_date(day, with_year=True)} is already a closure day."
                 ) from None

@@ -1,13 +1,39 @@
-"""The SQLite connection: one connection, one write path, numbered migrations."""
+"""The SQLite database: one writer connection, a pool of readers, numbered migrations.
+
+The rules that keep concurrent work from losing a write (the bot's listeners, its scheduled
+jobs and the command-line tools all write to the same file):
+
+1. **Every write is one unit of work in its own transaction**: ``async with db.transaction()
+   as tx``. Transactions run one at a time on the writer connection (an ``asyncio.Lock``),
+   each opened with ``BEGIN IMMEDIATE``, so one coroutine's commit can never commit another's
+   half-done work.
+2. **The writer connection never reads outside a transaction.** A read left open on a
+   connection pins an old snapshot; when another process then commits, that connection's
+   ``BEGIN IMMEDIATE`` fails at once with SQLITE_BUSY_SNAPSHOT and SQLite's busy timeout never
+   applies. Reads outside a transaction go to the reader connections instead, and every read
+   runs to completion (rows fetched, statement reset) before its connection is handed back.
+3. **Busy is waited out.** ``BEGIN IMMEDIATE`` that finds another process writing is retried
+   with backoff for up to ``BUSY_PATIENCE`` seconds, whatever form SQLITE_BUSY takes.
+4. **Reads that must agree with each other** (several queries making one answer) use
+   ``async with db.snapshot() as read``: one read transaction on one reader connection.
+
+Repositories speak to the database only through ``Tx`` (inside a transaction) and the
+``fetchone``/``fetchall`` helpers here, with ``?`` placeholders.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
+import os
+import random
+import sqlite3
+import stat
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import aiosqlite
 
@@ -15,76 +41,220 @@ from storage.migrations import MIGRATIONS
 
 logger = logging.getLogger(__name__)
 
-Params = Sequence[Any] | dict[str, Any]
+Params = Sequence[Any] | Mapping[str, Any]
+T = TypeVar("T")
+
+READERS = 3
+"""Reader connections: reads from concurrent listeners do not queue behind each other."""
+
+BUSY_PATIENCE = 60.0
+"""Seconds a unit of work keeps trying to start while another process holds the write lock."""
+
+BUSY_TIMEOUT_MS = 2_000
+"""SQLite's own wait for a lock, per attempt (it applies only when no snapshot is pinned)."""
+
+PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
+
+
+class Row(Protocol):
+    """A result row, read by column name."""
+
+    def __getitem__(self, key: str) -> Any: ...
+
+    def keys(self) -> list[str]: ...
+
+
+class StorageError(Exception):
+    """The database could not do what was asked (not a problem with the input)."""
+
+
+class IntegrityError(StorageError):
+    """A constraint refused the change (a duplicate key, a missing reference)."""
+
+
+class DatabaseBusy(StorageError):
+    """Another process held the write lock for longer than ``BUSY_PATIENCE``."""
+
+
+class DatabaseUnavailable(StorageError):
+    """The database file cannot be opened or written: one line saying why."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a statement changed: rows affected, and the id of a row inserted."""
+
+    rowcount: int
+    lastrowid: int | None
+
+
+def is_busy(error: BaseException) -> bool:
+    """SQLITE_BUSY in any of its forms (locked, busy snapshot, busy recovery...)."""
+    if not isinstance(error, sqlite3.OperationalError):
+        return False
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    text = str(error).lower()
+    return "locked" in text or "busy" in text
+
+
+class Tx:
+    """One unit of work's connection, inside its transaction."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Params = ()) -> Result:
+        try:
+            async with self._conn.execute(sql, params) as cursor:
+                return Result(cursor.rowcount, cursor.lastrowid)
+        except sqlite3.IntegrityError as error:
+            raise IntegrityError(str(error)) from error
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        """Run an INSERT and return the new row's id."""
+        result = await self.execute(sql, params)
+        if result.lastrowid is None:
+            raise StorageError(f"no row id after {sql.split('(')[0].strip()}")
+        return result.lastrowid
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        try:
+            await self._conn.executemany(sql, rows)
+        except sqlite3.IntegrityError as error:
+            raise IntegrityError(str(error)) from error
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        async with self._conn.execute(sql, params) as cursor:
+            rows = list(await cursor.fetchall())
+        return rows[0] if rows else None
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        async with self._conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
 
 
 class Database:
-    """One aiosqlite connection shared by the bot.
+    """The bot's SQLite file: ``transaction()`` for writes, ``fetchone``/``fetchall`` to read."""
 
-    Reads go straight to the connection. Every write goes through
-    ``async with db.transaction() as tx:`` which holds a lock and opens
-    ``BEGIN IMMEDIATE`` so that one coroutine's commit can never commit another's
-    half-done work.
-    """
-
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, readers: int = READERS) -> None:
         self.path = str(path)
-        self._conn: aiosqlite.Connection | None = None
+        self._readers_wanted = readers
+        self._writer: aiosqlite.Connection | None = None
+        self._readers: asyncio.Queue[aiosqlite.Connection] | None = None
+        self._all_readers: list[aiosqlite.Connection] = []
         self._lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: str | Path) -> Database:
-        """Open (creating folders as needed) and migrate the database at ``path``."""
+        """Open (creating a private folder and file as needed) and migrate the database."""
         db = cls(path)
-        await db.connect()
-        await db.migrate()
+        try:
+            await db.connect()
+            await db.migrate()
+        except BaseException:
+            await db.close()
+            raise
         return db
 
     async def connect(self) -> None:
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves.
-        self._conn = await aiosqlite.connect(self.path, isolation_level=None)
-        self._conn.row_factory = aiosqlite.Row
-        await self._conn.execute("PRAGMA journal_mode=WAL")
-        await self._conn.execute("PRAGMA foreign_keys=ON")
-        await self._conn.execute("PRAGMA busy_timeout=5000")
-        await self._conn.execute("PRAGMA synchronous=NORMAL")
+        prepare_private_file(Path(self.path))
+        try:
+            writer = self._writer = await self._connection()
+            await _with_patience(lambda: _run(writer, "PRAGMA journal_mode=WAL"))
+            self._readers = asyncio.Queue()
+            for _ in range(self._readers_wanted):
+                reader = await self._connection()
+                self._all_readers.append(reader)
+                await _run(reader, "PRAGMA query_only=ON")
+                self._readers.put_nowait(reader)
+        except sqlite3.DatabaseError as error:
+            raise DatabaseUnavailable(str(error)) from None
+        make_private(Path(self.path))
+
+    async def _connection(self) -> aiosqlite.Connection:
+        # isolation_level=None: BEGIN and COMMIT are ours, and reads are never left open.
+        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        try:
+            for pragma in (
+                f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+                "PRAGMA foreign_keys=ON",
+                "PRAGMA synchronous=NORMAL",
+            ):
+                await _run(conn, pragma)
+        except BaseException:
+            await conn.close()
+            raise
+        return conn
 
     async def close(self) -> None:
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
+        connections = [*self._all_readers, *([self._writer] if self._writer else [])]
+        self._writer, self._readers, self._all_readers = None, None, []
+        for conn in connections:
+            await conn.close()
 
     @property
-    def conn(self) -> aiosqlite.Connection:
-        if self._conn is None:
-            raise RuntimeError("database is not connected")
-        return self._conn
+    def is_open(self) -> bool:
+        return self._writer is not None
+
+    def _writer_conn(self) -> aiosqlite.Connection:
+        if self._writer is None:
+            raise StorageError("the database is not open")
+        return self._writer
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The one write path: lock, BEGIN IMMEDIATE, commit or roll back."""
+    async def transaction(self) -> AsyncIterator[Tx]:
+        """One unit of work: its own ``BEGIN IMMEDIATE`` ... ``COMMIT``, or rolled back."""
         async with self._lock:
-            conn = self.conn
-            await conn.execute("BEGIN IMMEDIATE")
+            conn = self._writer_conn()
+            await _begin_immediate(conn)
             try:
-                yield conn
+                yield Tx(conn)
             except BaseException:
-                await conn.execute("ROLLBACK")
+                await _rollback(conn)
                 raise
-            else:
-                await conn.execute("COMMIT")
+            try:
+                await _run(conn, "COMMIT")
+            except BaseException:
+                await _rollback(conn)
+                raise
 
-    async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        async with self.conn.execute(sql, params) as cur:
-            row: aiosqlite.Row | None = await cur.fetchone()
-            return row
+    @asynccontextmanager
+    async def _reader(self) -> AsyncIterator[aiosqlite.Connection]:
+        if self._readers is None:
+            raise StorageError("the database is not open")
+        queue = self._readers
+        conn = await queue.get()
+        try:
+            yield conn
+        finally:
+            queue.put_nowait(conn)
 
-    async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        async with self.conn.execute(sql, params) as cur:
-            rows = await cur.fetchall()
-            return list(rows)
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Tx]:
+        """Several reads that see the same moment: one read transaction on one reader."""
+        async with self._reader() as conn:
+            await _with_patience(lambda: _run(conn, "BEGIN DEFERRED"))
+            try:
+                yield Tx(conn)
+            finally:
+                await _rollback(conn)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        async with self._reader() as conn:
+
+            async def read() -> list[Row]:
+                async with conn.execute(sql, params) as cursor:
+                    return list(await cursor.fetchall())
+
+            return await _with_patience(read)
 
     async def applied_migrations(self) -> list[int]:
         rows = await self.fetchall("SELECT number FROM schema_migrations ORDER BY number")
@@ -92,17 +262,20 @@ class Database:
 
     async def migrate(self) -> list[int]:
         """Apply every migration not yet recorded, each in its own transaction."""
-        await self.conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL"
-            " DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')))"
-        )
-        done = set(await self.applied_migrations())
+        async with self.transaction() as tx:
+            await tx.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL"
+                " DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')))"
+            )
         applied: list[int] = []
         for migration in MIGRATIONS:
-            if migration.number in done:
-                continue
             async with self.transaction() as tx:
+                done = await tx.fetchone(
+                    "SELECT 1 FROM schema_migrations WHERE number = ?", (migration.number,)
+                )
+                if done is not None:
+                    continue
                 for statement in migration.statements:
                     await tx.execute(statement)
                 await tx.execute(
@@ -114,6 +287,89 @@ class Database:
         return applied
 
 
-async def execute_many(tx: aiosqlite.Connection, sql: str, rows: Iterable[Params]) -> None:
-    """Run one statement for each row inside an open transaction."""
-    await tx.executemany(sql, rows)
+async def _begin_immediate(conn: aiosqlite.Connection) -> None:
+    await _with_patience(lambda: _run(conn, "BEGIN IMMEDIATE"))
+
+
+async def _run(conn: aiosqlite.Connection, sql: str) -> None:
+    """A statement that returns no rows, its cursor closed at once."""
+    async with conn.execute(sql):
+        pass
+
+
+async def _with_patience(attempt: Callable[[], Awaitable[T]]) -> T:
+    """Run ``attempt()`` again with backoff while SQLite says it is busy, up to the patience."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + BUSY_PATIENCE
+    pause = 0.005
+    while True:
+        try:
+            return await attempt()
+        except sqlite3.OperationalError as error:
+            if not is_busy(error):
+                raise
+            if loop.time() >= deadline:
+                raise DatabaseBusy(
+                    f"the database stayed locked by another process for {BUSY_PATIENCE:.0f} s"
+                ) from error
+            logger.debug("database busy (%s); trying again in %.3f s", error, pause)
+            await asyncio.sleep(pause * (0.5 + random.random()))
+            pause = min(pause * 2, 0.25)
+
+
+async def _rollback(conn: aiosqlite.Connection) -> None:
+    """Roll back whatever is open; safe when nothing is (a failed BEGIN, a finished read)."""
+    try:
+        await asyncio.shield(_run(conn, "ROLLBACK"))
+    except sqlite3.OperationalError as error:
+        if "no transaction is active" not in str(error):
+            raise
+
+
+def prepare_private_file(path: Path) -> None:
+    """Create the database's folder (0700) and file (0600) before SQLite opens it.
+
+    The file holds unpublished answers and the names of young people: nobody but the bot's
+    own user may read it, whatever the umask. Problems become one line (DatabaseUnavailable).
+    """
+    if str(path) == ":memory:":
+        raise DatabaseUnavailable("the database must be a file, not :memory:")
+    folder = path.parent
+    try:
+        if not folder.exists():
+            folder.mkdir(parents=True, mode=PRIVATE_FOLDER)
+            os.chmod(folder, PRIVATE_FOLDER)
+        if not path.exists():
+            fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, PRIVATE_FILE)
+            os.close(fd)
+    except FileExistsError:
+        pass
+    except OSError as error:
+        raise DatabaseUnavailable(
+            f"cannot create the database at {path}: {error.strerror or error}"
+        ) from None
+    if not os.access(path, os.R_OK | os.W_OK) or not os.access(folder, os.W_OK | os.X_OK):
+        raise DatabaseUnavailable(
+            f"the database at {path} (or its folder) is not writable by this user"
+        )
+
+
+def make_private(path: Path) -> None:
+    """Take group and other permissions off the database and its -wal and -shm files."""
+    for item in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            mode = stat.S_IMODE(item.stat().st_mode)
+            if mode & 0o077:
+                os.chmod(item, mode & 0o700)
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            logger.warning("could not make %s private: %s", item, error)
+    try:
+        if stat.S_IMODE(path.parent.stat().st_mode) & 0o077:
+            logger.warning(
+                "the database's folder %s can be listed by other users: chmod 700 it",
+                path.parent,
+            )
+    except OSError:
+        pass

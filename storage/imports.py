@@ -7,7 +7,6 @@ from datetime import datetime
 from bot.core.errors import NotFound
 from storage.codec import moment_text
 from storage.db import Database
-from storage.sql import insert
 
 
 class PendingImports:
@@ -16,8 +15,7 @@ class PendingImports:
 
     async def save(self, clerk: str, pasted: str, now: datetime) -> int:
         async with self.db.transaction() as tx:
-            return await insert(
-                tx,
+            return await tx.insert(
                 "INSERT INTO pending_imports (clerk, pasted, created_at) VALUES (?, ?, ?)",
                 (clerk, pasted, moment_text(now)),
             )

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, datetime, time
-
-import aiosqlite
 
 from bot.core import validation
 from bot.core.errors import Conflict, InvalidInput, NotFound
@@ -20,11 +17,10 @@ from bot.core.models import (
 from bot.core.permissions import Action, Actor, check
 from storage.audit import record
 from storage.codec import day_text, optional_time, time_text
-from storage.db import Database
-from storage.sql import insert
+from storage.db import Database, IntegrityError, Row
 
 
-def meeting_from_row(row: aiosqlite.Row) -> Meeting:
+def meeting_from_row(row: Row) -> Meeting:
     return Meeting(
         id=row["id"],
         committee_key=row["committee_key"],
@@ -94,12 +90,11 @@ class MeetingRepository:
         reference = meeting_reference(committee.key, meeting_date)
         async with self.db.transaction() as tx:
             try:
-                meeting_id = await insert(
-                    tx,
+                meeting_id = await tx.insert(
                     "INSERT INTO meetings (committee_key, date, time, title) VALUES (?, ?, ?, ?)",
                     (committee.key, day_text(meeting_date), time_text(start), title),
                 )
-            except sqlite3.IntegrityError:
+            except IntegrityError:
                 raise Conflict(f"There is already a meeting {reference}.") from None
             meeting = Meeting(meeting_id, committee.key, meeting_date, title, start)
             await record(
@@ -138,7 +133,7 @@ class MeetingRepository:
                     "UPDATE meetings SET date = ?, time = ?, title = ? WHERE id = ?",
                     (day_text(meeting_date), time_text(start), title, meeting_id),
                 )
-            except sqlite3.IntegrityError:
+            except IntegrityError:
                 raise Conflict(f"There is already a meeting {after.reference}.") from None
             await record(
                 tx,
@@ -232,7 +227,7 @@ class MeetingRepository:
                     "INSERT INTO agenda_items (meeting_id, number, title) VALUES (?, ?, ?)",
                     (item.meeting_id, item.number, item.title),
                 )
-            except sqlite3.IntegrityError:
+            except IntegrityError:
                 raise Conflict(f"{meeting.reference} already has an item {item.number}.") from None
             await record(
                 tx,

@@ -5,18 +5,15 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-import aiosqlite
-
 from bot.core import validation
 from bot.core.errors import NotFound
 from bot.core.models import AuditEvent, OfficerRole
 from bot.core.permissions import Action, Actor, check
 from storage.audit import record
-from storage.db import Database
-from storage.sql import fetchone
+from storage.db import Database, Row
 
 
-def role_from_row(row: aiosqlite.Row) -> OfficerRole:
+def role_from_row(row: Row) -> OfficerRole:
     return OfficerRole(row["key"], row["title"], row["officer"], row["deputy"])
 
 
@@ -35,7 +32,7 @@ class OfficerDirectory:
         title = validation.text(title, "Role title", validation.TITLE_LIMIT, multiline=False)
         officer = validation.slack_user(officer, "Officer") if officer else None
         async with self.db.transaction() as tx:
-            before = await fetchone(tx, "SELECT * FROM officer_roles WHERE key = ?", (key,))
+            before = await tx.fetchone("SELECT * FROM officer_roles WHERE key = ?", (key,))
             if before is None:
                 await tx.execute(
                     "INSERT INTO officer_roles (key, title, officer) VALUES (?, ?, ?)",
@@ -63,7 +60,7 @@ class OfficerDirectory:
         check(actor, Action.MANAGE_OFFICERS)
         deputy = validation.slack_user(deputy, "Deputy") if deputy else None
         async with self.db.transaction() as tx:
-            before = await fetchone(tx, "SELECT * FROM officer_roles WHERE key = ?", (key.strip(),))
+            before = await tx.fetchone("SELECT * FROM officer_roles WHERE key = ?", (key.strip(),))
             if before is None:
                 raise NotFound(f"There is no officer role {key!r}: add it first.")
             await tx.execute(

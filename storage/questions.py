@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date, datetime
 
-import aiosqlite
-
 from bot.core import lifecycle
 from bot.core.errors import Conflict, NotFound
 from bot.core.models import (
@@ -26,11 +24,10 @@ from bot.core.models import (
 from bot.core.permissions import Actor
 from storage.audit import record
 from storage.codec import day_text, moment, moment_text, optional_day
-from storage.db import Database
-from storage.sql import fetchone, insert
+from storage.db import Database, Row, Tx
 
 
-def question_from_row(row: aiosqlite.Row) -> Question:
+def question_from_row(row: Row) -> Question:
     thread = None
     if row["thread_ts"] is not None:
         thread = MessageRef(row["thread_channel"], row["thread_ts"])
@@ -63,15 +60,15 @@ def question_from_row(row: aiosqlite.Row) -> Question:
     )
 
 
-async def load_question(tx: aiosqlite.Connection, question_id: int) -> Question:
+async def load_question(tx: Tx, question_id: int) -> Question:
     """Read a question inside the caller's transaction."""
-    row = await fetchone(tx, "SELECT * FROM questions WHERE id = ?", (question_id,))
+    row = await tx.fetchone("SELECT * FROM questions WHERE id = ?", (question_id,))
     if row is None:
         raise NotFound(f"There is no question with id {question_id}.")
     return question_from_row(row)
 
 
-async def save_change(tx: aiosqlite.Connection, change: QuestionChange) -> Question:
+async def save_change(tx: Tx, change: QuestionChange) -> Question:
     """Write a core QuestionChange and its audit event inside the caller's transaction.
 
     The update matches the state and timestamp read, so a change computed from a stale
@@ -130,15 +127,13 @@ class QuestionRepository:
         used: a double-clicked submit then gives back the first question and ``False``."""
         async with self.db.transaction() as tx:
             if submission_key is not None:
-                earlier = await fetchone(
-                    tx,
+                earlier = await tx.fetchone(
                     "SELECT question_id FROM question_submissions WHERE submission_key = ?",
                     (submission_key,),
                 )
                 if earlier is not None:
                     return await load_question(tx, int(earlier["question_id"])), False
-            meeting = await fetchone(
-                tx,
+            meeting = await tx.fetchone(
                 "SELECT committee_key, date FROM meetings WHERE id = ?",
                 (draft.source_meeting_id,),
             )
@@ -146,8 +141,7 @@ class QuestionRepository:
                 raise NotFound(f"There is no meeting with id {draft.source_meeting_id}.")
             if draft.agenda_item is not None:
                 await _require_agenda_item(tx, draft.source_meeting_id, draft.agenda_item)
-            numbering = await fetchone(
-                tx,
+            numbering = await tx.fetchone(
                 "SELECT COALESCE(MAX(sequence), 0) + 1 AS next FROM questions"
                 " WHERE source_meeting_id = ?",
                 (draft.source_meeting_id,),
@@ -156,8 +150,7 @@ class QuestionRepository:
             reference = question_reference(
                 meeting["committee_key"], date.fromisoformat(meeting["date"]), sequence
             )
-            question_id = await insert(
-                tx,
+            question_id = await tx.insert(
                 """
                 INSERT INTO questions (reference, source_meeting_id, sequence, agenda_item,
                     on_behalf_of, member_name, submitted_by, text, state, addressed_role,
@@ -325,8 +318,8 @@ class QuestionRepository:
         async with self.db.transaction() as tx:
             question = await load_question(tx, question_id)
             if target_meeting_id is not None:
-                found = await fetchone(
-                    tx, "SELECT 1 FROM meetings WHERE id = ?", (target_meeting_id,)
+                found = await tx.fetchone(
+                    "SELECT 1 FROM meetings WHERE id = ?", (target_meeting_id,)
                 )
                 if found is None:
                     raise NotFound(f"There is no meeting with id {target_meeting_id}.")
@@ -397,10 +390,9 @@ _NEEDS_ANSWER_RECORD = frozenset(
 )
 
 
-async def _require_agenda_item(tx: aiosqlite.Connection, meeting_id: int, number: str) -> None:
+async def _require_agenda_item(tx: Tx, meeting_id: int, number: str) -> None:
     """When the meeting's agenda is recorded, the item must be on it."""
-    row = await fetchone(
-        tx,
+    row = await tx.fetchone(
         "SELECT COUNT(*) AS items, SUM(number = ?) AS matching FROM agenda_items"
         " WHERE meeting_id = ?",
         (number, meeting_id),

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-import aiosqlite
-
 from bot.core.calendar import london_date, short_date
 from bot.core.chasing import ChaseItem, ReminderKey, Snooze, chase_due_date
 from bot.core.errors import IllegalTransition, InvalidInput, NotFound
@@ -22,10 +20,9 @@ from bot.core.models import AuditEvent, QuestionState
 from bot.core.permissions import Action, Actor, check
 from storage.audit import record
 from storage.codec import day_text, moment, moment_text, optional_day, optional_moment
-from storage.db import Database
+from storage.db import Database, Row, Tx
 from storage.migrations import MIGRATIONS
 from storage.questions import load_question, question_from_row
-from storage.sql import fetchone
 
 _AWAITING = tuple(sorted(state.value for state in AWAITING_ANSWER))
 _AWAITING_SQL = ", ".join(f"'{state}'" for state in _AWAITING)
@@ -130,8 +127,7 @@ class ReminderRepository:
     async def mark_failed(self, key: ReminderKey, error: str, now: datetime) -> None:
         """Sending failed: the reminder stays due for the next sweep (a sent one stays sent)."""
         async with self.db.transaction() as tx:
-            row = await fetchone(
-                tx,
+            row = await tx.fetchone(
                 "SELECT status FROM reminders WHERE question_id = ? AND rung = ? AND day = ?",
                 _key_params(key),
             )
@@ -224,7 +220,7 @@ class ReminderRepository:
         return [_chase_item(row) for row in rows]
 
 
-def _chase_item(row: aiosqlite.Row) -> ChaseItem:
+def _chase_item(row: Row) -> ChaseItem:
     question = question_from_row(row)
     holding = question.state is QuestionState.HOLDING
     sent_at = optional_moment(row["sent_at"])
@@ -237,12 +233,9 @@ def _chase_item(row: aiosqlite.Row) -> ChaseItem:
     )
 
 
-async def _latest(
-    tx: aiosqlite.Connection, table: str, column: str, question_id: int
-) -> str | None:
+async def _latest(tx: Tx, table: str, column: str, question_id: int) -> str | None:
     """The latest row's value for a question (table and column are always literals)."""
-    row = await fetchone(
-        tx,
+    row = await tx.fetchone(
         f"SELECT {column} AS value FROM {table} WHERE question_id = ? ORDER BY id DESC LIMIT 1",
         (question_id,),
     )
@@ -253,11 +246,11 @@ def _key_params(key: ReminderKey) -> tuple[int, str, str]:
     return (key.question_id, key.rung, day_text(key.day))
 
 
-def _key(row: aiosqlite.Row) -> ReminderKey:
+def _key(row: Row) -> ReminderKey:
     return ReminderKey(row["question_id"], row["rung"], date.fromisoformat(row["day"]))
 
 
-def _record(row: aiosqlite.Row) -> ReminderRecord:
+def _record(row: Row) -> ReminderRecord:
     return ReminderRecord(
         key=_key(row),
         status=ReminderStatus(row["status"]),

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, timedelta
 
 import pytest
@@ -8,6 +7,7 @@ import pytest
 from bot.core.errors import IllegalTransition, InvalidInput, NotPermitted
 from bot.core.lifecycle import draft_question
 from bot.core.models import Asker, MessageRef, OnBehalfOf, Question, QuestionState
+from storage.db import IntegrityError
 from tests.storage.storage_support import (
     ASKER,
     CLERK,
@@ -85,7 +85,7 @@ async def test_a_repeated_event_records_the_reply_once(seeded: Seeded) -> None:
 async def test_the_channel_and_ts_pair_is_unique_in_the_schema(seeded: Seeded) -> None:
     question = await sent(seeded)
     await seeded.repos.answers.add_part(question.id, reply("1.000001"), "A.", OFFICER, T1)
-    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+    with pytest.raises(IntegrityError, match="UNIQUE"):
         async with seeded.db.transaction() as tx:
             await tx.execute(
                 "INSERT INTO answer_parts (question_id, channel, ts, author, text, posted_at)"

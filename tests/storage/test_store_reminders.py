@@ -317,7 +317,8 @@ async def test_the_sweep_query_uses_indexes_among_100000_questions(seeded: Seede
         )
     for analysed in (False, True):
         if analysed:  # as PRAGMA optimize would: SQLite then knows how many rows each state has
-            await seeded.db.conn.execute("ANALYZE")
+            async with seeded.db.transaction() as tx:
+                await tx.execute("ANALYZE")
         rows = await seeded.db.fetchall("EXPLAIN QUERY PLAN " + SWEEP_INPUTS_SQL)
         plan = [str(row["detail"]) for row in rows]
         [questions] = [line for line in plan if line.startswith(("SCAN q", "SEARCH q"))]
