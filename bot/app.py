@@ -13,6 +13,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
+from bot.inbox import Inbox
 from bot.services import Services
 from handlers import register_handlers
 
@@ -32,7 +33,7 @@ def create_web_client(settings: Settings) -> AsyncWebClient:
     )
 
 
-def create_app(services: Services, client: AsyncWebClient | None = None) -> AsyncApp:
+def create_app(services: Services, inbox: Inbox, client: AsyncWebClient | None = None) -> AsyncApp:
     """The real Bolt app with every listener registered."""
     settings = services.settings
     app = AsyncApp(
@@ -40,5 +41,5 @@ def create_app(services: Services, client: AsyncWebClient | None = None) -> Asyn
         signing_secret=settings.slack_signing_secret,
         logger=logging.getLogger("bot.slack"),
     )
-    register_handlers(app, services)
+    register_handlers(app, services, inbox)
     return app

@@ -50,6 +50,7 @@ class Settings:
     very_overdue_after_working_days: int = 5
     working_hours: str = "09:30-17:00"
     chase_ladder: str = DEFAULT_LADDER
+    catch_up_every_minutes: int = 15
 
     @property
     def chase(self) -> ChaseSettings:
@@ -203,6 +204,7 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         responses_channel=_channel(env, "RESPONSES_CHANNEL"),
         answer_due_working_days=_whole_number(env, "ANSWER_DUE_WORKING_DAYS", 3, 0, 30),
         very_overdue_after_working_days=_whole_number(env, "VERY_OVERDUE_AFTER", 5, 1, 60),
+        catch_up_every_minutes=_whole_number(env, "CATCH_UP_EVERY_MINUTES", 15, 0, 1440),
         slack_bot_token=bot_token,
         slack_signing_secret=signing_secret,
         slack_app_token=app_token,

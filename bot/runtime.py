@@ -12,8 +12,10 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
 from bot.app import create_app
+from bot.catchup import PACE, catch_up
 from bot.config import Settings
 from bot.core.clock import Clock, system_clock
+from bot.inbox import Inbox
 from bot.scheduler import create_scheduler
 from bot.services import Services
 from storage.db import Database
@@ -60,24 +62,48 @@ class Runtime:
     clock: Clock = system_clock
     host: str = "0.0.0.0"
     start_scheduler: bool = True
+    catch_up_pace: float = PACE
+    """Seconds between thread reads in the catch-up (tests set 0)."""
     services: Services | None = None
+    inbox: Inbox | None = None
     app: AsyncApp | None = None
     scheduler: AsyncIOScheduler | None = None
     _runner: web.AppRunner | None = field(default=None, repr=False)
     _socket: AsyncSocketModeHandler | None = field(default=None, repr=False)
+    _catch_up: asyncio.Task[None] | None = field(default=None, repr=False)
     port: int | None = None
 
     async def start(self) -> None:
         db = await Database.open(self.settings.database_path)
         self.services = Services(settings=self.settings, db=db, clock=self.clock)
-        self.app = create_app(self.services)
-        self.scheduler = create_scheduler(self.services, self.app.client)
+        self.inbox = Inbox(self.services)
+        self.app = create_app(self.services, self.inbox)
+        self.scheduler = create_scheduler(
+            self.services, self.app.client, self.inbox, self.catch_up_pace
+        )
         if self.start_scheduler:
             self.scheduler.start()
         if self.settings.socket_mode:
             await self._start_socket_mode()
         else:
             await self._start_http()
+        # What a crash left between ack and record, then what Slack never delivered.
+        await self.inbox.resume(self.app.client)
+        self._catch_up = asyncio.create_task(self._catch_up_at_start(), name="catch-up")
+
+    async def _catch_up_at_start(self) -> None:
+        assert self.services is not None and self.app is not None and self.inbox is not None
+        try:
+            await catch_up(self.services, self.app.client, self.inbox, pace=self.catch_up_pace)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("catch-up at start failed; the scheduled catch-up tries again")
+
+    async def caught_up(self) -> None:
+        """Wait for the catch-up started with the bot to finish."""
+        if self._catch_up is not None:
+            await asyncio.wait([self._catch_up])
 
     async def _start_http(self) -> None:
         assert self.app is not None
@@ -103,6 +129,10 @@ class Runtime:
 
     async def stop(self) -> None:
         """Stop taking requests, let work already acknowledged finish, then close the database."""
+        if self._catch_up is not None:
+            self._catch_up.cancel()
+            await asyncio.wait([self._catch_up])
+            self._catch_up = None
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None
@@ -112,6 +142,8 @@ class Runtime:
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         await finish_listeners(LISTENER_GRACE)
+        if self.inbox is not None:
+            await self.inbox.drain(LISTENER_GRACE)
         if self.services is not None:
             await self.services.db.close()
         logger.info("stopped")

@@ -11,24 +11,45 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.catchup import PACE, catch_up
 from bot.chasing import clerk_daily_digest, sweep
+from bot.inbox import Inbox
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
 
-PROCESSED_EVENTS_KEPT = timedelta(days=7)
+EVENTS_KEPT = timedelta(days=7)
 SWEEP_EVERY_MINUTES = 5
+INBOX_RETRY_MINUTES = 5
 
 
-async def prune_processed_events(services: Services) -> int:
-    """Forget event ids older than Slack's retry window (kept a week to be safe)."""
-    cutoff = (services.clock() - PROCESSED_EVENTS_KEPT).isoformat()
-    async with services.db.transaction() as tx:
-        cursor = await tx.execute("DELETE FROM processed_events WHERE received_at < ?", (cutoff,))
-        removed = cursor.rowcount
+async def prune_event_inbox(services: Services) -> int:
+    """Forget recorded events older than Slack's retry window (kept a week to be safe)."""
+    removed = await services.repos.inbox.forget_done(services.clock() - EVENTS_KEPT)
     if removed:
-        logger.info("forgot %d processed event ids", removed)
+        logger.info("forgot %d recorded events", removed)
     return removed
+
+
+async def inbox_retry_tick(inbox: Inbox, client: AsyncWebClient) -> None:
+    """Try again to record events whose earlier attempt failed."""
+    try:
+        await inbox.resume(client)
+    except Exception:
+        logger.exception("could not read the event inbox; the next tick tries again")
+
+
+async def catch_up_tick(
+    services: Services, client: AsyncWebClient, inbox: Inbox, pace: float = PACE
+) -> None:
+    """Re-read open questions' threads on working days (the start-up catch-up runs always)."""
+    calendar = await services.repos.closure_days.calendar()
+    if not calendar.is_working_day(services.clock().astimezone(services.settings.tz).date()):
+        return
+    try:
+        await catch_up(services, client, inbox, pace=pace)
+    except Exception:
+        logger.exception("catch-up failed; the next tick tries again")
 
 
 async def chase_tick(services: Services, client: AsyncWebClient) -> None:
@@ -49,7 +70,9 @@ async def clerk_digest_tick(services: Services, client: AsyncWebClient) -> None:
         logger.exception("clerk digest failed; it is tried again at the next tick")
 
 
-def create_scheduler(services: Services, client: AsyncWebClient) -> AsyncIOScheduler:
+def create_scheduler(
+    services: Services, client: AsyncWebClient, inbox: Inbox, catch_up_pace: float = PACE
+) -> AsyncIOScheduler:
     """Build the scheduler with stable job ids; the caller starts it inside the loop."""
     scheduler = AsyncIOScheduler(timezone=services.settings.tz)
     common = {"coalesce": True, "max_instances": 1, "replace_existing": True}
@@ -77,13 +100,32 @@ def create_scheduler(services: Services, client: AsyncWebClient) -> AsyncIOSched
         **common,
     )
     scheduler.add_job(
-        prune_processed_events,
+        prune_event_inbox,
         "cron",
         hour=3,
         minute=15,
         args=[services],
-        id="prune_processed_events",
+        id="prune_event_inbox",
         misfire_grace_time=3600,
         **common,
     )
+    scheduler.add_job(
+        inbox_retry_tick,
+        "interval",
+        minutes=INBOX_RETRY_MINUTES,
+        args=[inbox, client],
+        id="inbox_retry",
+        **common,
+    )
+    every = services.settings.catch_up_every_minutes
+    if every:
+        scheduler.add_job(
+            catch_up_tick,
+            "interval",
+            minutes=every,
+            args=[services, client, inbox, catch_up_pace],
+            id="catch_up",
+            misfire_grace_time=every * 60,
+            **common,
+        )
     return scheduler

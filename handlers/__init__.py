@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.inbox import Inbox
 from bot.services import Services
 from handlers import (
     actions,
@@ -23,13 +24,13 @@ MESSAGE_SHORTCUTS = ("log_scrutiny_question",)
 EVENTS = ("app_home_opened", "message.channels", "message.groups", "message.im")
 
 
-def register_handlers(app: AsyncApp, services: Services) -> None:
+def register_handlers(app: AsyncApp, services: Services, inbox: Inbox) -> None:
     middleware.register(app, services)
+    events.register(app, inbox)
     errors.register(app)
     commands.register(app)
     intake.register(app)
     actions.register(app)
-    events.register(app)
     home.register(app)
     setup.register(app)
     fallback.register(app)

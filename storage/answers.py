@@ -170,6 +170,12 @@ class AnswerRepository:
                 await _move(tx, question, to_state, actor, deleted_at)
             return replace(part, deleted_at=deleted_at)
 
+    async def part_at(self, message: MessageRef) -> AnswerPart | None:
+        """The answer part recorded from ``message``, if any."""
+        async with self.db.snapshot() as read:
+            row = await _part_row(read, message)
+            return None if row is None else await _part(read, row)
+
     async def parts(self, question_id: int) -> list[AnswerPart]:
         """Every part, deleted ones included, in thread order."""
         rows = await self.db.fetchall(

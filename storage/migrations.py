@@ -271,4 +271,39 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        7,
+        "event_inbox_and_thread_catch_up",
+        (
+            """
+            CREATE TABLE event_inbox (
+                id INTEGER PRIMARY KEY,
+                event_key TEXT NOT NULL UNIQUE,
+                kind TEXT NOT NULL CHECK (kind IN ('reply', 'edit', 'delete')),
+                channel TEXT NOT NULL,
+                ts TEXT NOT NULL,
+                thread_ts TEXT,
+                user_id TEXT,
+                text TEXT NOT NULL DEFAULT '',
+                has_files INTEGER NOT NULL DEFAULT 0,
+                parent_by_bot INTEGER NOT NULL DEFAULT 0,
+                source TEXT NOT NULL CHECK (source IN ('event', 'catch-up')),
+                received_at TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT,
+                done_at TEXT,
+                outcome TEXT
+            )
+            """,
+            "CREATE INDEX event_inbox_pending ON event_inbox (id) WHERE done_at IS NULL",
+            "CREATE INDEX event_inbox_done ON event_inbox (done_at) WHERE done_at IS NOT NULL",
+            """
+            CREATE TABLE thread_catch_up (
+                question_id INTEGER PRIMARY KEY REFERENCES questions (id),
+                checked_at TEXT NOT NULL,
+                latest_ts TEXT
+            )
+            """,
+        ),
+    ),
 )

@@ -9,6 +9,7 @@ from storage.audit import AuditLog
 from storage.closures import ClosureDays
 from storage.db import Database
 from storage.imports import PendingImports
+from storage.inbox import EventInbox
 from storage.meetings import MeetingRepository
 from storage.officers import OfficerDirectory
 from storage.questions import QuestionRepository
@@ -25,6 +26,7 @@ class Repositories:
     audit: AuditLog
     pending_imports: PendingImports
     reminders: ReminderRepository
+    inbox: EventInbox
 
     @classmethod
     def on(cls, db: Database) -> Repositories:
@@ -37,4 +39,5 @@ class Repositories:
             audit=AuditLog(db),
             pending_imports=PendingImports(db),
             reminders=ReminderRepository(db),
+            inbox=EventInbox(db),
         )

@@ -74,7 +74,9 @@ def bot_settings(
 
 async def start_bot(slack: SlackDouble, settings: Settings, clock: FixedClock) -> Runtime:
     """Start the bot as ``python -m bot run`` does, without the scheduler's timers."""
-    runtime = Runtime(settings, clock=clock, host="127.0.0.1", start_scheduler=False)
+    runtime = Runtime(
+        settings, clock=clock, host="127.0.0.1", start_scheduler=False, catch_up_pace=0
+    )
     await runtime.start()
     if settings.socket_mode:
         slack.connect_socket_mode()

@@ -116,6 +116,7 @@ def transition(
             f"{question.reference} can't be published: it has no target meeting."
         )
     detail: dict[str, Any] = {"from": question.state.value, "to": to_state.value}
+    note = validation.optional_text(note, "The note", validation.NOTE_LIMIT)
     if note:
         detail["note"] = note
     return _change(
@@ -322,6 +323,7 @@ def decline_transfer(
     if actor.user_id != transfer.requested_by:
         check(actor, Action.ACCEPT_TRANSFER, question)
     detail: dict[str, Any] = {"to_officer": transfer.to_officer}
+    reason = validation.optional_text(reason, "The reason", validation.NOTE_LIMIT)
     if reason:
         detail["reason"] = reason
     after = replace(question, pending_transfer=None)

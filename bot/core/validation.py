@@ -58,17 +58,51 @@ def agenda_item_number(value: str) -> str:
     return number
 
 
+KEPT_FORMAT_CHARACTERS = frozenset("\u200c\u200d")
+"""Zero-width (non-)joiners: parts of emoji sequences and of words in several scripts."""
+
+
+def _kept_format(char: str) -> bool:
+    return char in KEPT_FORMAT_CHARACTERS or "\U000e0020" <= char <= "\U000e007f"
+
+
+def normalise(value: str, *, multiline: bool = True) -> str:
+    """The visible text: invisible and control characters removed, line ends made ``\n``.
+
+    Pasted text carries characters nobody sees: zero-width spaces, soft hyphens (Word adds
+    them), byte-order marks, bidirectional controls, bells. They are removed rather than
+    refused, so an answer pasted from a document is recorded as it reads. Joiners and emoji
+    tag characters stay (they are parts of emoji and of words in some scripts), and so do
+    private-use characters (icon fonts). A lone surrogate, which no encoder can write,
+    becomes U+FFFD. Single-line fields turn line breaks and tabs into spaces.
+    """
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    kept: list[str] = []
+    for char in value:
+        category = unicodedata.category(char)
+        if category == "Cs":
+            kept.append("\ufffd")
+        elif char in "\n\t":
+            kept.append(char if multiline else " ")
+        elif category == "Cc" or (category == "Cf" and not _kept_format(char)):
+            continue
+        else:
+            kept.append(char)
+    return "".join(kept)
+
+
 def text(value: str, field: str, limit: int, *, multiline: bool = True) -> str:
-    """Stripped text that is not empty, not too long and free of control characters."""
-    cleaned = value.strip()
+    """Normalised, stripped text that is not empty and not too long."""
+    cleaned = normalise(value, multiline=multiline).strip()
     if not cleaned:
         raise InvalidInput(f"{field} is empty.")
     if len(cleaned) > limit:
         raise InvalidInput(f"{field} is {len(cleaned)} characters long; the limit is {limit}.")
-    allowed = "\n\t" if multiline else ""
-    for char in cleaned:
-        if char not in allowed and unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co"):
-            if char in "\u200c\u200d" or "\U000e0020" <= char <= "\U000e007f":
-                continue  # joiners and tags are parts of emoji and some scripts
-            raise InvalidInput(f"{field} contains a control character ({ord(char):#06x}).")
     return cleaned
+
+
+def optional_text(value: str | None, field: str, limit: int) -> str | None:
+    """Like ``text``, but empty (or only invisible characters) gives None."""
+    if value is None or not normalise(value).strip():
+        return None
+    return text(value, field, limit)

@@ -5,19 +5,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
 from bot.core import validation
 from bot.core.calendar import short_date
-from bot.core.errors import InvalidInput, NotFound
+from bot.core.errors import DomainError, InvalidInput, NotFound
 from bot.core.models import HoldingReply, MessageRef, Question, QuestionState
 from bot.core.permissions import Action, Actor, is_allowed
 from bot.flows.sending import question_card, send_to_officer, tell_clerks
 from bot.flows.slack import dm, permalink, post, react
 from bot.services import Services
+from storage.inbox import Incoming
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,25 @@ class ThreadReply:
     text: str
     parent_by_bot: bool = False
     """Slack's ``parent_user_id`` is the bot's: the thread is under one of its messages."""
+    posted_at: datetime | None = None
+    """When the reply was written, if known; otherwise when it is recorded."""
+    has_files: bool = False
+
+
+TS_TRUSTED_FOR = timedelta(days=14)
+"""A message's ts gives the time it was written; one older than this (or in the future) is
+not believed, and the time the bot received it is used instead."""
+
+
+def posted_time(ts: str, received_at: datetime) -> datetime:
+    """When a message was written: its ts, if plausible, else when it reached the bot."""
+    try:
+        written = datetime.fromtimestamp(float(ts), UTC)
+    except (ValueError, OverflowError, OSError):
+        return received_at
+    if received_at - TS_TRUSTED_FOR <= written <= received_at:
+        return written
+    return received_at
 
 
 THREAD_RECORD_WAIT = 2.0
@@ -52,11 +72,36 @@ async def question_for_thread(services: Services, channel: str, thread_ts: str) 
     return await services.repos.questions.by_thread(MessageRef(channel, thread_ts))
 
 
-async def record_reply(services: Services, client: AsyncWebClient, reply: ThreadReply) -> bool:
+async def record_incoming(services: Services, client: AsyncWebClient, incoming: Incoming) -> str:
+    """Record a reply, an edit or a deletion from the event inbox; says what became of it."""
+    if incoming.kind == "reply":
+        assert incoming.thread_ts is not None and incoming.user is not None
+        reply = ThreadReply(
+            channel=incoming.channel,
+            ts=incoming.ts,
+            thread_ts=incoming.thread_ts,
+            user=incoming.user,
+            text=incoming.text,
+            parent_by_bot=incoming.parent_by_bot,
+            posted_at=posted_time(incoming.ts, incoming.received_at),
+            has_files=incoming.has_files,
+        )
+        return await record_reply(services, client, reply)
+    if incoming.kind == "edit":
+        assert incoming.user is not None
+        return await record_edit(
+            services, incoming.channel, incoming.ts, incoming.user, incoming.text, client=client
+        )
+    return await record_delete(services, incoming.channel, incoming.ts, incoming.user)
+
+
+async def record_reply(services: Services, client: AsyncWebClient, reply: ThreadReply) -> str:
     """Record a reply by the officer, their deputy or ... as part of the answer.
 
-    Returns True when a new part was recorded. Replies by anyone else are discussion: they
-    stay in the thread and are not part of the answer. A repeated event records nothing.
+    Returns "recorded" when a new part was recorded. Replies by anyone else are discussion:
+    they stay in the thread and are not part of the answer. A repeated event records nothing.
+    A reply that cannot be recorded (no text, too long) is explained in the thread and to
+    the clerk: it is never dropped silently.
     """
     question = await question_for_thread(services, reply.channel, reply.thread_ts)
     waited = 0.0
@@ -69,19 +114,32 @@ async def record_reply(services: Services, client: AsyncWebClient, reply: Thread
         waited += 0.1
         question = await question_for_thread(services, reply.channel, reply.thread_ts)
     if question is None:
-        return False
+        return "not a question's thread"
     actor = await services.actor(reply.user)
     if not is_allowed(actor, Action.ANSWER, question):
         logger.info("reply by %s in %s kept as discussion", reply.user, question.reference)
-        return False
+        return "discussion"
     if question.state in (QuestionState.WITHDRAWN, QuestionState.REJECTED):
-        return False
+        return f"question {question.state}"
     message = MessageRef(reply.channel, reply.ts)
-    recorded = await services.repos.answers.add_part(
-        question.id, message, reply.text, actor, services.clock()
-    )
+    if reply.has_files and not validation.normalise(reply.text).strip():
+        await refuse_reply(
+            services,
+            client,
+            question,
+            message,
+            "Files attached in the thread are not recorded as an answer.",
+        )
+        return "refused: files only"
+    try:
+        recorded = await services.repos.answers.add_part(
+            question.id, message, reply.text, actor, reply.posted_at or services.clock()
+        )
+    except InvalidInput as problem:
+        await refuse_reply(services, client, question, message, problem.message)
+        return f"refused: {problem.message}"
     if not recorded.created:
-        return False
+        return "already recorded"
     await react(client, message, "white_check_mark")
     parts = await services.repos.answers.parts(question.id)
     live = [p for p in parts if not p.deleted]
@@ -93,7 +151,59 @@ async def record_reply(services: Services, client: AsyncWebClient, reply: Thread
     await in_thread(client, MessageRef(reply.channel, reply.thread_ts), note, quiet=True)
     if recorded.question.state is QuestionState.ANSWERED and len(live) == 1:
         await announce_answer(services, client, recorded.question)
-    return True
+    return "recorded"
+
+
+async def refuse_reply(
+    services: Services,
+    client: AsyncWebClient,
+    question: Question,
+    message: MessageRef,
+    problem: str,
+) -> None:
+    """A reply by the officer that cannot be part of the answer: say so where they look,
+    and tell the clerk, so nothing the officer sent is lost without anyone knowing."""
+    link = await permalink(client, message)
+    where = f" (<{link}|the reply>)" if link else ""
+    await in_thread(
+        client,
+        question.thread or MessageRef(message.channel, message.ts),
+        f"This reply{where} could not be recorded as part of the answer to "
+        f"{question.reference}: {problem} Please reply again in this thread with the answer "
+        "as text.",
+    )
+    await tell_clerks(
+        services,
+        client,
+        f"A reply for {question.reference} could not be recorded",
+        [
+            messages.section(
+                f":warning: A reply by <@{question.assigned_officer}> in the thread of "
+                f"*{question.reference}*{where} could not be recorded: {problem} "
+                "They have been asked to reply again."
+            )
+        ],
+    )
+
+
+async def report_unrecorded(
+    services: Services, client: AsyncWebClient, incoming: Incoming, error: Exception
+) -> None:
+    """Tell the clerk about a reply the bot gave up recording after several attempts."""
+    link = await permalink(client, MessageRef(incoming.channel, incoming.ts))
+    where = f"<{link}|this {incoming.kind}>" if link else f"a thread {incoming.kind}"
+    by = f" by <@{incoming.user}>" if incoming.user else ""
+    await tell_clerks(
+        services,
+        client,
+        "A thread reply could not be recorded",
+        [
+            messages.section(
+                f":warning: The bot could not record {where}{by} after several attempts "
+                f"({type(error).__name__}). Please check the thread and record the answer by hand."
+            )
+        ],
+    )
 
 
 async def announce_answer(services: Services, client: AsyncWebClient, question: Question) -> None:
@@ -121,26 +231,47 @@ async def announce_answer(services: Services, client: AsyncWebClient, question: 
     )
 
 
-async def record_edit(services: Services, channel: str, ts: str, user: str, text: str) -> bool:
+async def record_edit(
+    services: Services,
+    channel: str,
+    ts: str,
+    user: str,
+    text: str,
+    *,
+    client: AsyncWebClient | None = None,
+) -> str:
     """An edited reply updates its part of the answer, keeping the earlier version."""
     actor = await services.actor(user)
+    message = MessageRef(channel, ts)
     try:
-        part = await services.repos.answers.edit_part(
-            MessageRef(channel, ts), text, actor, services.clock()
-        )
-    except (InvalidInput, NotFound) as problem:
+        part = await services.repos.answers.edit_part(message, text, actor, services.clock())
+    except InvalidInput as problem:
         logger.info("edit of %s/%s not recorded: %s", channel, ts, problem.message)
-        return False
-    return part is not None
+        question = await _question_of_part(services, message)
+        if client is not None and question is not None:
+            await refuse_reply(services, client, question, message, problem.message)
+        return f"refused: {problem.message}"
+    except DomainError as problem:
+        logger.info("edit of %s/%s not recorded: %s", channel, ts, problem)
+        return f"not recorded: {problem}"
+    return "edited" if part is not None else "not an answer"
 
 
-async def record_delete(services: Services, channel: str, ts: str, user: str | None) -> bool:
+async def _question_of_part(services: Services, message: MessageRef) -> Question | None:
+    part = await services.repos.answers.part_at(message)
+    return None if part is None else await services.repos.questions.get(part.question_id)
+
+
+async def record_delete(services: Services, channel: str, ts: str, user: str | None) -> str:
     """A deleted reply is removed from the answer (its text stays on record)."""
     actor = await services.actor(user or "USLACK")
-    part = await services.repos.answers.delete_part(
-        MessageRef(channel, ts), actor, services.clock()
-    )
-    return part is not None
+    try:
+        part = await services.repos.answers.delete_part(
+            MessageRef(channel, ts), actor, services.clock()
+        )
+    except NotFound as problem:
+        return f"not recorded: {problem}"
+    return "deleted" if part is not None else "not an answer"
 
 
 async def record_holding_reply(

@@ -203,8 +203,9 @@ async def edit_question(
     repos = services.repos
     question = await repos.questions.get(question_id)
     now = services.clock()
-    if text is not None and text.strip() != question.text:
-        validation.text(text, "The question", validation.QUESTION_TEXT_LIMIT)
+    if text is not None:
+        text = validation.text(text, "The question", validation.QUESTION_TEXT_LIMIT)
+    if text is not None and text != question.text:
         question = await repos.questions.edit_text(question.id, text, actor, now)
     if role_key is not None:
         await repos.officers.role(role_key)

@@ -1,0 +1,141 @@
+"""Recording what arrives in questions' threads, from the event inbox, exactly once.
+
+``receive`` stores an incoming reply, edit or deletion (storage/inbox.py) and starts
+recording it in the background; the listener acknowledges Slack once it is stored. ``resume``
+picks up what a crash or a failed attempt left pending. Entries of one thread are recorded
+in arrival order (an edit never overtakes the reply it edits); threads go in parallel, up to
+``WORKERS`` at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.flows import answers
+from bot.services import Services
+from storage.inbox import InboxEntry, Incoming
+
+logger = logging.getLogger(__name__)
+
+REPLY_SUBTYPES = (None, "thread_broadcast", "file_share")
+"""Message subtypes that are replies a person wrote."""
+
+WORKERS = 8
+"""Entries recorded at once (each may wait on Slack's Web API)."""
+
+MAX_ATTEMPTS = 5
+"""An entry that fails this often is given up, and the clerk is told."""
+
+
+@dataclass
+class Inbox:
+    services: Services
+    workers: int = WORKERS
+    _slots: asyncio.Semaphore = field(init=False, repr=False)
+    _threads: dict[tuple[str, str], tuple[asyncio.Lock, int]] = field(
+        default_factory=dict, repr=False
+    )
+    _running: dict[int, asyncio.Task[None]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._slots = asyncio.Semaphore(self.workers)
+
+    async def receive(self, incoming: Incoming, client: AsyncWebClient) -> bool:
+        """Store ``incoming`` durably, then record it in the background.
+
+        False when the same event was stored before (Slack's retry): nothing more happens.
+        """
+        entry_id = await self.services.repos.inbox.add(incoming)
+        if entry_id is None:
+            logger.info("%s %s already received", incoming.kind, incoming.key)
+            return False
+        self._start(InboxEntry(entry_id, incoming, 0, None), client)
+        return True
+
+    async def resume(self, client: AsyncWebClient) -> int:
+        """Start every pending entry not already running; how many were started."""
+        pending = await self.services.repos.inbox.pending()
+        started = self.start_all(pending, client)
+        if started:
+            logger.info("recording %d reply event(s) left pending", started)
+        return started
+
+    def start_all(self, entries: Iterable[InboxEntry], client: AsyncWebClient) -> int:
+        started = 0
+        for entry in entries:
+            if entry.id not in self._running:
+                self._start(entry, client)
+                started += 1
+        return started
+
+    async def record_all(self, entries: Iterable[InboxEntry], client: AsyncWebClient) -> None:
+        """Record ``entries`` (starting those not already running) and wait for them."""
+        entries = list(entries)
+        self.start_all(entries, client)
+        tasks = [self._running[e.id] for e in entries if e.id in self._running]
+        if tasks:
+            await asyncio.wait(tasks)
+
+    async def drain(self, grace: float | None = None) -> None:
+        """Wait for entries being recorded (up to ``grace`` seconds, then cancel the rest:
+        they stay pending and are finished at the next start)."""
+        running = list(self._running.values())
+        if not running:
+            return
+        _, late = await asyncio.wait(running, timeout=grace)
+        for task in late:
+            task.cancel()
+        if late:
+            await asyncio.wait(late)
+
+    @property
+    def busy(self) -> int:
+        return len(self._running)
+
+    def _start(self, entry: InboxEntry, client: AsyncWebClient) -> None:
+        task = asyncio.create_task(self._record(entry, client), name=f"inbox-{entry.id}")
+        self._running[entry.id] = task
+        task.add_done_callback(lambda _: self._running.pop(entry.id, None))
+
+    async def _record(self, entry: InboxEntry, client: AsyncWebClient) -> None:
+        incoming = entry.incoming
+        thread = (incoming.channel, incoming.thread_ts or incoming.ts)
+        lock, users = self._threads.get(thread, (asyncio.Lock(), 0))
+        self._threads[thread] = (lock, users + 1)
+        try:
+            async with lock, self._slots:
+                await self._attempt(entry, client)
+        finally:
+            lock, users = self._threads[thread]
+            if users > 1:
+                self._threads[thread] = (lock, users - 1)
+            else:
+                del self._threads[thread]
+
+    async def _attempt(self, entry: InboxEntry, client: AsyncWebClient) -> None:
+        services, inbox = self.services, self.services.repos.inbox
+        attempt = await inbox.started(entry.id)
+        try:
+            outcome = await answers.record_incoming(services, client, entry.incoming)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            await inbox.failed(entry.id, f"{type(error).__name__}: {error}")
+            if attempt < MAX_ATTEMPTS:
+                logger.warning(
+                    "recording %s %s failed (attempt %d, tried again later): %s",
+                    entry.incoming.kind,
+                    entry.id,
+                    attempt,
+                    error,
+                )
+                return
+            logger.error("gave up recording %s %s", entry.incoming.kind, entry.id, exc_info=error)
+            await answers.report_unrecorded(services, client, entry.incoming, error)
+            outcome = "failed"
+        await inbox.finish(entry.id, outcome, services.clock())

@@ -1,0 +1,176 @@
+"""The event inbox: thread replies, edits and deletions, stored before they are acknowledged.
+
+Slack retries an event only a few times over a few minutes, and not at all once it has been
+acknowledged. So a reply is written here first (one short transaction), then acknowledged,
+then recorded as part of an answer. A crash in between leaves the row pending, and the bot
+finishes it when it starts again. The catch-up, which re-reads open questions' threads,
+adds what Slack never delivered through the same table, so both paths record alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from storage.codec import moment, moment_text
+from storage.db import Database, Row
+
+Kind = Literal["reply", "edit", "delete"]
+Source = Literal["event", "catch-up"]
+
+ERROR_TEXT_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """What the bot needs of a thread reply, an edit or a deletion (not the whole event)."""
+
+    key: str
+    """Slack's event id, or a key naming what the catch-up found."""
+    kind: Kind
+    channel: str
+    ts: str
+    thread_ts: str | None
+    user: str | None
+    text: str
+    received_at: datetime
+    source: Source = "event"
+    has_files: bool = False
+    parent_by_bot: bool = False
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    id: int
+    incoming: Incoming
+    attempts: int
+    outcome: str | None
+    """What became of it, once finished."""
+
+
+class EventInbox:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def add(self, incoming: Incoming) -> int | None:
+        """Store an incoming event; None when its key was stored before (a retry)."""
+        async with self.db.transaction() as tx:
+            result = await tx.execute(
+                "INSERT OR IGNORE INTO event_inbox (event_key, kind, channel, ts, thread_ts,"
+                " user_id, text, has_files, parent_by_bot, source, received_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    incoming.key,
+                    incoming.kind,
+                    incoming.channel,
+                    incoming.ts,
+                    incoming.thread_ts,
+                    incoming.user,
+                    incoming.text,
+                    int(incoming.has_files),
+                    int(incoming.parent_by_bot),
+                    incoming.source,
+                    moment_text(incoming.received_at),
+                ),
+            )
+            return result.lastrowid if result.rowcount == 1 else None
+
+    async def add_many(self, found: Iterable[Incoming]) -> list[int]:
+        """Store what a catch-up found, skipping what is already stored; the new ids."""
+        ids = []
+        for incoming in found:
+            entry_id = await self.add(incoming)
+            if entry_id is not None:
+                ids.append(entry_id)
+        return ids
+
+    async def get(self, entry_id: int) -> InboxEntry:
+        row = await self.db.fetchone("SELECT * FROM event_inbox WHERE id = ?", (entry_id,))
+        if row is None:
+            raise LookupError(f"no inbox entry {entry_id}")
+        return _entry(row)
+
+    async def pending(self, *, limit: int = 1000) -> list[InboxEntry]:
+        """Entries not yet finished, oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM event_inbox WHERE done_at IS NULL ORDER BY id LIMIT ?", (limit,)
+        )
+        return [_entry(row) for row in rows]
+
+    async def started(self, entry_id: int) -> int:
+        """Count an attempt before it is made, so a reply that crashes the bot is not retried
+        for ever; returns the attempt number."""
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE event_inbox SET attempts = attempts + 1 WHERE id = ?", (entry_id,)
+            )
+            row = await tx.fetchone("SELECT attempts FROM event_inbox WHERE id = ?", (entry_id,))
+        return int(row["attempts"]) if row is not None else 0
+
+    async def finish(self, entry_id: int, outcome: str, now: datetime) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE event_inbox SET done_at = ?, outcome = ? WHERE id = ? AND done_at IS NULL",
+                (moment_text(now), outcome, entry_id),
+            )
+
+    async def failed(self, entry_id: int, error: str) -> None:
+        """An attempt failed; the entry stays pending for the next attempt."""
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE event_inbox SET last_error = ? WHERE id = ?",
+                (error[:ERROR_TEXT_LIMIT], entry_id),
+            )
+
+    async def forget_done(self, before: datetime) -> int:
+        """Remove finished entries older than ``before`` (their effect is in the record)."""
+        async with self.db.transaction() as tx:
+            result = await tx.execute(
+                "DELETE FROM event_inbox WHERE done_at IS NOT NULL AND done_at < ?",
+                (moment_text(before),),
+            )
+        return result.rowcount
+
+    async def thread_checked(self, question_id: int) -> tuple[datetime, str | None] | None:
+        """When the catch-up last read this question's thread, and the newest reply seen."""
+        row = await self.db.fetchone(
+            "SELECT checked_at, latest_ts FROM thread_catch_up WHERE question_id = ?",
+            (question_id,),
+        )
+        if row is None:
+            return None
+        return moment(row["checked_at"]), row["latest_ts"]
+
+    async def mark_thread_checked(
+        self, question_id: int, latest_ts: str | None, now: datetime
+    ) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO thread_catch_up (question_id, checked_at, latest_ts) VALUES (?, ?, ?)"
+                " ON CONFLICT (question_id) DO UPDATE SET checked_at = excluded.checked_at,"
+                " latest_ts = COALESCE(excluded.latest_ts, thread_catch_up.latest_ts)",
+                (question_id, moment_text(now), latest_ts),
+            )
+
+
+def _entry(row: Row) -> InboxEntry:
+    return InboxEntry(
+        id=int(row["id"]),
+        incoming=Incoming(
+            key=row["event_key"],
+            kind=row["kind"],
+            channel=row["channel"],
+            ts=row["ts"],
+            thread_ts=row["thread_ts"],
+            user=row["user_id"],
+            text=row["text"],
+            received_at=moment(row["received_at"]),
+            source=row["source"],
+            has_files=bool(row["has_files"]),
+            parent_by_bot=bool(row["parent_by_bot"]),
+        ),
+        attempts=int(row["attempts"]),
+        outcome=row["outcome"],
+    )

@@ -1,0 +1,206 @@
+"""No answer is lost: not to a crash after the ack, an outage, or invisible characters.
+
+The bot is the real app against the Slack double; a crash is the bot stopped with work
+still in hand, an outage is the bot's HTTP server gone while officers reply in Slack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot import inbox as inbox_module
+from bot import runtime as runtime_module
+from bot.catchup import catch_up
+from bot.core.clock import FixedClock
+from bot.core.models import AnswerPart, QuestionState
+from bot.runtime import Runtime
+from bot.sandbox import SlackDouble
+from storage.db import Database
+from storage.repositories import Repositories
+from tests.conftest import CLERK, DCSC_OFFICER, STRANGER, bot_settings, start_bot
+from tests.handlers.support import eventually, services
+from tests.handlers.test_answers import REF, sent_question
+
+OFFLINE = "received while the bot was offline"
+
+
+async def parts_of(bot: Runtime) -> list[AnswerPart]:
+    return await services(bot).repos.answers.parts(1)
+
+
+def clerk_notices(slack: SlackDouble, needle: str) -> list[Any]:
+    return [m for m in slack.dm_messages(CLERK) if needle in m.all_text()]
+
+
+async def restart(slack: SlackDouble, tmp_path: Path, clock: FixedClock) -> Runtime:
+    return await start_bot(slack, bot_settings(slack, tmp_path), clock)
+
+
+async def test_acknowledged_replies_survive_a_crash_before_they_are_recorded(
+    slack: SlackDouble,
+    bot: Runtime,
+    clock: FixedClock,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    parent = await sent_question(slack, bot)
+    stuck = asyncio.Event()
+
+    async def never_finishes(*_: Any) -> str:
+        await stuck.wait()
+        return "never"
+
+    monkeypatch.setattr(inbox_module.answers, "record_incoming", never_finishes)
+    replies = []
+    for n in range(12):
+        reply = await slack.post_user_message(
+            parent.channel, DCSC_OFFICER, f"Part {n} of the answer.", thread_ts=parent.ts
+        )
+        assert reply.status == 200  # acknowledged: Slack will not send it again
+        replies.append(reply)
+    # The bot dies with every reply acknowledged and none recorded.
+    monkeypatch.setattr(runtime_module, "LISTENER_GRACE", 0.01)
+    await bot.stop()
+    monkeypatch.undo()
+    db = await Database.open(bot.settings.database_path)
+    try:
+        repos = Repositories.on(db)
+        assert await repos.answers.parts(1) == []
+        assert len(await repos.inbox.pending()) == 12
+    finally:
+        await db.close()
+
+    again = await restart(slack, tmp_path, clock)
+    try:
+        parts = await eventually(lambda: parts_of(again), lambda p: len(p) == 12)
+        assert [p.text for p in parts] == [f"Part {n} of the answer." for n in range(12)]
+        for reply in replies:
+            reactions = slack.reactions(parent.channel, reply.ts)
+            assert reactions.get("white_check_mark") == [slack.bot_user_id]
+        await again.caught_up()
+        assert len(await parts_of(again)) == 12
+    finally:
+        await again.stop()
+
+
+async def test_replies_edits_and_deletions_during_an_outage_are_caught_up(
+    slack: SlackDouble, bot: Runtime, clock: FixedClock, tmp_path: Path
+) -> None:
+    parent = await sent_question(slack, bot)
+    first = await slack.post_user_message(
+        parent.channel, DCSC_OFFICER, "78 care leavers live outside Hackney.", thread_ts=parent.ts
+    )
+    second = await slack.post_user_message(
+        parent.channel, DCSC_OFFICER, "A note to be taken back.", thread_ts=parent.ts
+    )
+    await eventually(lambda: parts_of(bot), lambda p: len(p) == 2)
+    await bot.stop()
+
+    # Two hours without the bot: Slack cannot deliver any of this.
+    clock.set(clock() + timedelta(hours=2))
+    late = await slack.post_user_message(
+        parent.channel, DCSC_OFFICER, "Of these, 12 are in Essex.", thread_ts=parent.ts
+    )
+    chat = await slack.post_user_message(
+        parent.channel, STRANGER, "Thanks, that is helpful.", thread_ts=parent.ts
+    )
+    edited = await slack.edit_user_message(
+        parent.channel, first.ts, "79 care leavers live outside Hackney."
+    )
+    deleted = await slack.delete_user_message(parent.channel, second.ts)
+    assert {r.status for r in (late, chat, edited, deleted)} == {None}
+
+    again = await restart(slack, tmp_path, clock)
+    try:
+        await again.caught_up()
+        parts = await parts_of(again)
+        live = [(p.message.ts, p.text) for p in parts if not p.deleted]
+        assert live == [
+            (first.ts, "79 care leavers live outside Hackney."),
+            (late.ts, "Of these, 12 are in Essex."),
+        ]
+        assert [p.message.ts for p in parts if p.deleted] == [second.ts]
+        assert slack.reactions(parent.channel, late.ts).get("white_check_mark")
+        question = await services(again).repos.questions.get(1)
+        assert question.state is QuestionState.ANSWERED
+        [notice] = clerk_notices(slack, OFFLINE)
+        assert f"1 answer {OFFLINE} was recorded ({REF})" in notice.all_text()
+
+        # Nothing new: a second catch-up records nothing and tells nobody.
+        before = len(slack.calls_to("chat.postMessage"))
+        report = await catch_up(services(again), again.app.client, again.inbox, pace=0)  # type: ignore[union-attr, arg-type]
+        assert (report.found, report.answered) == (0, [])
+        assert len(slack.calls_to("chat.postMessage")) == before
+        assert len(await parts_of(again)) == 3
+    finally:
+        await again.stop()
+
+
+async def test_a_late_event_after_the_catch_up_records_nothing_twice(
+    slack: SlackDouble, bot: Runtime, clock: FixedClock, tmp_path: Path
+) -> None:
+    parent = await sent_question(slack, bot)
+    await bot.stop()
+    reply = await slack.post_user_message(
+        parent.channel, DCSC_OFFICER, "Given while the bot was down.", thread_ts=parent.ts
+    )
+    again = await restart(slack, tmp_path, clock)
+    try:
+        await again.caught_up()
+        assert len(await parts_of(again)) == 1
+        retried = await slack.redeliver(reply)  # Slack's own retry arrives after all
+        assert retried.status == 200
+        await again.inbox.drain()  # type: ignore[union-attr]
+        assert len(await parts_of(again)) == 1
+        recorded = [
+            m for m in slack.thread(parent.channel, parent.ts) if "Recorded" in m.all_text()
+        ]
+        assert len(recorded) == 1
+    finally:
+        await again.stop()
+
+
+INVISIBLE = ["\u200b", "\u00ad", "\ufeff", "\u200e", "\u2060", "\x07"]
+
+
+@pytest.mark.parametrize("char", INVISIBLE, ids=[f"U+{ord(c):04X}" for c in INVISIBLE])
+async def test_answers_with_invisible_characters_are_recorded_without_them(
+    slack: SlackDouble, bot: Runtime, char: str
+) -> None:
+    parent = await sent_question(slack, bot)
+    await slack.post_user_message(
+        parent.channel,
+        DCSC_OFFICER,
+        f"{char}Seventy{char}-eight care leav{char}ers.{char}",
+        thread_ts=parent.ts,
+    )
+    [part] = await eventually(lambda: parts_of(bot), lambda p: len(p) == 1)
+    assert part.text == "Seventy-eight care leavers."
+
+
+async def test_a_reply_that_cannot_be_recorded_is_explained_in_the_thread_and_to_the_clerk(
+    slack: SlackDouble, bot: Runtime
+) -> None:
+    parent = await sent_question(slack, bot)
+    await slack.post_user_message(
+        parent.channel, DCSC_OFFICER, "\u200b\u00ad\u2060", thread_ts=parent.ts
+    )
+    note = await slack.wait_for(
+        lambda: [
+            m
+            for m in slack.thread(parent.channel, parent.ts)
+            if "could not be recorded" in m.all_text()
+        ]
+    )
+    assert "The answer is empty." in note[0].all_text()
+    assert "reply again" in note[0].all_text()
+    [told] = await slack.wait_for(lambda: clerk_notices(slack, "could not be recorded"))
+    assert REF in told.all_text()
+    assert await parts_of(bot) == []
+    question = await services(bot).repos.questions.get(1)
+    assert question.state is QuestionState.SENT
