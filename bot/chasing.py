@@ -1,7 +1,10 @@
 """The chase sweep: plan from the database, claim each reminder, send digests and nudges.
 
-The schedule lives in the database (reminder keys claimed before sending, marked sent after),
-so a restart loses nothing and repeats nothing but, at most, the message in flight. Messages
+The schedule lives in the database: each reminder, and each of its messages to each
+destination, is claimed for a sweep that can be seen to be alive (storage/sweeps.py) before
+it is sent and marked sent as soon as Slack accepts it. So a restart loses nothing, repeats
+nothing but the messages in flight (at most ``SENDS_AT_ONCE``), and a rerun after a crash
+takes over the dead sweep's claims at once. Messages
 are paced per channel (Slack allows about one a second in a channel); a 429 or 5xx is retried
 by the Web API client, and a message that still fails stays due for the next sweep.
 """
@@ -12,7 +15,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from aiohttp import ClientError
@@ -40,6 +43,7 @@ from bot.core.models import Meeting, MessageRef, QuestionState
 from bot.flows.sending import clerk_destinations
 from bot.flows.slack import dm_channel, message_link, workspace_url
 from bot.services import Services
+from storage.sweeps import HEARTBEAT_SECONDS
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +133,30 @@ def digest_blocks(digest: OfficerDigest, base_url: str) -> list[messages.Block]:
     ]
 
 
+def subject(key: ReminderKey) -> str:
+    """The reminder, as the deliveries table names it."""
+    return f"reminder:{key.question_id}:{key.rung}:{key.day.isoformat()}"
+
+
+@asynccontextmanager
+async def running_sweep(services: Services, now: datetime) -> AsyncIterator[tuple[int, set[int]]]:
+    """Register a sweep and keep its heartbeat while it runs: (its id, sweeps alive now)."""
+    sweeps = services.repos.sweeps
+    sweep_id = await sweeps.begin(now)
+
+    async def heartbeat() -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            await sweeps.beat(sweep_id)
+
+    beating = asyncio.create_task(heartbeat(), name=f"sweep-{sweep_id}-heartbeat")
+    try:
+        yield sweep_id, await sweeps.alive()
+    finally:
+        beating.cancel()
+        await asyncio.shield(sweeps.finish(sweep_id, services.clock()))
+
+
 async def sweep(
     services: Services,
     client: AsyncWebClient | None,
@@ -137,7 +165,13 @@ async def sweep(
     dry_run: bool = False,
     pace: float = SLACK_PACE,
 ) -> SweepReport:
-    """Send every reminder due at ``now``: one digest per person, one nudge per thread."""
+    """Send every reminder due at ``now``: one digest per person, one nudge per thread.
+
+    Each message to each destination is claimed for this sweep, then marked sent the moment
+    Slack accepts it; a reminder is sent once all its messages are. A message that fails
+    (after the client's own retries) leaves its reminder due, and the next sweep sends only
+    what is missing.
+    """
     repos = services.repos
     calendar = await repos.closure_days.calendar()
     due = plan_reminders(
@@ -147,81 +181,97 @@ async def sweep(
     if dry_run or client is None:
         report.lines = describe(due)
         return report
-    claimed = set(await repos.reminders.claim([r.key for r in due], now))
-    due = [r for r in due if r.key in claimed]
-    report.claimed = len(due)
-    if not due:
-        return report
-    pacer = ChannelPacer(pace)
-    base_url = await thread_base_url(services, client)
-    delivered: set[ReminderKey] = set()
+    async with running_sweep(services, now) as (sweep_id, alive):
+        claimed = set(await repos.reminders.claim([r.key for r in due], now, sweep_id, alive))
+        due = [r for r in due if r.key in claimed]
+        report.claimed = len(due)
+        if not due:
+            return report
+        pacer = ChannelPacer(pace)
+        base_url = await thread_base_url(services, client)
+        clerks = [f"clerks:{c}" for c in await clerk_destinations(services, client)]
+        outgoing = [
+            (digest, destination)
+            for digest in group_digests(due)
+            for destination in (clerks if digest.user is None else [f"person:{digest.user}"])
+        ]
+        nudges = thread_nudges(due)
+        wanted = [(subject(e.key), dest) for digest, dest in outgoing for e in digest.entries]
+        wanted += [(subject(nudge.key), "thread") for nudge in nudges]
+        mine = await repos.deliveries.claim(wanted, sweep_id, alive, now)
 
-    async def deliver(digest: OfficerDigest) -> None:
-        keys = officer_keys(digest)
-        try:
-            await send_digest(services, client, pacer, digest, base_url)
-        except SEND_ERRORS as error:
-            who = digest.user or "clerks"
-            logger.warning("digest for %s not sent, stays due: %s", who, error)
-            for key in keys - delivered:
-                await repos.reminders.mark_failed(key, str(error), services.clock())
-            return
-        # Recorded at once, so a crash later in the sweep cannot send this digest again.
-        for key in keys - delivered:
-            delivered.add(key)
-            await repos.reminders.mark_sent(key, services.clock())
-        report.lines.append(
-            f"digest to {digest.user or 'clerks'}: {len(digest.entries)} question(s)"
+        async def deliver(digest: OfficerDigest, destination: str) -> None:
+            entries = tuple(e for e in digest.entries if (subject(e.key), destination) in mine)
+            if not entries:
+                return
+            pairs = [(subject(e.key), destination) for e in entries]
+            try:
+                await send_digest(
+                    client, pacer, replace(digest, entries=entries), destination, base_url
+                )
+            except SEND_ERRORS as error:
+                logger.warning("digest to %s not sent, stays due: %s", destination, error)
+                await repos.deliveries.mark_failed(pairs, str(error), services.clock())
+                return
+            # Recorded at once, so a crash later in the sweep cannot send this digest again.
+            await repos.deliveries.mark_sent(pairs, services.clock())
+            report.lines.append(f"digest to {destination}: {len(entries)} question(s)")
+
+        by_channel: dict[str, list[ThreadNudge]] = {}
+        for nudge in nudges:
+            if (subject(nudge.key), "thread") in mine:
+                by_channel.setdefault(nudge.thread.channel, []).append(nudge)
+
+        async def nudge_channel(queue: list[ThreadNudge]) -> None:
+            for nudge in queue:
+                pair = [(subject(nudge.key), "thread")]
+                try:
+                    await send_nudge(client, pacer, nudge)
+                except SEND_ERRORS as error:
+                    logger.warning("nudge in %s not sent, stays due: %s", nudge.reference, error)
+                    await repos.deliveries.mark_failed(pair, str(error), services.clock())
+                    continue
+                await repos.deliveries.mark_sent(pair, services.clock())
+
+        await asyncio.gather(
+            *(deliver(digest, destination) for digest, destination in outgoing),
+            *(nudge_channel(queue) for queue in by_channel.values()),
         )
-
-    await asyncio.gather(*(deliver(digest) for digest in group_digests(due)))
-    report.sent = len(delivered)
-    report.failed = len(due) - report.sent
-    nudges: dict[str, list[ThreadNudge]] = {}
-    for nudge in thread_nudges(due):
-        if nudge.key in delivered:
-            nudges.setdefault(nudge.thread.channel, []).append(nudge)
-
-    async def nudge_channel(queue: list[ThreadNudge]) -> None:
-        for nudge in queue:
-            await send_nudge(client, pacer, nudge)
-
-    await asyncio.gather(*(nudge_channel(queue) for queue in nudges.values()))
+        unsent = await repos.deliveries.unsent(subject(r.key) for r in due)
+        for reminder in due:
+            if subject(reminder.key) in unsent:
+                await repos.reminders.mark_failed(
+                    reminder.key, "some of its messages were not sent", services.clock()
+                )
+                report.failed += 1
+            else:
+                await repos.reminders.mark_sent(reminder.key, services.clock())
+                report.sent += 1
     return report
 
 
 async def send_nudge(client: AsyncWebClient, pacer: ChannelPacer, nudge: ThreadNudge) -> None:
-    """A short reply in the question's thread; a failure is logged (the digest went)."""
-    try:
-        async with pacer.slot(nudge.thread.channel):
-            await client.chat_postMessage(
-                channel=nudge.thread.channel, thread_ts=nudge.thread.ts, text=nudge.text
-            )
-    except SEND_ERRORS as error:
-        logger.warning("nudge in %s not sent: %s", nudge.reference, error)
-
-
-def officer_keys(digest: OfficerDigest) -> set[ReminderKey]:
-    """A reminder counts as sent once the officer's (or deputy's) digest is delivered."""
-    return {entry.key for entry in digest.entries if entry.audience is not Audience.CLERKS}
+    """A short reply in the question's thread."""
+    async with pacer.slot(nudge.thread.channel):
+        await client.chat_postMessage(
+            channel=nudge.thread.channel, thread_ts=nudge.thread.ts, text=nudge.text
+        )
 
 
 async def send_digest(
-    services: Services,
     client: AsyncWebClient,
     pacer: ChannelPacer,
     digest: OfficerDigest,
+    destination: str,
     base_url: str,
 ) -> None:
+    """The digest to one destination: ``person:U…`` (their DM) or ``clerks:<channel>``."""
     blocks = digest_blocks(digest, base_url)
     text = blocks[0]["text"]["text"]
-    if digest.user is None:
-        channels = await clerk_destinations(services, client)
-    else:
-        channels = [await dm_channel(client, digest.user)]
-    for channel in channels:
-        async with pacer.slot(channel):
-            await client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+    kind, _, target = destination.partition(":")
+    channel = await dm_channel(client, target) if kind == "person" else target
+    async with pacer.slot(channel):
+        await client.chat_postMessage(channel=channel, text=text, blocks=blocks)
 
 
 def describe(due: list[ReminderDue]) -> list[str]:
@@ -238,7 +288,12 @@ def describe(due: list[ReminderDue]) -> list[str]:
 async def clerk_daily_digest(
     services: Services, client: AsyncWebClient | None, now: datetime, *, dry_run: bool = False
 ) -> ClerkDigest | None:
-    """Once per working day: answers received, overdue by officer, what blocks the agenda."""
+    """Once per working day: answers received, overdue by officer, what blocks the agenda.
+
+    Sent once to each clerk destination, through the same claims as the chase sweep: a
+    crash repeats at most the message in flight, and a failed one goes at the next tick.
+    Returns None when there was nothing left to send today.
+    """
     repos = services.repos
     calendar = await repos.closure_days.calendar()
     today = london_date(now)
@@ -249,28 +304,29 @@ async def clerk_daily_digest(
     digest = await gather_clerk_digest(services, now)
     if dry_run or client is None or digest.is_empty:
         return digest
-    if not await claim_clerk_digest(services, today.isoformat(), now):
-        return None
-    blocks = clerk_digest_blocks(digest, await thread_base_url(services, client))
-    for channel in await clerk_destinations(services, client):
-        await client.chat_postMessage(
-            channel=channel, text="Scrutiny questions: daily digest", blocks=blocks
+    name = f"clerk-digest:{today.isoformat()}"
+    async with running_sweep(services, now) as (sweep_id, alive):
+        channels = await clerk_destinations(services, client)
+        mine = await repos.deliveries.claim(
+            [(name, f"clerks:{c}") for c in channels], sweep_id, alive, now
         )
-    async with services.db.transaction() as tx:
-        await tx.execute(
-            "UPDATE clerk_digests SET sent_at = ? WHERE day = ?",
-            (now.isoformat(), today.isoformat()),
-        )
+        if not mine:
+            return None
+        blocks = clerk_digest_blocks(digest, await thread_base_url(services, client))
+        for channel in channels:
+            pair = [(name, f"clerks:{channel}")]
+            if pair[0] not in mine:
+                continue
+            try:
+                await client.chat_postMessage(
+                    channel=channel, text="Scrutiny questions: daily digest", blocks=blocks
+                )
+            except SEND_ERRORS as error:
+                logger.warning("clerk digest to %s not sent, stays due: %s", channel, error)
+                await repos.deliveries.mark_failed(pair, str(error), services.clock())
+                continue
+            await repos.deliveries.mark_sent(pair, services.clock())
     return digest
-
-
-async def claim_clerk_digest(services: Services, day: str, now: datetime) -> bool:
-    async with services.db.transaction() as tx:
-        cursor = await tx.execute(
-            "INSERT OR IGNORE INTO clerk_digests (day, claimed_at) VALUES (?, ?)",
-            (day, now.isoformat()),
-        )
-        return cursor.rowcount == 1
 
 
 async def gather_clerk_digest(services: Services, now: datetime) -> ClerkDigest:

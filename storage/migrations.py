@@ -306,4 +306,37 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        8,
+        "sweeps_and_deliveries",
+        (
+            """
+            CREATE TABLE sweeps (
+                id INTEGER PRIMARY KEY,
+                host TEXT NOT NULL,
+                pid INTEGER NOT NULL,
+                pid_started TEXT,
+                started_at TEXT NOT NULL,
+                heartbeat_at REAL NOT NULL,
+                finished_at TEXT
+            )
+            """,
+            "CREATE INDEX sweeps_running ON sweeps (id) WHERE finished_at IS NULL",
+            "ALTER TABLE reminders ADD COLUMN sweep_id INTEGER REFERENCES sweeps (id)",
+            """
+            CREATE TABLE deliveries (
+                id INTEGER PRIMARY KEY,
+                subject TEXT NOT NULL,
+                destination TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('claimed', 'sent', 'failed')),
+                sweep_id INTEGER REFERENCES sweeps (id),
+                attempts INTEGER NOT NULL DEFAULT 1,
+                claimed_at TEXT NOT NULL,
+                sent_at TEXT,
+                last_error TEXT,
+                UNIQUE (subject, destination)
+            )
+            """,
+        ),
+    ),
 )

@@ -1,15 +1,16 @@
 """Reminders (each recorded by its key before it counts as sent) and snoozes.
 
-Sending a reminder: ``claim`` its key, send, then ``mark_sent`` (or ``mark_failed``, which
-leaves it due for the next sweep). A key already sent is never claimed again, so a crash
-re-sends at most the reminder that was in flight once its claim has gone stale.
+Sending a reminder: ``claim`` its key for a sweep (storage/sweeps.py), send its messages,
+then ``mark_sent`` (or ``mark_failed``, which leaves it due for the next sweep). A key
+already sent is never claimed again; a key claimed by a sweep that has died is taken over
+by the next sweep at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 
 from bot.core.calendar import london_date, short_date
@@ -29,9 +30,6 @@ _AWAITING_SQL = ", ".join(f"'{state}'" for state in _AWAITING)
 
 REMINDERS_MIGRATION = next(m for m in MIGRATIONS if m.name == "reminders_and_snoozes")
 
-
-DEFAULT_STALE_CLAIM = timedelta(minutes=15)
-"""A claim older than this was left by a crash mid-send: the reminder may be claimed again."""
 
 ERROR_LIMIT = 1_000
 
@@ -57,11 +55,13 @@ ORDER BY q.due_date, q.id
 time; the WHERE matches questions_awaiting_answer's, so SQLite can use that index."""
 
 _CLAIM_SQL = f"""
-INSERT INTO reminders (question_id, rung, day, status, attempts, claimed_at)
-SELECT id, ?, ?, 'claimed', 1, ? FROM questions WHERE id = ? AND state IN ({_AWAITING_SQL})
+INSERT INTO reminders (question_id, rung, day, status, attempts, claimed_at, sweep_id)
+SELECT id, ?, ?, 'claimed', 1, ?, ? FROM questions WHERE id = ? AND state IN ({_AWAITING_SQL})
 ON CONFLICT (question_id, rung, day) DO UPDATE SET
-    status = 'claimed', attempts = attempts + 1, claimed_at = excluded.claimed_at
-WHERE status = 'failed' OR (status = 'claimed' AND claimed_at <= ?)
+    status = 'claimed', attempts = attempts + 1, claimed_at = excluded.claimed_at,
+    sweep_id = excluded.sweep_id
+WHERE status = 'failed'
+    OR (status = 'claimed' AND (sweep_id IS NULL OR sweep_id NOT IN ({{alive}})))
 """
 
 
@@ -92,22 +92,25 @@ class ReminderRepository:
         self,
         keys: Iterable[ReminderKey],
         now: datetime,
-        *,
-        stale_after: timedelta = DEFAULT_STALE_CLAIM,
+        sweep_id: int,
+        alive: Collection[int],
     ) -> list[ReminderKey]:
-        """Record the keys about to be sent, in one transaction; returns those to send now.
+        """Record the keys about to be sent by ``sweep_id``, in one transaction; returns
+        those to send now.
 
-        Left out: keys already sent, keys claimed less than ``stale_after`` ago (another
-        sweep is sending them), and questions no longer awaiting an answer. A failed key,
-        or one whose claim went stale, is claimed again.
+        Left out: keys already sent, keys claimed by another sweep that is still ``alive``,
+        and questions no longer awaiting an answer. A failed key, or one claimed by a sweep
+        that has died, is claimed again.
         """
         wanted = list(dict.fromkeys(keys))
+        others = sorted(set(alive) - {sweep_id}) or [0]
+        sql = _CLAIM_SQL.format(alive=", ".join("?" for _ in others))
         claimed: list[ReminderKey] = []
-        at, stale = moment_text(now), moment_text(now - stale_after)
+        at = moment_text(now)
         async with self.db.transaction() as tx:
             for key in wanted:
                 cursor = await tx.execute(
-                    _CLAIM_SQL, (key.rung, day_text(key.day), at, key.question_id, stale)
+                    sql, (key.rung, day_text(key.day), at, sweep_id, key.question_id, *others)
                 )
                 if cursor.rowcount == 1:
                     claimed.append(key)

@@ -14,6 +14,7 @@ from storage.meetings import MeetingRepository
 from storage.officers import OfficerDirectory
 from storage.questions import QuestionRepository
 from storage.reminders import ReminderRepository
+from storage.sweeps import Deliveries, Sweeps
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class Repositories:
     pending_imports: PendingImports
     reminders: ReminderRepository
     inbox: EventInbox
+    sweeps: Sweeps
+    deliveries: Deliveries
 
     @classmethod
     def on(cls, db: Database) -> Repositories:
@@ -40,4 +43,6 @@ class Repositories:
             pending_imports=PendingImports(db),
             reminders=ReminderRepository(db),
             inbox=EventInbox(db),
+            sweeps=Sweeps(db),
+            deliveries=Deliveries(db),
         )

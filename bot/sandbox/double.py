@@ -285,14 +285,21 @@ class SlackDouble:
         error: str | None = None,
         retry_after: int | None = 1,
         times: int = 1,
+        channel: str | None = None,
     ) -> None:
-        """Answer the next ``times`` calls of ``method`` ("*" for any; "upload_url") with an error.
+        """Answer the next ``times`` calls of ``method`` ("*" for any; "upload_url") with an error
+        (only calls to ``channel``, if given).
 
         429 comes with ``Retry-After: retry_after`` and ``ratelimited``; other statuses with
         ``error`` (default ``internal_error``), e.g. ``status=200, error="channel_not_found"``.
         """
         self._s.faults.fail_next(
-            method, status=status, error=error, retry_after=retry_after, times=times
+            method,
+            status=status,
+            error=error,
+            retry_after=retry_after,
+            times=times,
+            channel=channel,
         )
 
     def delay(self, method: str, seconds: float, *, times: int | None = None) -> None:

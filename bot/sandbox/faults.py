@@ -18,6 +18,8 @@ class _Failure:
     error: str
     retry_after: int | None
     remaining: int
+    channel: str | None = None
+    """Only calls to this channel fail (None: any call)."""
 
 
 @dataclass
@@ -61,12 +63,14 @@ class FaultPlan:
         error: str | None = None,
         retry_after: int | None = 1,
         times: int = 1,
+        channel: str | None = None,
     ) -> None:
         failure = _Failure(
             status=status,
             error=error or _DEFAULT_ERRORS.get(status, "internal_error"),
             retry_after=retry_after if status == 429 else None,
             remaining=times,
+            channel=channel,
         )
         self._failures.setdefault(method, []).append(failure)
 
@@ -100,20 +104,22 @@ class FaultPlan:
 
     def failure_for(self, method: str, args: JsonDict) -> ApiError | None:
         """The error to answer instead of handling the call, if any misbehaviour applies."""
-        forced = self._forced(method)
+        forced = self._forced(method, args)
         if forced is not None:
             return forced
         return self._rate_limited(method, args)
 
-    def _forced(self, method: str) -> ApiError | None:
+    def _forced(self, method: str, args: JsonDict) -> ApiError | None:
         for key in (method, ANY_METHOD):
-            queue = self._failures.get(key)
-            if not queue:
+            queue = self._failures.get(key) or []
+            failure = next(
+                (f for f in queue if f.channel is None or f.channel == args.get("channel")), None
+            )
+            if failure is None:
                 continue
-            failure = queue[0]
             failure.remaining -= 1
             if failure.remaining <= 0:
-                queue.pop(0)
+                queue.remove(failure)
             return ApiError(failure.error, status=failure.status, retry_after=failure.retry_after)
         return None
 

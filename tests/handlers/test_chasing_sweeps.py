@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from bot.chasing import clerk_daily_digest, sweep
-from bot.core.chasing import ReminderKey
+from bot.chasing import SENDS_AT_ONCE, clerk_daily_digest, sweep
 from bot.core.clock import FixedClock
-from bot.core.models import QuestionState
+from bot.core.models import MessageRef, QuestionState
 from bot.runtime import Runtime
 from bot.sandbox import SlackDouble
-from tests.conftest import CLERK, DCSC_OFFICER, DEPUTY, LONDON, MEMBER, bot_settings, start_bot
+from tests.conftest import CLERK, DCSC_OFFICER, DEPUTY, LONDON, MEMBER
 from tests.handlers.support import (
     clerk_approves,
     dm_containing,
@@ -125,28 +125,112 @@ async def test_429_and_500_are_retried_and_a_failure_stays_due(
     assert len(reminders_to(slack, DCSC_OFFICER)) == 2
 
 
-async def test_restart_mid_sweep_loses_nothing_and_repeats_nothing(
-    slack: SlackDouble, clock: FixedClock, tmp_path: Path
-) -> None:
-    settings = bot_settings(slack, tmp_path)
-    first = await start_bot(slack, settings, clock)
-    await sent_on_monday_20_april(slack, first)
-    assert await sweep_at(first, clock, at(date(2026, 4, 20))) == 1
-    # On Thursday the process claims the reminder and dies before sending it.
-    thursday = at(date(2026, 4, 23))
-    key = ReminderKey(1, "before_due_2", date(2026, 4, 23))
-    assert await services(first).repos.reminders.claim([key], thursday) == [key]
-    await first.stop()
+async def chase_process(slack: SlackDouble, database: str, now: str) -> asyncio.subprocess.Process:
+    """``python -m bot chase --now ...`` against the double, as cron would run it."""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_PATH": database,
+        "SLACK_BOT_TOKEN": slack.bot_token,
+        "SLACK_SIGNING_SECRET": "unused-by-chase",
+        "SLACK_API_URL": slack.api_url,
+        "CLERK_USER_IDS": CLERK,
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "--env-file",
+        "/nonexistent/none.env",
+        "chase",
+        "--now",
+        now,
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
 
-    second = await start_bot(slack, settings, clock)
+
+def nudges_in(slack: SlackDouble, thread: MessageRef) -> int:
+    return len([m for m in slack.thread(thread.channel, thread.ts) if "Reminder:" in m.text])
+
+
+async def test_a_sweep_killed_mid_way_is_finished_by_the_rerun_at_once(
+    slack: SlackDouble, make_bot: Callable[..., Awaitable[Runtime]]
+) -> None:
+    """kill -9 of ``python -m bot chase`` while it sends; the rerun at the same --now sends
+    what is missing straight away, repeats at most what was in flight, strands nothing."""
+    bot = await make_bot(triage_required=False)
+    await set_up_commission(slack)
+    for n in range(4):
+        await submit_question(slack, MEMBER, f"Question {n} about care leavers?")
+    questions = await eventually(
+        lambda: services(bot).repos.questions.search(),
+        lambda qs: len(qs) == 4 and all(q.thread for q in qs),
+    )
+    threads = [q.thread for q in questions if q.thread]
+    posts_before = len(slack.calls_to("chat.postMessage"))
+    slack.delay("chat.postMessage", 0.3)
+    first = await chase_process(slack, bot.settings.database_path, "2026-04-23T09:35")
     try:
-        # Monday's reminder is not sent again; Thursday's goes once the stale claim lapses.
-        assert await sweep_at(second, clock, thursday + timedelta(minutes=5)) == 0
-        assert await sweep_at(second, clock, thursday + timedelta(minutes=20)) == 1
-        assert await sweep_at(second, clock, thursday + timedelta(minutes=40)) == 0
-        assert len(reminders_to(slack, DCSC_OFFICER)) == 2
+        await slack.wait_for(
+            lambda: len(slack.calls_to("chat.postMessage")) >= posts_before + 2,
+            timeout=60,
+        )
     finally:
-        await second.stop()
+        first.kill()  # SIGKILL: no clean-up of any kind
+        await first.wait()
+    slack.clear_faults()
+    posted_before_rerun = len(slack.calls_to("chat.postMessage")) - posts_before
+    assert 0 < posted_before_rerun < 4 + 1, "the crash came mid-sweep"
+
+    second = await chase_process(slack, bot.settings.database_path, "2026-04-23T09:35")
+    _, err = await asyncio.wait_for(second.communicate(), timeout=60)
+    assert second.returncode == 0, err.decode()
+    assert "0 still due" in err.decode()
+
+    # Nothing lost: every thread nudged, the officer and deputy told; nothing stranded.
+    assert all(nudges_in(slack, thread) >= 1 for thread in threads)
+    assert len(reminders_to(slack, DCSC_OFFICER)) >= 1
+    history = [r for q in questions for r in await services(bot).repos.reminders.history(q.id)]
+    assert history and all(r.status == "sent" for r in history)
+    # Repeats: at most the messages in flight when the process died.
+    repeats = (
+        sum(nudges_in(slack, t) - 1 for t in threads) + len(reminders_to(slack, DCSC_OFFICER)) - 1
+    )
+    assert repeats <= SENDS_AT_ONCE
+
+    third = await chase_process(slack, bot.settings.database_path, "2026-04-23T09:40")
+    _, err = await asyncio.wait_for(third.communicate(), timeout=60)
+    assert third.returncode == 0 and "0 reminder(s) sent" in err.decode()
+
+
+async def test_a_nudge_that_fails_goes_out_on_the_next_sweep(
+    slack: SlackDouble, make_bot: Callable[..., Awaitable[Runtime]], clock: FixedClock
+) -> None:
+    slack.add_channel("C0ANSWERS", "scrutiny-answers")
+    bot = await make_bot(responses_channel="C0ANSWERS")
+    await set_up_commission(slack)
+    await submit_question(slack, MEMBER, "How many care leavers live out of borough?")
+    await clerk_approves(slack, REF)
+    [question] = await eventually(
+        lambda: services(bot).repos.questions.search(), lambda qs: qs[0].thread is not None
+    )
+    assert question.thread is not None and question.thread.channel == "C0ANSWERS"
+    assert await sweep_at(bot, clock, at(date(2026, 4, 20))) == 1
+    # Thursday: the digest goes, the thread nudge fails beyond the client's retries.
+    thread = question.thread
+    slack.fail_next("chat.postMessage", status=500, times=3, channel=thread.channel)
+    clock.set(at(date(2026, 4, 23)))
+    assert bot.app is not None
+    report = await sweep(services(bot), bot.app.client, clock(), pace=0)
+    assert (report.sent, report.failed) == (0, 1)
+    assert nudges_in(slack, thread) == 0
+    slack.clear_faults()
+    assert await sweep_at(bot, clock, at(date(2026, 4, 23), 9, 40)) == 1
+    assert nudges_in(slack, thread) == 1
+    assert len(reminders_to(slack, DCSC_OFFICER)) == 2  # the digest was not sent again
 
 
 async def test_snooze_and_holding_reply_move_reminders(

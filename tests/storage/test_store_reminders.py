@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -16,12 +17,12 @@ from bot.core.models import Asker, MessageRef, OnBehalfOf, Question, QuestionSta
 from storage.codec import moment_text
 from storage.db import Database
 from storage.reminders import (
-    DEFAULT_STALE_CLAIM,
     REMINDERS_MIGRATION,
     SWEEP_INPUTS_SQL,
     ReminderRepository,
     ReminderStatus,
 )
+from storage.sweeps import LEASE_SECONDS, Sweeps
 from tests.storage.storage_support import (
     ASKER,
     CLERK,
@@ -82,6 +83,18 @@ def key(question: Question, rung: str = "sent", day: date = TODAY) -> ReminderKe
     return ReminderKey(question.id, rung, day)
 
 
+async def claim(
+    reminders: ReminderRepository, keys: list[ReminderKey], now: datetime
+) -> list[ReminderKey]:
+    """Claim as a sweep of this (living) process does."""
+    sweeps = Sweeps(reminders.db)
+    sweep_id = await sweeps.begin(now)
+    try:
+        return await reminders.claim(keys, now, sweep_id, await sweeps.alive())
+    finally:
+        await sweeps.finish(sweep_id, now)
+
+
 async def test_the_migration_is_recorded_once(seeded: Seeded) -> None:
     assert REMINDERS_MIGRATION.number in await seeded.db.applied_migrations()
     await seeded.db.close()
@@ -99,15 +112,18 @@ async def test_claim_send_and_fail(seeded: Seeded) -> None:
     reminders = ReminderRepository(seeded.db)
     first, second = await sent_question(seeded), await sent_question(seeded, "And in Hackney?")
     a, b = key(first), key(second, "before_due_5")
-    assert await reminders.claim([a, b, a], NOW) == [a, b]
-    # Claimed a moment ago by this sweep: another sweep must not send them too.
-    assert await reminders.claim([a, b], NOW + timedelta(minutes=1)) == []
+    sweeps = Sweeps(seeded.db)
+    running = await sweeps.begin(NOW)
+    assert await reminders.claim([a, b, a], NOW, running, {running}) == [a, b]
+    # Claimed by a sweep that is still running: another sweep must not send them too.
+    assert await claim(reminders, [a, b], NOW + timedelta(minutes=1)) == []
+    await sweeps.finish(running, NOW)
     await reminders.mark_sent(a, NOW + timedelta(seconds=2))
     await reminders.mark_failed(b, "ratelimited", NOW + timedelta(seconds=3))
     assert await reminders.sent_keys([first.id, second.id]) == {a}
     # The failed one is due again at the next sweep; the sent one never again.
     later = NOW + timedelta(minutes=30)
-    assert await reminders.claim([a, b], later) == [b]
+    assert await claim(reminders, [a, b], later) == [b]
     [record] = await reminders.history(second.id)
     assert (record.status, record.attempts, record.claimed_at) == (ReminderStatus.CLAIMED, 2, later)
     assert record.last_error == "ratelimited" and record.sent_at is None
@@ -115,7 +131,7 @@ async def test_claim_send_and_fail(seeded: Seeded) -> None:
     await reminders.mark_failed(b, "too late to fail", later)  # a sent reminder stays sent
     [record] = await reminders.history(second.id)
     assert (record.status, record.sent_at) == (ReminderStatus.SENT, later)
-    assert await reminders.claim([a, b], later + timedelta(days=1)) == []
+    assert await claim(reminders, [a, b], later + timedelta(days=1)) == []
     with pytest.raises(NotFound):
         await reminders.mark_sent(key(first, "due_today", DUE), NOW)
     with pytest.raises(NotFound):
@@ -125,7 +141,7 @@ async def test_claim_send_and_fail(seeded: Seeded) -> None:
 async def test_a_long_error_is_cut_short(seeded: Seeded) -> None:
     reminders = ReminderRepository(seeded.db)
     reminder = key(await sent_question(seeded))
-    await reminders.claim([reminder], NOW)
+    await claim(reminders, [reminder], NOW)
     await reminders.mark_failed(reminder, "x" * 5000, NOW)
     [record] = await reminders.history(reminder.question_id)
     assert record.last_error == "x" * 1000 and record.failed_at == NOW
@@ -135,40 +151,72 @@ async def test_nothing_is_claimed_once_the_answer_arrives(seeded: Seeded) -> Non
     reminders = ReminderRepository(seeded.db)
     question = await sent_question(seeded)
     failed = key(question)
-    await reminders.claim([failed], NOW)
+    await claim(reminders, [failed], NOW)
     await reminders.mark_failed(failed, "timeout", NOW)
     await seeded.repos.answers.add_part(
         question.id, MessageRef("CRESPONSES", "1776679200.000200"), "All of them.", OFFICER, NOW
     )
     later = NOW + timedelta(hours=1)
     assert (
-        await reminders.claim([failed, key(question, "before_due_2", date(2026, 4, 23))], later)
+        await claim(reminders, [failed, key(question, "before_due_2", date(2026, 4, 23))], later)
         == []
     )
     assert await reminders.inputs_for_sweep() == []
 
 
-async def test_at_most_once_across_a_restart(seeded: Seeded) -> None:
+async def dead_sweep(db: Database) -> int:
+    """A sweep whose process was killed: registered here, its pid gone."""
+    sweeps = Sweeps(db)
+    sweep_id = await sweeps.begin(NOW)
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE sweeps SET pid = ? WHERE id = ?", (_ended_pid(), sweep_id))
+    return sweep_id
+
+
+def _ended_pid() -> int:
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
+
+
+async def test_a_crashed_sweeps_claims_are_taken_over_at_once(seeded: Seeded) -> None:
     question = await sent_question(seeded)
     sent, in_flight = key(question), key(question, "before_due_5")
     reminders = ReminderRepository(seeded.db)
-    assert await reminders.claim([sent, in_flight], NOW) == [sent, in_flight]
+    crashed = await dead_sweep(seeded.db)
+    assert await reminders.claim([sent, in_flight], NOW, crashed, {crashed}) == [sent, in_flight]
     await reminders.mark_sent(sent, NOW)
     await seeded.db.close()  # the process dies while sending ``in_flight``
 
     reopened = await open_database(seeded.path)
     try:
         again = ReminderRepository(reopened)
-        soon = NOW + timedelta(minutes=1)
-        assert await again.claim([sent, in_flight], soon) == []
-        # Once its claim is stale, the one in flight (and only it) may go again.
-        stale = NOW + DEFAULT_STALE_CLAIM
-        assert await again.claim([sent, in_flight], stale) == [in_flight]
-        assert await again.claim([sent, in_flight], stale + timedelta(minutes=1)) == []
-        await again.mark_sent(in_flight, stale)
+        soon = NOW + timedelta(seconds=1)
+        # The rerun takes the dead sweep's claim at once; the sent one never goes again.
+        assert await claim(again, [sent, in_flight], soon) == [in_flight]
+        await again.mark_sent(in_flight, soon)
+        assert await claim(again, [sent, in_flight], soon) == []
         assert await again.sent_keys([question.id]) == {sent, in_flight}
     finally:
         await reopened.close()
+
+
+async def test_a_sweep_on_another_host_is_alive_while_its_heartbeat_is_fresh(
+    seeded: Seeded,
+) -> None:
+    question = await sent_question(seeded)
+    reminders, sweeps = ReminderRepository(seeded.db), Sweeps(seeded.db)
+    elsewhere = await sweeps.begin(NOW)
+    async with seeded.db.transaction() as tx:
+        await tx.execute("UPDATE sweeps SET host = 'another-host' WHERE id = ?", (elsewhere,))
+    assert await reminders.claim([key(question)], NOW, elsewhere, {elsewhere}) == [key(question)]
+    assert await claim(reminders, [key(question)], NOW) == []
+    async with seeded.db.transaction() as tx:
+        await tx.execute(
+            "UPDATE sweeps SET heartbeat_at = heartbeat_at - ? WHERE id = ?",
+            (LEASE_SECONDS + 1, elsewhere),
+        )
+    assert await claim(reminders, [key(question)], NOW) == [key(question)]
 
 
 async def test_a_sweep_plans_claims_and_sends_once(seeded: Seeded) -> None:
@@ -186,7 +234,7 @@ async def test_a_sweep_plans_claims_and_sends_once(seeded: Seeded) -> None:
 
     async def sweep(now: datetime) -> list[ReminderKey]:
         planned = plan_reminders(await reminders.inputs_for_sweep(), now, calendar, ChaseSettings())
-        claimed = await reminders.claim([reminder.key for reminder in planned], now)
+        claimed = await claim(reminders, [reminder.key for reminder in planned], now)
         for claimed_key in claimed:
             await reminders.mark_sent(claimed_key, now)
         return claimed
@@ -288,7 +336,7 @@ async def test_sent_keys_for_many_questions(seeded: Seeded) -> None:
     reminders = ReminderRepository(seeded.db)
     question = await sent_question(seeded)
     keys = [key(question, "overdue_repeat", DUE + timedelta(days=n)) for n in range(1, 3)]
-    await reminders.claim(keys, NOW)
+    await claim(reminders, keys, NOW)
     for sent in keys:
         await reminders.mark_sent(sent, NOW)
     assert await reminders.sent_keys([question.id, *range(10_000, 11_200)]) == set(keys)
