@@ -41,6 +41,10 @@ class Inbox:
         default_factory=dict, repr=False
     )
     _running: dict[int, asyncio.Task[None]] = field(default_factory=dict, repr=False)
+    _arriving: list[tuple[Incoming, asyncio.Future[int | None]]] = field(
+        default_factory=list, repr=False
+    )
+    _storing: asyncio.Task[None] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._slots = asyncio.Semaphore(self.workers)
@@ -49,13 +53,44 @@ class Inbox:
         """Store ``incoming`` durably, then record it in the background.
 
         False when the same event was stored before (Slack's retry): nothing more happens.
+        Events arriving together are stored in one transaction, so a burst of replies costs
+        one commit, not one each, before their acknowledgements.
         """
-        entry_id = await self.services.repos.inbox.add(incoming)
+        arrived: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        self._arriving.append((incoming, arrived))
+        if self._storing is None:
+            self._storing = asyncio.create_task(self._store_arrivals(), name="inbox-store")
+        entry_id = await arrived
         if entry_id is None:
             logger.info("%s %s already received", incoming.kind, incoming.key)
             return False
         self._start(InboxEntry(entry_id, incoming, 0, None), client)
         return True
+
+    async def _store_arrivals(self) -> None:
+        """Store whatever has arrived, batch after batch, until nothing is waiting."""
+        try:
+            while self._arriving:
+                batch, self._arriving = self._arriving, []
+                try:
+                    ids = await self.services.repos.inbox.add_batch([i for i, _ in batch])
+                except BaseException as error:
+                    # Not stored: each waiting listener fails, so Slack is not acknowledged
+                    # and sends the event again.
+                    for _, arrived in batch + self._arriving:
+                        if not arrived.done():
+                            arrived.set_exception(
+                                error if isinstance(error, Exception) else RuntimeError("stopped")
+                            )
+                    self._arriving = []
+                    if not isinstance(error, Exception):
+                        raise
+                    continue
+                for (_, arrived), entry_id in zip(batch, ids, strict=True):
+                    if not arrived.done():
+                        arrived.set_result(entry_id)
+        finally:
+            self._storing = None
 
     async def resume(self, client: AsyncWebClient) -> int:
         """Start every pending entry not already running; how many were started."""

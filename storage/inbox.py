@@ -9,7 +9,7 @@ adds what Slack never delivered through the same table, so both paths record ali
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -56,26 +56,35 @@ class EventInbox:
 
     async def add(self, incoming: Incoming) -> int | None:
         """Store an incoming event; None when its key was stored before (a retry)."""
+        [entry_id] = await self.add_batch([incoming])
+        return entry_id
+
+    async def add_batch(self, batch: Sequence[Incoming]) -> list[int | None]:
+        """Store several events in one transaction (one commit for a burst of replies);
+        for each, its new id, or None when its key was stored before."""
+        ids: list[int | None] = []
         async with self.db.transaction() as tx:
-            result = await tx.execute(
-                "INSERT OR IGNORE INTO event_inbox (event_key, kind, channel, ts, thread_ts,"
-                " user_id, text, has_files, parent_by_bot, source, received_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    incoming.key,
-                    incoming.kind,
-                    incoming.channel,
-                    incoming.ts,
-                    incoming.thread_ts,
-                    incoming.user,
-                    incoming.text,
-                    int(incoming.has_files),
-                    int(incoming.parent_by_bot),
-                    incoming.source,
-                    moment_text(incoming.received_at),
-                ),
-            )
-            return result.lastrowid if result.rowcount == 1 else None
+            for incoming in batch:
+                result = await tx.execute(
+                    "INSERT OR IGNORE INTO event_inbox (event_key, kind, channel, ts, thread_ts,"
+                    " user_id, text, has_files, parent_by_bot, source, received_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        incoming.key,
+                        incoming.kind,
+                        incoming.channel,
+                        incoming.ts,
+                        incoming.thread_ts,
+                        incoming.user,
+                        incoming.text,
+                        int(incoming.has_files),
+                        int(incoming.parent_by_bot),
+                        incoming.source,
+                        moment_text(incoming.received_at),
+                    ),
+                )
+                ids.append(result.lastrowid if result.rowcount == 1 else None)
+        return ids
 
     async def add_many(self, found: Iterable[Incoming]) -> list[int]:
         """Store what a catch-up found, skipping what is already stored; the new ids."""
