@@ -22,8 +22,14 @@ from bot.runtime import Runtime
 from bot.sandbox import SlackDouble
 from storage.db import Database
 from storage.repositories import Repositories
-from tests.conftest import CLERK, DCSC_OFFICER, STRANGER, bot_settings, start_bot
-from tests.handlers.support import eventually, services
+from tests.conftest import CLERK, DCSC_OFFICER, MEMBER, STRANGER, bot_settings, start_bot
+from tests.handlers.support import (
+    clerk_approves,
+    eventually,
+    services,
+    set_up_commission,
+    submit_question,
+)
 from tests.handlers.test_answers import REF, sent_question
 
 OFFLINE = "received while the bot was offline"
@@ -204,3 +210,33 @@ async def test_a_reply_that_cannot_be_recorded_is_explained_in_the_thread_and_to
     assert await parts_of(bot) == []
     question = await services(bot).repos.questions.get(1)
     assert question.state is QuestionState.SENT
+
+
+async def test_a_catch_up_that_stopped_half_way_starts_with_the_threads_it_missed(
+    slack: SlackDouble, bot: Runtime
+) -> None:
+    await set_up_commission(slack)
+    for n in range(3):
+        await submit_question(slack, MEMBER, f"Question {n} on care leavers?")
+        await clerk_approves(slack, f"CYP-2023-12-18-Q0{n + 1}")
+    questions = await eventually(
+        lambda: services(bot).repos.questions.search(),
+        lambda qs: len(qs) == 3 and all(q.thread for q in qs),
+    )
+    assert bot.app is not None and bot.inbox is not None
+
+    def threads_read() -> list[str]:
+        return [c.args["ts"] for c in slack.calls_to("conversations.replies")]
+
+    await bot.caught_up()
+    already = len(threads_read())
+    # The first thread cannot be read this time (a Slack error): the others are.
+    slack.fail_next("conversations.replies", status=200, error="internal_error", times=1)
+    first = await catch_up(services(bot), bot.app.client, bot.inbox, pace=0)
+    assert (first.threads, first.unreadable) == (2, 1)
+    order = threads_read()[already:]
+    missed_ts = order[0]
+    # Next time, the thread that was not read goes first.
+    await catch_up(services(bot), bot.app.client, bot.inbox, pace=0)
+    assert threads_read()[already + 3] == missed_ts
+    assert {q.thread.ts for q in questions if q.thread} == set(order)
