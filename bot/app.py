@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -20,11 +21,18 @@ from handlers import register_handlers
 logger = logging.getLogger(__name__)
 
 
-def create_web_client(settings: Settings) -> AsyncWebClient:
-    """A Web API client that waits out 429s and retries 5xx and dropped connections."""
+def create_web_client(
+    settings: Settings, session: aiohttp.ClientSession | None = None
+) -> AsyncWebClient:
+    """A Web API client that waits out 429s and retries 5xx and dropped connections.
+
+    With ``session``, every call reuses its pooled connections (the running bot's case);
+    without, each call opens its own (fine for one command-line sweep).
+    """
     return AsyncWebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
+        session=session,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
             AsyncRateLimitErrorRetryHandler(max_retry_count=3),

@@ -6,12 +6,13 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
+import aiohttp
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
-from bot.app import create_app
+from bot.app import create_app, create_web_client
 from bot.catchup import PACE, catch_up
 from bot.config import Settings
 from bot.core.clock import Clock, system_clock
@@ -23,6 +24,8 @@ from storage.db import Database
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+WEB_API_TIMEOUT = 30.0
+"""Seconds a Web API call may take before it is given up (and retried by the client)."""
 LISTENER_GRACE = 10.0
 """Seconds a stopping bot waits for listeners still working after their ack."""
 
@@ -71,13 +74,17 @@ class Runtime:
     _runner: web.AppRunner | None = field(default=None, repr=False)
     _socket: AsyncSocketModeHandler | None = field(default=None, repr=False)
     _catch_up: asyncio.Task[None] | None = field(default=None, repr=False)
+    _session: aiohttp.ClientSession | None = field(default=None, repr=False)
     port: int | None = None
 
     async def start(self) -> None:
         db = await Database.open(self.settings.database_path)
         self.services = Services(settings=self.settings, db=db, clock=self.clock)
         self.inbox = Inbox(self.services)
-        self.app = create_app(self.services, self.inbox)
+        # One connection pool for every Web API call, instead of a connection per call.
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WEB_API_TIMEOUT))
+        client = create_web_client(self.settings, self._session)
+        self.app = create_app(self.services, self.inbox, client)
         self.scheduler = create_scheduler(
             self.services, self.app.client, self.inbox, self.catch_up_pace
         )
@@ -144,6 +151,9 @@ class Runtime:
         await finish_listeners(LISTENER_GRACE)
         if self.inbox is not None:
             await self.inbox.drain(LISTENER_GRACE)
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
         if self.services is not None:
             await self.services.db.close()
         logger.info("stopped")

@@ -13,9 +13,23 @@ from bot.core.models import MessageRef
 logger = logging.getLogger(__name__)
 
 
+DM_CHANNELS_KEPT = 10_000
+
+_dm_channels: dict[tuple[str, str | None, str], str] = {}
+"""Direct-message channel ids by (Web API address, token, user): a person's DM with the bot
+never changes, so ``conversations.open`` is called once per person, not once per message."""
+
+
 async def dm_channel(client: AsyncWebClient, user_id: str) -> str:
-    response = await client.conversations_open(users=user_id)
-    return str(response["channel"]["id"])
+    key = (client.base_url, client.token, user_id)
+    channel = _dm_channels.get(key)
+    if channel is None:
+        response = await client.conversations_open(users=user_id)
+        channel = str(response["channel"]["id"])
+        if len(_dm_channels) >= DM_CHANNELS_KEPT:
+            _dm_channels.clear()
+        _dm_channels[key] = channel
+    return channel
 
 
 async def post(
