@@ -48,19 +48,21 @@ from storage.sweeps import HEARTBEAT_SECONDS
 logger = logging.getLogger(__name__)
 
 SLACK_PACE = 1.0
-"""Seconds from the end of one message to the start of the next in the same channel
+"""Seconds from the start of one message to the start of the next in the same channel
 (Slack: about 1 per second per channel)."""
 
-SENDS_AT_ONCE = 10
-"""Requests in flight at once across channels; each channel's own messages go one by one."""
+SENDS_AT_ONCE = 20
+"""Requests in flight at once across channels; each channel's own messages go one by one.
+Enough that at real latency (a few hundred ms a call) the busiest channel, not this cap, sets
+the sweep's length; and the most a crash mid-sweep can repeat."""
 
 SEND_ERRORS = (SlackApiError, ClientError, asyncio.TimeoutError)
 
 
 class ChannelPacer:
-    """Spaces messages to one channel ``interval`` seconds apart, counted from the end of
-    the previous send (so a slow or retried request never brings the next one closer), and
-    keeps at most ``at_once`` requests in flight across all channels."""
+    """Starts messages to one channel ``interval`` seconds apart, and keeps at most
+    ``at_once`` requests in flight across all channels. A channel's next message waits for
+    the previous one to finish too, so a slow or retried request never overlaps the next."""
 
     def __init__(
         self,
@@ -71,20 +73,20 @@ class ChannelPacer:
         self.interval = interval
         self.sleep = sleep
         self._next: dict[str, float] = {}
+        self._busy: dict[str, asyncio.Lock] = {}
         self._in_flight = asyncio.Semaphore(at_once)
 
     @asynccontextmanager
     async def slot(self, channel: str) -> AsyncIterator[None]:
         """Wait for the channel's turn, then send inside the ``async with``."""
         loop = asyncio.get_running_loop()
-        ready = self._next.get(channel, 0.0)
-        if ready > loop.time():
-            await self.sleep(ready - loop.time())
-        try:
+        async with self._busy.setdefault(channel, asyncio.Lock()):
+            ready = self._next.get(channel, 0.0)
+            if ready > loop.time():
+                await self.sleep(ready - loop.time())
             async with self._in_flight:
+                self._next[channel] = loop.time() + self.interval
                 yield
-        finally:
-            self._next[channel] = loop.time() + self.interval
 
 
 @dataclass

@@ -1,0 +1,77 @@
+"""The chase sweep's pacing: one message a second per channel, a cap on requests in flight."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.chasing import ChannelPacer
+
+
+class Waits:
+    """Records the pauses the pacer asks for, without taking them."""
+
+    def __init__(self) -> None:
+        self.asked: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.asked.append(seconds)
+
+
+async def test_messages_to_one_channel_start_an_interval_apart() -> None:
+    waits = Waits()
+    pacer = ChannelPacer(10.0, sleep=waits)
+    async with pacer.slot("C1"):
+        pass
+    async with pacer.slot("C2"):
+        pass
+    assert waits.asked == []  # another channel does not wait
+    async with pacer.slot("C1"):
+        pass
+    [pause] = waits.asked
+    assert 9.0 < pause <= 10.0  # counted from the start of the previous message
+
+
+async def test_a_channels_next_message_waits_for_the_one_in_flight() -> None:
+    pacer = ChannelPacer(0.0)
+    order: list[str] = []
+    first_sent = asyncio.Event()
+
+    async def send(name: str, hold: asyncio.Event | None) -> None:
+        async with pacer.slot("C1"):
+            order.append(f"{name} starts")
+            first_sent.set()
+            if hold is not None:
+                await hold.wait()
+            order.append(f"{name} ends")
+
+    release = asyncio.Event()
+    slow = asyncio.create_task(send("first", release))
+    await first_sent.wait()
+    quick = asyncio.create_task(send("second", None))
+    await asyncio.sleep(0)
+    assert order == ["first starts"]
+    release.set()
+    await asyncio.gather(slow, quick)
+    assert order == ["first starts", "first ends", "second starts", "second ends"]
+
+
+async def test_no_more_than_the_cap_in_flight_across_channels() -> None:
+    pacer = ChannelPacer(0.0, at_once=2)
+    in_flight, most = 0, 0
+    release = asyncio.Event()
+
+    async def send(channel: str) -> None:
+        nonlocal in_flight, most
+        async with pacer.slot(channel):
+            in_flight += 1
+            most = max(most, in_flight)
+            await release.wait()
+            in_flight -= 1
+
+    tasks = [asyncio.create_task(send(f"C{n}")) for n in range(5)]
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert in_flight == 2
+    release.set()
+    await asyncio.gather(*tasks)
+    assert most == 2
