@@ -336,10 +336,12 @@ async def gather_clerk_digest(services: Services, now: datetime) -> ClerkDigest:
     calendar = await repos.closure_days.calendar()
     since = now - timedelta(days=1)
     answered = []
-    for question in await repos.questions.search(
+    questions = await repos.questions.search(
         states=[QuestionState.ANSWERED, QuestionState.APPROVED]
-    ):
-        parts = [p for p in (await repos.answers.get(question.id)).parts if not p.deleted]
+    )
+    answers = await repos.answers.get_many(q.id for q in questions)
+    for question in questions:
+        parts = [p for p in answers[question.id].parts if not p.deleted]
         if parts:
             answered.append(AnsweredQuestion(question, min(p.posted_at for p in parts)))
     today = london_date(now)

@@ -170,14 +170,13 @@ class SourceDetails:
 async def gather_entries(repos: Repositories, meeting: Meeting) -> list[AgendaEntry]:
     """Every question addressed to ``meeting`` (rejected ones aside), as agenda entries."""
     questions = await repos.questions.search(target_meeting_id=meeting.id)
+    questions = [q for q in questions if q.state not in LEFT_OUT]
     lookup = _Lookup(repos)
-    entries: list[AgendaEntry] = []
-    for question in questions:
-        if question.state in LEFT_OUT:
-            continue
-        answer = await repos.answers.get(question.id)
-        entries.append(agenda_entry(question, answer, await lookup.details(question)))
-    return entries
+    answers = await repos.answers.get_many(q.id for q in questions)
+    return [
+        agenda_entry(question, answers[question.id], await lookup.details(question))
+        for question in questions
+    ]
 
 
 class _Lookup:
@@ -374,7 +373,9 @@ async def publish_meeting(
 
 async def _require_text(repos: Repositories, answered: Iterable[Question]) -> None:
     """Refuse before changing anything if an answer to approve has no text left."""
-    empty = [q.reference for q in answered if not (await repos.answers.get(q.id)).text.strip()]
+    answered = list(answered)
+    answers = await repos.answers.get_many(q.id for q in answered)
+    empty = [q.reference for q in answered if not answers[q.id].text.strip()]
     if empty:
         raise InvalidInput(
             f"Nothing was published: {', '.join(empty)} "

@@ -29,7 +29,16 @@ import os
 import random
 import sqlite3
 import stat
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+    Sized,
+)
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +61,9 @@ BUSY_PATIENCE = 60.0
 
 BUSY_TIMEOUT_MS = 2_000
 """SQLite's own wait for a lock, per attempt (it applies only when no snapshot is pinned)."""
+
+IN_LIST_SIZE = 500
+"""Values per ``IN (...)`` list, well inside SQLite's limit on parameters."""
 
 PRIVATE_FILE = 0o600
 PRIVATE_FOLDER = 0o700
@@ -87,6 +99,17 @@ class Result:
 
     rowcount: int
     lastrowid: int | None
+
+
+def in_lists(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    """``values`` in slices of at most ``IN_LIST_SIZE``, one ``IN (...)`` query each."""
+    for start in range(0, len(values), IN_LIST_SIZE):
+        yield values[start : start + IN_LIST_SIZE]
+
+
+def marks(values: Sized) -> str:
+    """``?, ?, ?`` for an ``IN (...)`` list of ``values``."""
+    return ", ".join("?" for _ in range(len(values)))
 
 
 def is_busy(error: BaseException) -> bool:

@@ -339,4 +339,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        9,
+        "index_for_submitters",
+        (
+            "CREATE INDEX questions_on_behalf_of ON questions (on_behalf_of, submitted_by)",
+        ),
+    ),
 )

@@ -3,6 +3,7 @@ through the core lifecycle, each change saved with its audit event in one transa
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection
 from datetime import date, datetime
 
@@ -218,6 +219,11 @@ class QuestionRepository:
             (on_behalf_of.value,),
         )
         return frozenset(str(row["submitted_by"]) for row in rows)
+
+    async def count_by_state(self) -> Counter[QuestionState]:
+        """How many questions are in each state (read from an index, not the rows)."""
+        rows = await self.db.fetchall("SELECT state, count(*) AS n FROM questions GROUP BY state")
+        return Counter({QuestionState(row["state"]): int(row["n"]) for row in rows})
 
     async def by_thread(self, message: MessageRef) -> Question | None:
         """The question whose officer thread starts at ``message``, if any."""

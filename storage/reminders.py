@@ -8,7 +8,7 @@ by the next sweep at once.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -21,7 +21,7 @@ from bot.core.models import AuditEvent, QuestionState
 from bot.core.permissions import Action, Actor, check
 from storage.audit import record
 from storage.codec import day_text, moment, moment_text, optional_day, optional_moment
-from storage.db import Database, Row, Tx
+from storage.db import Database, Row, Tx, in_lists, marks
 from storage.migrations import MIGRATIONS
 from storage.questions import load_question, question_from_row
 
@@ -32,9 +32,6 @@ REMINDERS_MIGRATION = next(m for m in MIGRATIONS if m.name == "reminders_and_sno
 
 
 ERROR_LIMIT = 1_000
-
-_CHUNK = 500
-"""Question ids per IN (...) list, well inside SQLite's limit on parameters."""
 
 SWEEP_INPUTS_SQL = f"""
 SELECT q.*,
@@ -147,10 +144,10 @@ class ReminderRepository:
     async def sent_keys(self, question_ids: Iterable[int]) -> set[ReminderKey]:
         """The keys already sent for these questions."""
         sent: set[ReminderKey] = set()
-        for chunk in _chunks(sorted(set(question_ids))):
+        for chunk in in_lists(sorted(set(question_ids))):
             rows = await self.db.fetchall(
                 "SELECT question_id, rung, day FROM reminders WHERE status = 'sent'"
-                f" AND question_id IN ({', '.join('?' for _ in chunk)})",
+                f" AND question_id IN ({marks(chunk)})",
                 chunk,
             )
             sent.update(_key(row) for row in rows)
@@ -267,8 +264,3 @@ def _record(row: Row) -> ReminderRecord:
 
 def _describe(key: ReminderKey) -> str:
     return f"{key.rung} of {key.day.isoformat()} for question {key.question_id}"
-
-
-def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
-    for start in range(0, len(ids), _CHUNK):
-        yield ids[start : start + _CHUNK]

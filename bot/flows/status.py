@@ -54,11 +54,14 @@ async def statuses(services: Services, questions: list[Question]) -> list[Questi
     """Each question with its lateness today, overdue first, then by due date."""
     calendar = await services.repos.closure_days.calendar()
     today = london_date(services.clock())
+    held = await services.repos.answers.get_many(
+        q.id for q in questions if q.state is QuestionState.HOLDING
+    )
     out = []
     for question in questions:
         promised = None
-        if question.state is QuestionState.HOLDING:
-            holding = (await services.repos.answers.get(question.id)).holding_reply
+        if question.id in held:
+            holding = held[question.id].holding_reply
             promised = holding.promised_date if holding else None
         late = lateness(
             question,
@@ -86,10 +89,13 @@ async def meeting_report(services: Services, meeting: Meeting | None) -> StatusR
             meeting.date, calendar, services.settings.answer_due_working_days, today=today
         ).explanation
         questions = await repos.questions.search(target_meeting_id=meeting.id)
+        by_state = Counter(q.state for q in questions)
     else:
-        questions = await repos.questions.search()
+        # Every meeting: count from the index, and read only the questions the report lists.
+        by_state = await repos.questions.count_by_state()
+        questions = await repos.questions.search(states=[*AWAITING_ANSWER, QuestionState.ANSWERED])
     report = StatusReport(meeting, publication, due)
-    report.by_state = Counter(q.state for q in questions)
+    report.by_state = by_state
     report.outstanding = await statuses(
         services, [q for q in questions if q.state in AWAITING_ANSWER]
     )

@@ -280,3 +280,22 @@ async def test_only_the_clerk_approves_publishes_and_corrects(seeded: Seeded) ->
     with pytest.raises(NotPermitted):
         await answers.correct(question.id, "New.", "Why", OFFICER, T3)
     assert (await answers.get(question.id)).corrections == ()
+
+
+async def test_answers_for_many_questions_are_read_together_and_alike(seeded: Seeded) -> None:
+    answers = seeded.repos.answers
+    first, second, silent = await sent(seeded), await sent(seeded), await sent(seeded)
+    await answers.add_part(first.id, reply("1776679200.000300"), "Second part.", OFFICER, T2)
+    await answers.add_part(first.id, reply("1776679200.000100"), "First part.", OFFICER, T1)
+    await answers.edit_part(reply("1776679200.000100"), "First part, edited.", OFFICER, T3)
+    await answers.give_holding_reply(second.id, "By Friday.", date(2026, 5, 1), OFFICER, T1)
+    together = await answers.get_many([silent.id, first.id, second.id, first.id])
+    assert sorted(together) == sorted([first.id, second.id, silent.id])
+    assert list(together[first.id].parts) == await answers.parts(first.id)
+    assert [p.text for p in together[first.id].parts] == ["First part, edited.", "Second part."]
+    assert [v.text for v in together[first.id].parts[0].versions] == ["First part."]
+    assert together[second.id].holding_reply is not None
+    assert together[second.id].parts == () and together[silent.id].parts == ()
+    for question_id, answer in together.items():
+        assert await answers.get(question_id) == answer
+    assert await answers.get_many([]) == {}
