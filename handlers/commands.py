@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import command_text
+from bot.core.calendar import short_date
 from bot.core.permissions import Action, check
 from bot.flows import admin, agenda, answers
 from handlers import blocks, home, modals
@@ -108,12 +109,51 @@ async def closure_add(
     if not args.strip():
         await open_form(command, context, Action.ADD_CLOSURE_DAY, modals.closure_add_modal())
         return
-    added = await admin.add_closure_day(services_of(context), command["user_id"], args)
+    change = await admin.add_closure_day(services_of(context), command["user_id"], args)
     await say(
         respond,
-        f"Added a council closure day: {added}. It no longer counts as a working day for "
-        "deadlines and reminders.",
+        f"Added a council closure day: {change.done}. It no longer counts as a working day for "
+        f"deadlines and reminders. {change.moved_text}",
     )
+    assert context.client is not None
+    await admin.announce(services_of(context), context.client, change)
+
+
+async def closure_remove(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    change = await admin.remove_closure_day(services_of(context), command["user_id"], args)
+    await say(
+        respond,
+        f"Removed the closure day: {change.done} counts as a working day again. "
+        f"{change.moved_text}",
+    )
+    assert context.client is not None
+    await admin.announce(services_of(context), context.client, change)
+
+
+async def closure_list(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    days = await admin.list_closure_days(services_of(context))
+    if not days:
+        await say(respond, "No council closure days ahead. Add one with `/agenda closure add`.")
+        return
+    lines = [f"• {short_date(d.day, with_year=True)}: {d.reason}" for d in days]
+    await say(respond, "Council closure days ahead:\n" + "\n".join(lines))
+
+
+async def meeting_move(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    summary, change = await admin.move_meeting(services_of(context), command["user_id"], args)
+    await say(
+        respond,
+        f"{change.done}. {change.moved_text}",
+        blocks.meeting_added(summary),
+    )
+    assert context.client is not None
+    await admin.announce(services_of(context), context.client, change)
 
 
 async def import_questions(
@@ -252,9 +292,32 @@ AGENDA_SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
         "closure add",
         command_text.CLOSURE_ADD_USAGE,
-        "Add a council closure day (not a working day); on its own, opens a form.",
+        "Add a council closure day (not a working day); on its own, opens a form. Open "
+        "questions' due dates follow.",
         True,
         closure_add,
+    ),
+    Subcommand(
+        "closure remove",
+        command_text.CLOSURE_REMOVE_USAGE,
+        "Make a closure day a working day again; open questions' due dates follow.",
+        True,
+        closure_remove,
+    ),
+    Subcommand(
+        "closure list",
+        "/agenda closure list",
+        "The council closure days ahead.",
+        True,
+        closure_list,
+    ),
+    Subcommand(
+        "meeting move",
+        command_text.MEETING_MOVE_USAGE,
+        "Move a meeting to another day (and time); its deadlines and its questions' due dates "
+        "follow, and the officers are told.",
+        True,
+        meeting_move,
     ),
 )
 

@@ -81,10 +81,15 @@ async def officer_saved(submission: Submission) -> AfterAck:
 async def closure_added(submission: Submission) -> AfterAck:
     values = submission.values
     args = f"{values.get('date') or ''} {values.get('reason') or ''}".strip()
-    added = await admin.add_closure_day(submission.services, submission.user, args)
+    change = await admin.add_closure_day(submission.services, submission.user, args)
 
     async def after() -> None:
-        await dm(submission.client, submission.user, f"Added a council closure day: {added}.")
+        await dm(
+            submission.client,
+            submission.user,
+            f"Added a council closure day: {change.done}. {change.moved_text}",
+        )
+        await admin.announce(submission.services, submission.client, change)
 
     return after
 

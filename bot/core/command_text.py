@@ -140,3 +140,43 @@ def parse_item_add(args: str) -> tuple[str, str, str]:
             f"Say the meeting, the item number and its title. Usage: {ITEM_ADD_USAGE}"
         )
     return words[0], validation.agenda_item_number(words[1]), words[2].strip()
+
+
+CLOSURE_REMOVE_USAGE = "/agenda closure remove <YYYY-MM-DD>"
+
+
+def parse_closure_remove(args: str) -> date:
+    words = args.split()
+    if len(words) != 1:
+        raise InvalidInput(f"Say which day, and only that. Usage: {CLOSURE_REMOVE_USAGE}")
+    return parse_date(words[0], CLOSURE_REMOVE_USAGE)
+
+
+MEETING_MOVE_USAGE = "/agenda meeting move <meeting reference or date> <YYYY-MM-DD> [HH:MM]"
+
+
+@dataclass(frozen=True)
+class MeetingMove:
+    meeting: str
+    """The meeting as the clerk named it: a reference such as CYP-2026-04-20, or its date."""
+    new_date: date
+    start: time | None
+
+
+def parse_meeting_move(args: str) -> MeetingMove:
+    """``CYP-2026-04-20 2026-04-27 18:30`` or ``2026-04-20 2026-04-27``."""
+    words = args.split()
+    if len(words) not in (2, 3):
+        raise InvalidInput(f"Say the meeting and its new date. Usage: {MEETING_MOVE_USAGE}")
+    start = parse_time(words[2], MEETING_MOVE_USAGE) if len(words) == 3 else None
+    return MeetingMove(words[0], parse_date(words[1], MEETING_MOVE_USAGE), start)
+
+
+def parse_time(text: str, usage: str) -> time:
+    """A time written HH:MM (24-hour)."""
+    match = TIME.match(text)
+    if match:
+        hour, minute = int(match.group("h")), int(match.group("m"))
+        if hour < 24 and minute < 60:
+            return time(hour, minute)
+    raise InvalidInput(f"{text!r} is not a time written HH:MM (for example 18:30). Usage: {usage}")

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.compiling import find_target_meeting
 from bot.core import command_text
 from bot.core.calendar import london_date, short_date
 from bot.core.deadlines import agenda_publication_day, answer_due_date
 from bot.core.errors import InvalidInput, NotFound
-from bot.core.models import Meeting, OfficerRole
-from bot.core.permissions import Action, check
+from bot.core.models import ClosureDay, Meeting, OfficerRole
+from bot.core.permissions import Action, Actor, check
+from bot.flows import dates
+from bot.flows.dates import DueDateChange
 from bot.services import Services
 
 
@@ -85,13 +90,109 @@ async def set_deputy(services: Services, user_id: str, args: str) -> OfficerRole
     )
 
 
-async def add_closure_day(services: Services, user_id: str, args: str) -> str:
-    """``/agenda closure add <YYYY-MM-DD> [reason]``; returns what was added."""
+@dataclass(frozen=True)
+class CalendarChange:
+    """What a change to the calendar did: in words, and the due dates it moved."""
+
+    done: str
+    moved: list[DueDateChange]
+    why: str
+    """What happened, as the officers told of new due dates read it."""
+
+    @property
+    def moved_text(self) -> str:
+        count = len(self.moved)
+        if not count:
+            return "No open question's due date changed."
+        officers = {c.question.assigned_officer for c in self.moved if c.question.assigned_officer}
+        told = f"; {len(officers)} officer(s) told" if officers else ""
+        return (
+            f"{count} open question{'s' if count != 1 else ''} got a new due date{told}: "
+            + ", ".join(c.question.reference for c in self.moved[:20])
+            + ("…" if count > 20 else "")
+        )
+
+
+async def add_closure_day(services: Services, user_id: str, args: str) -> CalendarChange:
+    """``/agenda closure add <YYYY-MM-DD> [reason]``: the day stops counting as a working
+    day, and open questions' due dates are worked out again."""
     actor = await services.actor(user_id)
     check(actor, Action.ADD_CLOSURE_DAY)
     day, reason = command_text.parse_closure_add(args)
     added = await services.repos.closure_days.add(day, reason, actor, services.clock())
-    return f"{short_date(added.day, with_year=True)} ({added.reason})"
+    when = short_date(added.day, with_year=True)
+    return await _recomputed(
+        services, actor, f"{when} ({added.reason})", f"{when} is now a closure day"
+    )
+
+
+async def remove_closure_day(services: Services, user_id: str, args: str) -> CalendarChange:
+    """``/agenda closure remove <YYYY-MM-DD>``: a working day again; due dates follow."""
+    actor = await services.actor(user_id)
+    check(actor, Action.ADD_CLOSURE_DAY)
+    day = command_text.parse_closure_remove(args)
+    await services.repos.closure_days.remove(day, actor, services.clock())
+    when = short_date(day, with_year=True)
+    return await _recomputed(services, actor, when, f"{when} is a working day again")
+
+
+async def list_closure_days(services: Services) -> list[ClosureDay]:
+    """Closure days from today on."""
+    today = london_date(services.clock())
+    return await services.repos.closure_days.days(from_date=today)
+
+
+async def move_meeting(
+    services: Services, user_id: str, args: str
+) -> tuple[MeetingSummary, CalendarChange]:
+    """``/agenda meeting move <meeting> <YYYY-MM-DD> [HH:MM]``: the meeting's deadlines and
+    the due dates of every question for it follow."""
+    actor = await services.actor(user_id)
+    check(actor, Action.MANAGE_MEETINGS)
+    request = command_text.parse_meeting_move(args)
+    today = london_date(services.clock())
+    meeting = await find_target_meeting(services.repos, request.meeting, today)
+    if request.new_date < today:
+        raise InvalidInput(
+            f"{short_date(request.new_date, with_year=True)} has passed: a meeting can only "
+            f"move to today or later. Usage: {command_text.MEETING_MOVE_USAGE}"
+        )
+    before = meeting.reference
+    moved = await services.repos.meetings.update_meeting(
+        meeting.id,
+        actor,
+        services.clock(),
+        meeting_date=request.new_date,
+        title=meeting.title,
+        start=request.start or meeting.time,
+    )
+    summary = await describe_meeting(services, moved)
+    when = short_date(moved.date, with_year=True)
+    change = await _recomputed(
+        services,
+        actor,
+        f"{before} moved to {when}",
+        f"The {summary.committee_name} meeting moved to {when}",
+        meeting_ids=[moved.id],
+    )
+    return summary, change
+
+
+async def _recomputed(
+    services: Services,
+    actor: Actor,
+    done: str,
+    why: str,
+    *,
+    meeting_ids: list[int] | None = None,
+) -> CalendarChange:
+    moved = await dates.recompute_due_dates(services, actor, meeting_ids=meeting_ids)
+    return CalendarChange(done, moved, why)
+
+
+async def announce(services: Services, client: AsyncWebClient, change: CalendarChange) -> None:
+    """Tell each officer whose questions got new due dates, in one message each."""
+    await dates.tell_officers(services, client, change.moved, change.why)
 
 
 async def add_agenda_item(services: Services, user_id: str, args: str) -> str:
