@@ -84,8 +84,25 @@ async def officer_set(
     if not args.strip():
         await open_form(command, context, Action.MANAGE_OFFICERS, modals.officer_set_modal())
         return
-    role = await admin.set_officer(services_of(context), command["user_id"], args)
-    await say(respond, f"{role.key} is now {role.title}: <@{role.officer}>.")
+    change = await admin.set_officer(services_of(context), command["user_id"], args)
+    role = change.role
+    await say(respond, f"{role.key} is now {role.title}: <@{role.officer}>.{change.moved_text}")
+    assert context.client is not None
+    await admin.hand_over(services_of(context), context.client, change)
+
+
+async def officer_remove(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    role = await admin.remove_officer_role(services_of(context), command["user_id"], args)
+    await say(respond, f"Removed {role.key} ({role.title}) from the officer directory.")
+
+
+async def item_remove(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    removed = await admin.remove_agenda_item(services_of(context), command["user_id"], args)
+    await say(respond, f"Removed {removed}.")
 
 
 async def officer_deputy(
@@ -245,9 +262,17 @@ AGENDA_SUBCOMMANDS: tuple[Subcommand, ...] = (
         item_add,
     ),
     Subcommand(
+        "item remove",
+        command_text.ITEM_REMOVE_USAGE,
+        "Take an item off a meeting's agenda.",
+        True,
+        item_remove,
+    ),
+    Subcommand(
         "officer set",
         command_text.OFFICER_SET_USAGE,
-        "Say who answers for a role; on its own, opens a form.",
+        "Say who answers for a role (a new holder takes over its live questions); on its "
+        "own, opens a form.",
         True,
         officer_set,
     ),
@@ -257,6 +282,13 @@ AGENDA_SUBCOMMANDS: tuple[Subcommand, ...] = (
         "Name the deputy for a role.",
         True,
         officer_deputy,
+    ),
+    Subcommand(
+        "officer remove",
+        command_text.OFFICER_REMOVE_USAGE,
+        "Take a role out of the directory (not while it has live questions).",
+        True,
+        officer_remove,
     ),
     Subcommand(
         "officer list", "/agenda officer list", "The officer directory.", False, officer_list

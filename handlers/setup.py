@@ -60,9 +60,10 @@ async def officer_saved(submission: Submission) -> AfterAck:
     services, user = submission.services, submission.user
     key = checked("role", validation.role_key, values.get("role"))
     try:
-        role = await admin.set_officer(
+        change = await admin.set_officer(
             services, user, f"{key} {values.get('officer') or ''} {values.get('title') or ''}"
         )
+        role = change.role
         if values.get("deputy"):
             role = await admin.set_deputy(services, user, f"{role.key} {values['deputy']}")
     except DomainError as problem:
@@ -72,8 +73,11 @@ async def officer_saved(submission: Submission) -> AfterAck:
     async def after() -> None:
         deputy = f", deputy <@{role.deputy}>" if role.deputy else ""
         await dm(
-            submission.client, user, f"{role.key} is now {role.title}: <@{role.officer}>{deputy}."
+            submission.client,
+            user,
+            f"{role.key} is now {role.title}: <@{role.officer}>{deputy}.{change.moved_text}",
         )
+        await admin.hand_over(services, submission.client, change)
 
     return after
 

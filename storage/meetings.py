@@ -242,6 +242,39 @@ class MeetingRepository:
             )
         return item
 
+    async def remove_agenda_item(
+        self, meeting_id: int, number: str, actor: Actor, now: datetime
+    ) -> AgendaItem:
+        """Take an item off a meeting's agenda (questions keep the number they were asked
+        under; only its title goes)."""
+        check(actor, Action.MANAGE_MEETINGS)
+        meeting = await self.get(meeting_id)
+        number = validation.agenda_item_number(number)
+        async with self.db.transaction() as tx:
+            row = await tx.fetchone(
+                "SELECT * FROM agenda_items WHERE meeting_id = ? AND number = ?",
+                (meeting_id, number),
+            )
+            if row is None:
+                raise NotFound(f"{meeting.reference} has no item {number}.")
+            await tx.execute(
+                "DELETE FROM agenda_items WHERE meeting_id = ? AND number = ?",
+                (meeting_id, number),
+            )
+            item = AgendaItem(meeting_id, number, row["title"])
+            await record(
+                tx,
+                AuditEvent(
+                    actor.user_id,
+                    "agenda_item_removed",
+                    "meeting",
+                    str(meeting_id),
+                    now,
+                    {"number": item.number, "title": item.title},
+                ),
+            )
+        return item
+
     async def agenda_items(self, meeting_id: int) -> list[AgendaItem]:
         """The meeting's items in agenda order (2 before 10, 4 before 4.1 before 4a)."""
         rows = await self.db.fetchall(

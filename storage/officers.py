@@ -79,6 +79,30 @@ class OfficerDirectory:
             )
         return OfficerRole(before["key"], before["title"], before["officer"], deputy)
 
+    async def remove_role(self, key: str, actor: Actor, now: datetime) -> OfficerRole:
+        """Take a role out of the directory (the caller checks it has no live questions)."""
+        check(actor, Action.MANAGE_OFFICERS)
+        async with self.db.transaction() as tx:
+            row = await tx.fetchone(
+                "SELECT * FROM officer_roles WHERE key = ? COLLATE NOCASE", (key.strip(),)
+            )
+            if row is None:
+                raise NotFound(f"There is no officer role {key!r}.")
+            await tx.execute("DELETE FROM officer_roles WHERE key = ?", (row["key"],))
+            role = role_from_row(row)
+            await record(
+                tx,
+                AuditEvent(
+                    actor.user_id,
+                    "officer_role_removed",
+                    "officer_role",
+                    role.key,
+                    now,
+                    {"title": role.title, "officer": role.officer, "deputy": role.deputy},
+                ),
+            )
+        return role
+
     async def roles(self) -> list[OfficerRole]:
         rows = await self.db.fetchall("SELECT * FROM officer_roles ORDER BY key")
         return [role_from_row(row) for row in rows]

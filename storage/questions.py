@@ -25,7 +25,7 @@ from bot.core.models import (
 from bot.core.permissions import Actor
 from storage.audit import record
 from storage.codec import day_text, moment, moment_text, optional_day
-from storage.db import Database, Row, Tx
+from storage.db import Database, Row, Tx, marks
 
 
 def question_from_row(row: Row) -> Question:
@@ -339,6 +339,34 @@ class QuestionRepository:
                 due_date=due_date,
             )
             return question if change is None else await save_change(tx, change)
+
+    async def reassign_role(
+        self, role_key: str, from_officer: str, to_officer: str, actor: Actor, now: datetime
+    ) -> list[Question]:
+        """Move the role's live questions held by ``from_officer`` to ``to_officer``."""
+        moved = []
+        async with self.db.transaction() as tx:
+            rows = await tx.fetchall(
+                "SELECT * FROM questions WHERE addressed_role = ? COLLATE NOCASE"
+                " AND assigned_officer = ? ORDER BY id",
+                (role_key, from_officer),
+            )
+            for row in rows:
+                question = await load_question(tx, int(row["id"]))
+                change = lifecycle.reassign(question, to_officer, actor, now, role_key=role_key)
+                if change is not None:
+                    moved.append(await save_change(tx, change))
+        return moved
+
+    async def live_for_role(self, role_key: str) -> list[Question]:
+        """Live questions (waiting for triage or an answer) addressed to the role."""
+        states = sorted(state.value for state in lifecycle.LIVE)
+        rows = await self.db.fetchall(
+            "SELECT * FROM questions WHERE addressed_role = ? COLLATE NOCASE"
+            f" AND state IN ({marks(states)}) ORDER BY id",
+            (role_key, *states),
+        )
+        return [question_from_row(row) for row in rows]
 
     async def edit_text(self, question_id: int, text: str, actor: Actor, now: datetime) -> Question:
         async with self.db.transaction() as tx:

@@ -180,3 +180,24 @@ def parse_time(text: str, usage: str) -> time:
         if hour < 24 and minute < 60:
             return time(hour, minute)
     raise InvalidInput(f"{text!r} is not a time written HH:MM (for example 18:30). Usage: {usage}")
+
+
+ITEM_REMOVE_USAGE = "/agenda item remove <meeting reference or date> <number>"
+
+
+def parse_item_remove(args: str) -> tuple[str, str]:
+    """``CYP-2023-12-18 5``."""
+    words = args.split()
+    if len(words) != 2:
+        raise InvalidInput(f"Say the meeting and the item number. Usage: {ITEM_REMOVE_USAGE}")
+    return words[0], validation.agenda_item_number(words[1])
+
+
+OFFICER_REMOVE_USAGE = "/agenda officer remove <ROLE>"
+
+
+def parse_officer_remove(args: str) -> str:
+    words = args.split()
+    if len(words) != 1:
+        raise InvalidInput(f"Say which role, and only that. Usage: {OFFICER_REMOVE_USAGE}")
+    return validation.role_key(words[0])

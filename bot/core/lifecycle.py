@@ -233,6 +233,33 @@ def set_thread(
     return _change(question, replace(question, thread=message), actor, now, "thread_set", detail)
 
 
+LIVE = frozenset({S.SUBMITTED, *AWAITING_ANSWER})
+"""Questions that follow their role when a new officer takes it over."""
+
+
+def reassign(
+    question: Question, officer: str, actor: Actor, now: datetime, *, role_key: str
+) -> QuestionChange | None:
+    """A new officer holds the question's role: the live question goes with the role.
+
+    Unlike a transfer, nobody accepts it: the clerk changed who holds the role. None when
+    the question is not live or already with ``officer``.
+    """
+    check(actor, Action.MANAGE_OFFICERS)
+    officer = validation.slack_user(officer, "Officer")
+    if question.state not in LIVE or question.assigned_officer in (None, officer):
+        return None
+    after = replace(question, assigned_officer=officer, pending_transfer=None)
+    detail: dict[str, Any] = {
+        "role": role_key,
+        "from_officer": question.assigned_officer,
+        "to_officer": officer,
+    }
+    if question.pending_transfer is not None:
+        detail["cancelled_transfer_to"] = question.pending_transfer.to_officer
+    return _change(question, after, actor, now, "officer_reassigned", detail)
+
+
 def answer_state(question: Question, actor: Actor) -> QuestionState | None:
     """What a new or edited reply from ``actor`` does to the question's state.
 

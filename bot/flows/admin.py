@@ -6,15 +6,18 @@ from dataclasses import dataclass
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import messages
 from bot.compiling import find_target_meeting
 from bot.core import command_text
 from bot.core.calendar import london_date, short_date
 from bot.core.deadlines import agenda_publication_day, answer_due_date
 from bot.core.errors import InvalidInput, NotFound
-from bot.core.models import ClosureDay, Meeting, OfficerRole
+from bot.core.models import ClosureDay, Meeting, OfficerRole, Question, QuestionState
 from bot.core.permissions import Action, Actor, check
 from bot.flows import dates
 from bot.flows.dates import DueDateChange
+from bot.flows.sending import send_to_officer
+from bot.flows.slack import dm, message_link, post, workspace_url
 from bot.services import Services
 
 
@@ -70,14 +73,111 @@ async def list_meetings(services: Services) -> list[MeetingSummary]:
     return [await describe_meeting(services, m) for m in meetings]
 
 
-async def set_officer(services: Services, user_id: str, args: str) -> OfficerRole:
-    """``/agenda officer set <ROLE> <@person> <title>``."""
+@dataclass(frozen=True)
+class OfficerChange:
+    """A role given to an officer, and the live questions that moved with it."""
+
+    role: OfficerRole
+    previous_officer: str | None
+    moved: list[Question]
+
+    @property
+    def moved_text(self) -> str:
+        if not self.moved:
+            return ""
+        count = len(self.moved)
+        return (
+            f" {count} live question{'s' if count != 1 else ''} moved from "
+            f"<@{self.previous_officer}> to <@{self.role.officer}>: "
+            + ", ".join(q.reference for q in self.moved[:20])
+            + ("…" if count > 20 else "")
+            + "."
+        )
+
+
+async def set_officer(services: Services, user_id: str, args: str) -> OfficerChange:
+    """``/agenda officer set <ROLE> <@person> <title>``: a new holder of a role takes over
+    its live questions (waiting for triage or an answer)."""
     actor = await services.actor(user_id)
     check(actor, Action.MANAGE_OFFICERS)
     request = command_text.parse_officer_set(args)
-    return await services.repos.officers.set_role(
-        request.role_key, request.title, request.officer, actor, services.clock()
+    repos, now = services.repos, services.clock()
+    before = await repos.officers.find_role(request.role_key)
+    role = await repos.officers.set_role(
+        request.role_key, request.title, request.officer, actor, now
     )
+    previous = before.officer if before is not None else None
+    moved: list[Question] = []
+    if previous and role.officer and previous != role.officer:
+        moved = await repos.questions.reassign_role(role.key, previous, role.officer, actor, now)
+    return OfficerChange(role, previous, moved)
+
+
+async def hand_over(services: Services, client: AsyncWebClient, change: OfficerChange) -> None:
+    """After a role changed hands: each moved question gets a thread the new holder can
+    answer in, the new holder one message listing them, the previous holder one notice."""
+    new, old, role = change.role.officer, change.previous_officer, change.role
+    if not change.moved or new is None or old is None:
+        return
+    base_url = services.workspace_url or await workspace_url(client)
+    services.workspace_url = base_url
+    lines = []
+    for question in change.moved:
+        if question.state is not QuestionState.SUBMITTED:
+            question = await _thread_for_new_holder(services, client, question, old)
+        link = (
+            f"<{message_link(base_url, question.thread)}|{question.reference}>"
+            if question.thread
+            else question.reference
+        )
+        due = f", due {short_date(question.due_date)}" if question.due_date else ""
+        lines.append(f"• {link}{due}")
+    count = len(change.moved)
+    head = (
+        f":wave: You now answer for {role.key} ({role.title}): {count} scrutiny question"
+        f"{'s' if count != 1 else ''} passed to you from <@{old}>. Reply in each question's "
+        "thread; your replies are the answer."
+    )
+    await dm(client, new, head, [messages.section(head), messages.section("\n".join(lines))])
+    note = (
+        f"{role.key} ({role.title}) is now with <@{new}>: {count} question"
+        f"{'s' if count != 1 else ''} you held moved to them. Thank you."
+    )
+    await dm(client, old, note, [messages.section(note)])
+
+
+async def _thread_for_new_holder(
+    services: Services, client: AsyncWebClient, question: Question, old: str
+) -> Question:
+    """A question answered in the previous holder's DM is posted to the new holder (their
+    own thread, linked to the earlier one); one in a shared channel keeps its thread."""
+    earlier = question.thread
+    if earlier is None or not earlier.channel.startswith("D"):
+        if earlier is not None:
+            await post(
+                client,
+                earlier.channel,
+                f"<@{question.assigned_officer}> now answers this, taking over from <@{old}>. "
+                "Reply in this thread.",
+                thread_ts=earlier.ts,
+            )
+        return question
+    question = await send_to_officer(services, client, question, Actor.bot())
+    if question.thread is not None:
+        link = message_link(services.workspace_url or "https://slack.com/", earlier)
+        await post(
+            client,
+            question.thread.channel,
+            f"Taken over from <@{old}>: <{link}|earlier thread>.",
+            thread_ts=question.thread.ts,
+        )
+    await post(
+        client,
+        earlier.channel,
+        f"This question now goes to <@{question.assigned_officer}>, who answers in a new thread.",
+        thread_ts=earlier.ts,
+    )
+    return question
 
 
 async def set_deputy(services: Services, user_id: str, args: str) -> OfficerRole:
@@ -205,3 +305,34 @@ async def add_agenda_item(services: Services, user_id: str, args: str) -> str:
         meeting.id, number, title, actor, services.clock()
     )
     return f"{meeting.reference} item {item.number}: {item.title}"
+
+
+async def remove_agenda_item(services: Services, user_id: str, args: str) -> str:
+    """``/agenda item remove <meeting> <number>``; returns what was removed."""
+    actor = await services.actor(user_id)
+    check(actor, Action.MANAGE_MEETINGS)
+    spec, number = command_text.parse_item_remove(args)
+    meeting = await find_target_meeting(services.repos, spec, london_date(services.clock()))
+    item = await services.repos.meetings.remove_agenda_item(
+        meeting.id, number, actor, services.clock()
+    )
+    return f"{meeting.reference} item {item.number}: {item.title}"
+
+
+async def remove_officer_role(services: Services, user_id: str, args: str) -> OfficerRole:
+    """``/agenda officer remove <ROLE>``: refused while the role has live questions."""
+    actor = await services.actor(user_id)
+    check(actor, Action.MANAGE_OFFICERS)
+    key = command_text.parse_officer_remove(args)
+    role = await services.repos.officers.role(key)
+    live = await services.repos.questions.live_for_role(role.key)
+    if live:
+        count = len(live)
+        raise InvalidInput(
+            f"{role.key} still has {count} live question{'s' if count != 1 else ''} ("
+            + ", ".join(q.reference for q in live[:10])
+            + ("…" if count > 10 else "")
+            + f"): give the role to someone else with `/agenda officer set {role.key} @person "
+            f"{role.title}`, or close those questions, before removing it."
+        )
+    return await services.repos.officers.remove_role(role.key, actor, services.clock())
