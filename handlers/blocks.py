@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.core.calendar import short_date
-from bot.core.models import Meeting, OfficerRole, OnBehalfOf, Question
+from bot.core.models import Committee, Meeting, OfficerRole, OnBehalfOf, Question
 
 if TYPE_CHECKING:
     from bot.flows.admin import MeetingSummary
@@ -61,11 +61,27 @@ def unknown_subcommand(text: str) -> str:
 
 def meeting_added(summary: MeetingSummary) -> list[Block]:
     m = summary.meeting
-    return [
+    out = [
         section(f"Added *{m.reference}*: {meeting_label(m, summary.committee_name)}."),
         context_line(f"{summary.publication[:1].upper()}{summary.publication[1:]}."),
         context_line(f"Answers {summary.due}."),
     ]
+    if summary.new_committee_key:
+        out.append(
+            context_line(
+                f"New committee, given the key *{m.committee_key}* from its initials (meeting "
+                f"and question references start with it). To use another key: "
+                f"`/agenda committee rename {m.committee_key} <new key>`."
+            )
+        )
+    return out
+
+
+def committee_list(committees: list[Committee]) -> list[Block]:
+    if not committees:
+        return [section("No committees yet. `/agenda meeting add` adds the first.")]
+    lines = [f"• *{c.key}*: {c.name}" for c in committees[:100]]
+    return [section("*Committees*\n" + "\n".join(lines))]
 
 
 def meeting_list(summaries: list[MeetingSummary]) -> list[Block]:

@@ -64,6 +64,20 @@ async def meeting_add(
     await say(respond, f"Added {summary.meeting.reference}", blocks.meeting_added(summary))
 
 
+async def committee_rename(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    old, new = await admin.rename_committee(services_of(context), command["user_id"], args)
+    await say(respond, f"Committee {old} is now {new}: its meetings' references start {new}-.")
+
+
+async def committee_list(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    committees = await services_of(context).repos.meetings.committees()
+    await say(respond, "Committees", blocks.committee_list(committees))
+
+
 async def meeting_list(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
@@ -342,6 +356,20 @@ AGENDA_SUBCOMMANDS: tuple[Subcommand, ...] = (
         "The council closure days ahead.",
         True,
         closure_list,
+    ),
+    Subcommand(
+        "committee list",
+        "/agenda committee list",
+        "The committees and their keys.",
+        False,
+        committee_list,
+    ),
+    Subcommand(
+        "committee rename",
+        command_text.COMMITTEE_RENAME_USAGE,
+        "Give a committee another key (before any question uses it).",
+        True,
+        committee_rename,
     ),
     Subcommand(
         "meeting move",

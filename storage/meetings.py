@@ -62,6 +62,54 @@ class MeetingRepository:
             )
         return committee
 
+    async def committee_named(self, name: str) -> Committee | None:
+        row = await self.db.fetchone(
+            "SELECT key, name FROM committees WHERE name = ? COLLATE NOCASE", (name.strip(),)
+        )
+        return None if row is None else Committee(row["key"], row["name"])
+
+    async def rename_committee_key(
+        self, key: str, new_key: str, actor: Actor, now: datetime
+    ) -> Committee:
+        """Give a committee another key, while nothing has been referenced by the old one.
+
+        Meeting and question references start with the key (CYP-2026-05-11-Q01), so once a
+        question has been logged against one of its meetings the key stays.
+        """
+        check(actor, Action.MANAGE_MEETINGS)
+        key, new_key = validation.committee_key(key), validation.committee_key(new_key)
+        async with self.db.transaction() as tx:
+            row = await tx.fetchone("SELECT key, name FROM committees WHERE key = ?", (key,))
+            if row is None:
+                raise NotFound(f"There is no committee {key}.")
+            if await tx.fetchone("SELECT 1 FROM committees WHERE key = ?", (new_key,)):
+                raise Conflict(f"There is already a committee {new_key}.")
+            used = await tx.fetchone(
+                "SELECT q.reference FROM questions q JOIN meetings m"
+                " ON m.id IN (q.source_meeting_id, q.target_meeting_id)"
+                " WHERE m.committee_key = ? LIMIT 1",
+                (key,),
+            )
+            if used is not None:
+                raise Conflict(
+                    f"{key} is already in question references such as {used['reference']}, "
+                    "so it stays."
+                )
+            await tx.execute(
+                "INSERT INTO committees (key, name) VALUES (?, ?)", (new_key, row["name"])
+            )
+            await tx.execute(
+                "UPDATE meetings SET committee_key = ? WHERE committee_key = ?", (new_key, key)
+            )
+            await tx.execute("DELETE FROM committees WHERE key = ?", (key,))
+            await record(
+                tx,
+                AuditEvent(
+                    actor.user_id, "committee_key_renamed", "committee", new_key, now, {"from": key}
+                ),
+            )
+        return Committee(new_key, row["name"])
+
     async def committees(self) -> list[Committee]:
         rows = await self.db.fetchall("SELECT key, name FROM committees ORDER BY key")
         return [Committee(row["key"], row["name"]) for row in rows]

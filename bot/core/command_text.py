@@ -19,7 +19,8 @@ TIME = re.compile(r"^(?P<h>\d{1,2})[:.](?P<m>\d{2})$")
 
 @dataclass(frozen=True)
 class MeetingAdd:
-    committee_key: str
+    committee_key: str | None
+    """The key as typed (``CYP``), or None when only the committee's name was given."""
     meeting_date: date
     start: time | None
     committee_name: str | None
@@ -63,7 +64,31 @@ def parse_user(text: str, usage: str) -> str:
     raise InvalidInput(f"{text!r} is not a person: mention them with @. Usage: {usage}")
 
 
-MEETING_ADD_USAGE = "/agenda meeting add <YYYY-MM-DD> [HH:MM] <committee key> [committee name]"
+MEETING_ADD_USAGE = (
+    "/agenda meeting add <YYYY-MM-DD> [HH:MM] <committee key or name> [committee name]"
+)
+
+NAME_WORDS_LEFT_OUT = frozenset({"and", "of", "the", "for", "on", "in", "to", "&"})
+
+
+def looks_like_a_key(word: str) -> bool:
+    """``CYP`` or ``cyp`` is a key; ``Children`` (a capitalised word) starts a name."""
+    if word[:1].isupper() and word[1:].islower():
+        return False
+    return bool(validation.COMMITTEE_KEY.match(word.upper()))
+
+
+def key_from_name(name: str) -> str:
+    """A committee key from its name's initials: 'Children and Young People Scrutiny
+    Commission' gives CYPSC; a one-word name gives the word itself, shortened."""
+    words = [w for w in re.split(r"[\s/-]+", name) if w and w.lower() not in NAME_WORDS_LEFT_OUT]
+    letters = "".join(w[0] for w in words if w[0].isalnum()).upper()
+    if len(letters) < 2:
+        letters = "".join(c for c in name if c.isalnum()).upper()
+    key = letters[:12]
+    if not key[:1].isalpha():
+        key = ("C" + key)[:12]
+    return key if validation.COMMITTEE_KEY.match(key) else "COMMITTEE"
 
 
 def parse_meeting_add(args: str) -> MeetingAdd:
@@ -83,9 +108,23 @@ def parse_meeting_add(args: str) -> MeetingAdd:
         rest = rest[1:]
     if not rest:
         raise InvalidInput(f"Say which committee. Usage: {MEETING_ADD_USAGE}")
-    key = validation.committee_key(rest[0])
-    name = " ".join(rest[1:]) or None
-    return MeetingAdd(key, meeting_date, start, name)
+    if looks_like_a_key(rest[0]):
+        return MeetingAdd(
+            validation.committee_key(rest[0]), meeting_date, start, " ".join(rest[1:]) or None
+        )
+    if len(rest) == 1 and len(rest[0]) < 2:
+        validation.committee_key(rest[0])  # explains what a key looks like
+    return MeetingAdd(None, meeting_date, start, " ".join(rest))
+
+
+COMMITTEE_RENAME_USAGE = "/agenda committee rename <key> <new key>"
+
+
+def parse_committee_rename(args: str) -> tuple[str, str]:
+    words = args.split()
+    if len(words) != 2:
+        raise InvalidInput(f"Say the key and the new key. Usage: {COMMITTEE_RENAME_USAGE}")
+    return validation.committee_key(words[0]), validation.committee_key(words[1])
 
 
 OFFICER_SET_USAGE = "/agenda officer set <ROLE> <@person> <role title>"

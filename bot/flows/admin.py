@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -27,6 +27,8 @@ class MeetingSummary:
     committee_name: str
     publication: str
     due: str
+    new_committee_key: bool = False
+    """The committee was new and its key was made from its name's initials."""
 
 
 async def describe_meeting(services: Services, meeting: Meeting) -> MeetingSummary:
@@ -42,28 +44,62 @@ async def describe_meeting(services: Services, meeting: Meeting) -> MeetingSumma
 
 
 async def add_meeting(services: Services, user_id: str, args: str) -> MeetingSummary:
-    """``/agenda meeting add <YYYY-MM-DD> [HH:MM] <committee key> [committee name]``."""
+    """``/agenda meeting add <YYYY-MM-DD> [HH:MM] <committee key or name> [name]``."""
     actor = await services.actor(user_id)
     check(actor, Action.MANAGE_MEETINGS)
     request = command_text.parse_meeting_add(args)
     now = services.clock()
     meetings = services.repos.meetings
-    try:
-        committee = await meetings.committee(request.committee_key)
-    except NotFound:
-        if not request.committee_name:
-            raise InvalidInput(
-                f"{request.committee_key} is a new committee: give its name after the key, e.g. "
-                f"`/agenda meeting add {request.meeting_date} {request.committee_key} "
-                "Children and Young People Scrutiny Commission`."
-            ) from None
-        committee = await meetings.save_committee(
-            request.committee_key, request.committee_name, actor, now
-        )
+    made_key = False
+    if request.committee_key is None:
+        assert request.committee_name is not None
+        found = await meetings.committee_named(request.committee_name)
+        if found is None:
+            key = await _free_key(services, command_text.key_from_name(request.committee_name))
+            found = await meetings.save_committee(key, request.committee_name, actor, now)
+            made_key = True
+        committee = found
+    else:
+        try:
+            committee = await meetings.committee(request.committee_key)
+        except NotFound:
+            if not request.committee_name:
+                raise InvalidInput(
+                    f"{request.committee_key} is a new committee: give its name after the key, "
+                    f"e.g. `/agenda meeting add {request.meeting_date} {request.committee_key} "
+                    "Children and Young People Scrutiny Commission`."
+                ) from None
+            committee = await meetings.save_committee(
+                request.committee_key, request.committee_name, actor, now
+            )
     meeting = await meetings.add_meeting(
         committee.key, request.meeting_date, committee.name, actor, now, start=request.start
     )
-    return await describe_meeting(services, meeting)
+    summary = await describe_meeting(services, meeting)
+    return replace(summary, new_committee_key=made_key)
+
+
+async def _free_key(services: Services, wanted: str) -> str:
+    """``wanted``, or with a number after it if another committee has it."""
+    taken = {c.key for c in await services.repos.meetings.committees()}
+    if wanted not in taken:
+        return wanted
+    for n in range(2, 100):
+        key = f"{wanted[:10]}{n}"
+        if key not in taken:
+            return key
+    raise InvalidInput("Too many committees share those initials: give a key before the name.")
+
+
+async def rename_committee(services: Services, user_id: str, args: str) -> tuple[str, str]:
+    """``/agenda committee rename <key> <new key>``; (old key, new key)."""
+    actor = await services.actor(user_id)
+    check(actor, Action.MANAGE_MEETINGS)
+    key, new_key = command_text.parse_committee_rename(args)
+    committee = await services.repos.meetings.rename_committee_key(
+        key, new_key, actor, services.clock()
+    )
+    return key, committee.key
 
 
 async def list_meetings(services: Services) -> list[MeetingSummary]:

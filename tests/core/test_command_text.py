@@ -8,6 +8,7 @@ import pytest
 
 from bot.core.command_text import (
     parse_closure_add,
+    key_from_name,
     parse_meeting_add,
     parse_officer_deputy,
     parse_officer_set,
@@ -71,3 +72,35 @@ def test_closure_add() -> None:
     assert parse_closure_add("2026-12-29 Office move") == (date(2026, 12, 29), "Office move")
     with pytest.raises(InvalidInput):
         parse_closure_add("tomorrow")
+
+
+@pytest.mark.parametrize(
+    ("args", "key", "name"),
+    [
+        (
+            "2026-04-20 18:30 Children and Young People Scrutiny Commission",
+            None,
+            "Children and Young People Scrutiny Commission",
+        ),
+        ("2026-04-20 CYP Children and Young People", "CYP", "Children and Young People"),
+        ("2026-04-20 cyp", "CYP", None),
+        ("2026-04-20 Budget", None, "Budget"),
+    ],
+)
+def test_meeting_add_takes_a_key_or_a_whole_name(args: str, key: str | None, name: str) -> None:
+    request = parse_meeting_add(args)
+    assert (request.committee_key, request.committee_name) == (key, name)
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("Children and Young People Scrutiny Commission", "CYPSC"),
+        ("Health in Hackney Scrutiny Commission", "HHSC"),
+        ("Budget", "BUDGET"),
+        ("Skills, Economy and Growth", "SEG"),
+        ("2030 Net Zero Panel", "C2NZP"),
+    ],
+)
+def test_a_key_is_made_from_a_names_initials(name: str, key: str) -> None:
+    assert key_from_name(name) == key

@@ -143,3 +143,26 @@ async def test_set_up_forms_are_for_clerks(slack: SlackDouble, bot: Runtime) -> 
         lambda: len([e for e in slack.ephemerals(MEMBER) if "clerk" in e.all_text()]) == 4
     )
     assert slack.open_views(MEMBER) == []
+
+
+async def test_a_meeting_added_by_committee_name_gets_a_key_from_its_initials(
+    slack: SlackDouble, bot: Runtime
+) -> None:
+    name = "Children and Young People Scrutiny Commission"
+    await slack.send_command("/agenda", f"meeting add 2026-04-20 18:30 {name}", CLERK)
+    text = await said_to(slack, CLERK, "CYPSC-2026-04-20")
+    assert "given the key *CYPSC*" in text and "/agenda committee rename CYPSC" in text
+    repos = bot.services.repos  # type: ignore[union-attr]
+    [committee] = await repos.meetings.committees()
+    assert (committee.key, committee.name) == ("CYPSC", name)
+    # The same name again finds the committee; it is never split into key and name.
+    await slack.send_command("/agenda", f"meeting add 2026-06-22 {name}", CLERK)
+    assert "given the key" not in await said_to(slack, CLERK, "CYPSC-2026-06-22")
+    await slack.send_command("/agenda", "committee rename CYPSC CYP", CLERK)
+    await said_to(slack, CLERK, "Committee CYPSC is now CYP")
+    await slack.send_command("/agenda", "committee list", MEMBER)
+    assert f"CYP*: {name}" in await said_to(slack, MEMBER, "Committees")
+    assert [m.reference for m in await repos.meetings.all()] == [
+        "CYP-2026-04-20",
+        "CYP-2026-06-22",
+    ]
