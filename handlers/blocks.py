@@ -86,9 +86,18 @@ def committee_list(committees: list[Committee]) -> list[Block]:
 
 def meeting_list(summaries: list[MeetingSummary]) -> list[Block]:
     if not summaries:
-        return [section("No upcoming meetings. Add one with `/agenda meeting add`.")]
-    out = [section("*Upcoming meetings*")]
-    for s in summaries[:45]:
+        return [
+            section("No meetings from the last 60 days on. Add one with `/agenda meeting add`.")
+        ]
+    out = [section("*Meetings* (from 60 days ago; `/agenda meeting list --all` for every one)")]
+    for s in summaries[-44:]:
+        if s.past:
+            out.append(
+                section(
+                    f"*{s.meeting.reference}* {meeting_label(s.meeting, s.committee_name)} · _past_"
+                )
+            )
+            continue
         out.append(
             section(
                 f"*{s.meeting.reference}* {meeting_label(s.meeting, s.committee_name)}\n"

@@ -81,7 +81,7 @@ async def committee_list(
 async def meeting_list(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
-    summaries = await admin.list_meetings(services_of(context))
+    summaries = await admin.list_meetings(services_of(context), args)
     await say(respond, "Meetings", blocks.meeting_list(summaries))
 
 
@@ -263,8 +263,8 @@ AGENDA_SUBCOMMANDS: tuple[Subcommand, ...] = (
     ),
     Subcommand(
         "meeting list",
-        "/agenda meeting list",
-        "Upcoming meetings with their agenda deadlines.",
+        "/agenda meeting list [--all]",
+        "Meetings with their agenda deadlines, from 60 days ago (--all: every one).",
         False,
         meeting_list,
     ),

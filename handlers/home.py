@@ -52,10 +52,19 @@ def question_line(question: Question, base_url: str, late: Lateness | None = Non
 def status_blocks(report: status.StatusReport, base_url: str) -> list[Block]:
     """The clerk's summary: next meeting and deadline, counts, overdue first, by officer."""
     out: list[Block] = []
-    if report.meeting is not None:
+    if report.meeting is not None and report.when == "past":
+        held = short_date(report.meeting.date, with_year=True)
         out.append(
             messages.section(
-                f"*Next meeting: {report.meeting.reference}*\n"
+                f"*Past meeting: {report.meeting.reference}* (held {held}). Its answers can "
+                "still be compiled; new questions go to a later meeting."
+            )
+        )
+    elif report.meeting is not None:
+        heading = "Next meeting" if report.when == "next" else "Meeting"
+        out.append(
+            messages.section(
+                f"*{heading}: {report.meeting.reference}*\n"
                 f"{report.publication}\nAnswers {report.due}"
             )
         )

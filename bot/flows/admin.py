@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -29,6 +30,7 @@ class MeetingSummary:
     due: str
     new_committee_key: bool = False
     """The committee was new and its key was made from its name's initials."""
+    past: bool = False
 
 
 async def describe_meeting(services: Services, meeting: Meeting) -> MeetingSummary:
@@ -40,7 +42,13 @@ async def describe_meeting(services: Services, meeting: Meeting) -> MeetingSumma
     due = answer_due_date(
         meeting.date, calendar, services.settings.answer_due_working_days, today=today
     )
-    return MeetingSummary(meeting, committee.name, publication.explanation, due.explanation)
+    return MeetingSummary(
+        meeting,
+        committee.name,
+        publication.explanation,
+        due.explanation,
+        past=meeting.date < today,
+    )
 
 
 async def add_meeting(services: Services, user_id: str, args: str) -> MeetingSummary:
@@ -102,10 +110,18 @@ async def rename_committee(services: Services, user_id: str, args: str) -> tuple
     return key, committee.key
 
 
-async def list_meetings(services: Services) -> list[MeetingSummary]:
-    """Meetings from today on, with their deadlines."""
+PAST_MEETINGS_SHOWN = timedelta(days=60)
+"""``meeting list`` shows meetings held this recently too (usually a source meeting)."""
+
+
+async def list_meetings(services: Services, args: str = "") -> list[MeetingSummary]:
+    """Meetings from 60 days ago on (``--all``: every one), with their deadlines."""
+    words = args.split()
+    if words not in ([], ["--all"]):
+        raise InvalidInput("Usage: /agenda meeting list [--all]")
     today = london_date(services.clock())
-    meetings = await services.repos.meetings.all(from_date=today)
+    since = None if words else today - PAST_MEETINGS_SHOWN
+    meetings = await services.repos.meetings.all(from_date=since)
     return [await describe_meeting(services, m) for m in meetings]
 
 

@@ -37,6 +37,8 @@ class StatusReport:
     outstanding: list[QuestionStatus] = field(default_factory=list)
     awaiting_triage: list[Question] = field(default_factory=list)
     awaiting_approval: list[Question] = field(default_factory=list)
+    when: str = "next"
+    """The meeting is the "next" one, a "past" one, or a "later" one."""
 
     @property
     def overdue(self) -> list[QuestionStatus]:
@@ -95,6 +97,16 @@ async def meeting_report(services: Services, meeting: Meeting | None) -> StatusR
         by_state = await repos.questions.count_by_state()
         questions = await repos.questions.search(states=[*AWAITING_ANSWER, QuestionState.ANSWERED])
     report = StatusReport(meeting, publication, due)
+    if meeting is not None:
+        today = london_date(services.clock())
+        upcoming = await next_meeting(services)
+        report.when = (
+            "past"
+            if meeting.date < today
+            else "next"
+            if upcoming is not None and upcoming.id == meeting.id
+            else "later"
+        )
     report.by_state = by_state
     report.outstanding = await statuses(
         services, [q for q in questions if q.state in AWAITING_ANSWER]

@@ -7,8 +7,8 @@ from datetime import date, time
 import pytest
 
 from bot.core.command_text import (
-    parse_closure_add,
     key_from_name,
+    parse_closure_add,
     parse_meeting_add,
     parse_officer_deputy,
     parse_officer_set,

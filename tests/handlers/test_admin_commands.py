@@ -30,7 +30,7 @@ async def test_clerk_adds_a_meeting_and_sees_its_deadlines(
     assert "4 May bank holiday skipped" in text
     assert "due Mon 27 Apr" in text
     await slack.send_command("/agenda", "meeting list", MEMBER)
-    listing = await said_to(slack, MEMBER, "Upcoming meetings")
+    listing = await said_to(slack, MEMBER, "from 60 days ago")
     assert "CYP-2026-05-11" in listing
 
 
@@ -166,3 +166,23 @@ async def test_a_meeting_added_by_committee_name_gets_a_key_from_its_initials(
         "CYP-2026-04-20",
         "CYP-2026-06-22",
     ]
+
+
+async def test_meeting_list_shows_recent_past_meetings_and_status_says_a_meeting_is_past(
+    slack: SlackDouble, bot: Runtime
+) -> None:
+    name = "Children and Young People Scrutiny Commission"
+    for day in ("2023-12-18", "2026-03-16", "2026-05-11"):
+        await slack.send_command("/agenda", f"meeting add {day} CYP {name}", CLERK)
+        await said_to(slack, CLERK, f"CYP-{day}")
+    await slack.send_command("/agenda", "meeting list", MEMBER)
+    listing = await said_to(slack, MEMBER, "from 60 days ago")
+    assert "CYP-2026-03-16" in listing and "_past_" in listing  # 35 days before 20 Apr
+    assert "CYP-2023-12-18" not in listing
+    await slack.send_command("/agenda", "meeting list --all", MEMBER)
+    assert "CYP-2023-12-18" in await said_to(slack, MEMBER, "CYP-2023-12-18")
+    await slack.send_command("/agenda", "status 2026-03-16", CLERK)
+    past = await said_to(slack, CLERK, "Past meeting: CYP-2026-03-16")
+    assert "Next meeting" not in past
+    await slack.send_command("/agenda", "status", CLERK)
+    await said_to(slack, CLERK, "Next meeting: CYP-2026-05-11")
