@@ -216,7 +216,22 @@ async def withdraw_question(
     await say(respond, f"{question.reference} is withdrawn; reminders for it have stopped.")
 
 
+async def reopen_question(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    words = args.split()
+    if len(words) != 1:
+        await say(respond, f"Say which question. Usage: `{REOPEN_USAGE}`")
+        return
+    assert context.client is not None
+    question = await answers.reopen(
+        services_of(context), context.client, command["user_id"], words[0]
+    )
+    await say(respond, f"{question.reference} is reopened and waits for triage again.")
+
+
 WITHDRAW_USAGE = "/agenda withdraw <reference> [reason]"
+REOPEN_USAGE = "/agenda reopen <reference>"
 COMPILE_USAGE = "/agenda compile [meeting reference or date] [--final]"
 
 
@@ -334,6 +349,13 @@ AGENDA_SUBCOMMANDS: tuple[Subcommand, ...] = (
         "Withdraw a question (the asker or a clerk).",
         False,
         withdraw_question,
+    ),
+    Subcommand(
+        "reopen",
+        REOPEN_USAGE,
+        "Return a rejected or withdrawn question to triage.",
+        True,
+        reopen_question,
     ),
     Subcommand(
         "closure add",

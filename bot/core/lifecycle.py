@@ -40,6 +40,7 @@ TRANSITIONS: Mapping[tuple[QuestionState, QuestionState], Action] = {
     (S.SUBMITTED, S.SENT): Action.SEND,
     (S.SUBMITTED, S.REJECTED): Action.REJECT_QUESTION,
     (S.REJECTED, S.SUBMITTED): Action.TRIAGE,
+    (S.WITHDRAWN, S.SUBMITTED): Action.TRIAGE,
     (S.SENT, S.HOLDING): Action.HOLDING_REPLY,
     (S.RETURNED, S.HOLDING): Action.HOLDING_REPLY,
     (S.HOLDING, S.HOLDING): Action.HOLDING_REPLY,

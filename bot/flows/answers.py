@@ -15,7 +15,7 @@ from bot.core.calendar import short_date
 from bot.core.errors import DomainError, InvalidInput, NotFound
 from bot.core.models import HoldingReply, MessageRef, Question, QuestionState
 from bot.core.permissions import Action, Actor, is_allowed
-from bot.flows.sending import question_card, send_to_officer, tell_clerks
+from bot.flows.sending import on_submitted, question_card, send_to_officer, tell_clerks
 from bot.flows.slack import dm, permalink, post, react
 from bot.services import Services
 from storage.inbox import Incoming
@@ -414,4 +414,20 @@ async def withdraw(
     if question.thread:
         text = f"{question.reference} has been withdrawn; no answer is needed.{because}"
         await in_thread(client, question.thread, text)
+    return question
+
+
+async def reopen(
+    services: Services, client: AsyncWebClient, user_id: str, reference: str
+) -> Question:
+    """A rejected or withdrawn question goes back to triage (the clerk's card again)."""
+    actor = await services.actor(user_id)
+    question = await services.repos.questions.by_reference(reference)
+    if question.state not in (QuestionState.REJECTED, QuestionState.WITHDRAWN):
+        raise InvalidInput(
+            f"{question.reference} is {question.state}: only a rejected or withdrawn question "
+            "can be reopened."
+        )
+    question = await services.repos.questions.reinstate(question.id, actor, services.clock())
+    await on_submitted(services, client, question)
     return question

@@ -298,6 +298,27 @@ async def test_withdraw_tells_the_officer(slack: SlackDouble, bot: Runtime) -> N
     await ephemeral_containing(slack, STRANGER, REF)
 
 
+async def test_a_withdrawn_question_can_be_reopened_by_the_clerk(
+    slack: SlackDouble, bot: Runtime
+) -> None:
+    await sent_question(slack, bot)
+    await slack.send_command("/agenda", f"withdraw {REF} Asked by mistake", MEMBER)
+    await ephemeral_containing(slack, MEMBER, "is withdrawn")
+    await slack.send_command("/agenda", f"reopen {REF}", MEMBER)
+    await ephemeral_containing(slack, MEMBER, "clerk")
+    assert (await services(bot).repos.questions.get(1)).state is QuestionState.WITHDRAWN
+    cards = len([m for m in slack.dm_messages(CLERK) if "triage_approve" in str(m.blocks)])
+    await slack.send_command("/agenda", f"reopen {REF}", CLERK)
+    await ephemeral_containing(slack, CLERK, "reopened and waits for triage")
+    assert (await services(bot).repos.questions.get(1)).state is QuestionState.SUBMITTED
+    await slack.wait_for(
+        lambda: len([m for m in slack.dm_messages(CLERK) if "triage_approve" in str(m.blocks)])
+        > cards
+    )
+    await slack.send_command("/agenda", f"reopen {REF}", CLERK)
+    await ephemeral_containing(slack, CLERK, "only a rejected or withdrawn question")
+
+
 async def test_non_clerk_cannot_approve(slack: SlackDouble, bot: Runtime) -> None:
     await set_up_commission(slack)
     await submit_question(slack, MEMBER, "A question?")
