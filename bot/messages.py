@@ -21,6 +21,7 @@ ANSWER_APPROVE = "answer_approve"
 ANSWER_RETURN = "answer_return"
 TRANSFER_ACCEPT = "transfer_accept"
 TRANSFER_DECLINE = "transfer_decline"
+CORRECT_ANSWER = "correct_answer"
 
 
 @dataclass(frozen=True)
@@ -153,5 +154,20 @@ def transfer_request(card: QuestionCard, to_officer: str, reason: str, by: str) 
             f"transfer:{q.id}",
             button("Accept transfer", TRANSFER_ACCEPT, str(q.id), "primary"),
             button("Decline", TRANSFER_DECLINE, str(q.id)),
+        ),
+    ]
+
+
+def published_note(reference: str, meeting_reference: str, question_id: int) -> list[Block]:
+    """In the question's thread once its answer is published, with a way to correct it."""
+    return [
+        section(
+            f":page_facing_up: The answer to *{reference}* is published in the agenda for "
+            f"{meeting_reference}. If it needs correcting, the officer or the clerk can do it "
+            "here; the original stays on record."
+        ),
+        actions(
+            f"published_{question_id}",
+            button("Correct answer", CORRECT_ANSWER, str(question_id)),
         ),
     ]

@@ -19,7 +19,15 @@ from bot.flows import agenda, answers, intake, sending
 from bot.flows.intake import FormErrors
 from bot.flows.slack import dm
 from handlers import modals
-from handlers.plumbing import AfterAck, Click, Submission, note_required, on_click, on_submit
+from handlers.plumbing import (
+    AfterAck,
+    Click,
+    FormErrors,
+    Submission,
+    note_required,
+    on_click,
+    on_submit,
+)
 
 # --- Triage ---------------------------------------------------------------------------
 
@@ -234,6 +242,30 @@ async def return_submitted(submission: Submission) -> AfterAck:
     return after
 
 
+async def open_correct(click: Click) -> None:
+    question = await click.services.repos.questions.get(click.question_id)
+    question = await answers.check_correctable(click.services, click.user, question.reference)
+    text = await answers.published_text(click.services, question.id)
+    await click.open(modals.correct_modal(question, text))
+
+
+async def correct_submitted(submission: Submission) -> AfterAck:
+    reason = note_required(submission.values.get("note"), "Say why the answer is corrected.")
+    text = submission.values.get("text") or ""
+    if not text.strip():
+        raise FormErrors({"text": "Give the corrected answer."})
+    question = await answers.correct_answer(
+        submission.services, submission.user, submission.question_id, text, reason
+    )
+
+    async def after() -> None:
+        await answers.announce_correction(
+            submission.services, submission.client, question, submission.user, reason.strip()
+        )
+
+    return after
+
+
 async def publish_answers(click: Click) -> None:
     published = await agenda.publish_from_button(
         click.services, click.client, click.user, int(click.value)
@@ -264,3 +296,5 @@ def register(app: AsyncApp) -> None:
     on_click(app, messages.ANSWER_RETURN, open_return)
     on_submit(app, modals.RETURN_CALLBACK, return_submitted)
     on_click(app, agenda.PUBLISH, publish_answers)
+    on_click(app, messages.CORRECT_ANSWER, open_correct)
+    on_submit(app, modals.CORRECT_CALLBACK, correct_submitted, field="text")

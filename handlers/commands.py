@@ -230,6 +230,23 @@ async def reopen_question(
     await say(respond, f"{question.reference} is reopened and waits for triage again.")
 
 
+async def correct_published(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    words = args.split()
+    if len(words) != 1:
+        await say(respond, f"Say which question. Usage: `{CORRECT_USAGE}`")
+        return
+    services = services_of(context)
+    question = await answers.check_correctable(services, command["user_id"], words[0])
+    text = await answers.published_text(services, question.id)
+    assert context.client is not None
+    await context.client.views_open(
+        trigger_id=command["trigger_id"], view=modals.correct_modal(question, text)
+    )
+
+
+CORRECT_USAGE = "/agenda correct <reference>"
 WITHDRAW_USAGE = "/agenda withdraw <reference> [reason]"
 REOPEN_USAGE = "/agenda reopen <reference>"
 COMPILE_USAGE = "/agenda compile [meeting reference or date] [--final]"
@@ -349,6 +366,13 @@ AGENDA_SUBCOMMANDS: tuple[Subcommand, ...] = (
         "Withdraw a question (the asker or a clerk).",
         False,
         withdraw_question,
+    ),
+    Subcommand(
+        "correct",
+        CORRECT_USAGE,
+        "Correct a published answer (the officer or a clerk); opens a form.",
+        False,
+        correct_published,
     ),
     Subcommand(
         "reopen",

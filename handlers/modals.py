@@ -300,6 +300,41 @@ def edit_modal(question: Any, choices: QuestionFormChoices, upcoming: list[Any])
     )
 
 
+CORRECT_CALLBACK = "correct_answer_submit"
+
+
+def correct_modal(question: Any, published_text: str) -> View:
+    """The corrected text of a published answer, and why."""
+    return modal(
+        CORRECT_CALLBACK,
+        "Correct answer",
+        "Save correction",
+        [
+            section(
+                f"Correct the published answer to *{question.reference}*. The next compile "
+                "shows the corrected text with the date of the correction; the original stays "
+                "on record."
+            ),
+            input_block(
+                "text",
+                "Corrected answer",
+                {
+                    "type": "plain_text_input",
+                    "multiline": True,
+                    "max_length": 3000,
+                    "initial_value": published_text[:3000],
+                },
+            ),
+            input_block(
+                "note",
+                "Reason for the correction",
+                {"type": "plain_text_input", "multiline": True, "max_length": 3000},
+            ),
+        ],
+        private_metadata=_meta(question.id),
+    )
+
+
 def note_modal(
     callback_id: str, title: str, submit: str, question_id: int, label: str, intro: str
 ) -> View:

@@ -422,7 +422,7 @@ async def test_a_correction_shows_with_the_original(record: Record) -> None:
     section = texts(question_sections(agenda.to_docx_bytes())[reference(5)])
     assert "Response: Referrals rose by 15%." in section
     assert (
-        "Status: Correction published on 28 April 2026; the original response is kept on record."
+        "Status: Corrected on 28 April 2026; the original response is kept on record."
     ) in section
     assert "Reason for the correction: The figure was wrong." in section
     assert (

@@ -441,7 +441,7 @@ def _holding_blocks(entry: AgendaEntry, users: UserNames | None) -> list[Block]:
 
 def _correction_blocks(entry: AgendaEntry, users: UserNames | None) -> list[Block]:
     when = f" on {long_date(entry.corrected_on)}" if entry.corrected_on else ""
-    status = f"Correction published{when}; the original response is kept on record."
+    status = f"Corrected{when}; the original response is kept on record."
     reason = parse_inline(entry.correction_note or "", users)
     original = parse(entry.original_text or "", users) or (_sentence("(Not recorded.)"),)
     return [

@@ -69,7 +69,7 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.APPROVE_ANSWER: _CLERK,
     Action.RETURN_ANSWER: _CLERK,
     Action.WITHDRAW: frozenset({Role.ASKER, Role.CLERK}),
-    Action.CORRECT_ANSWER: _CLERK,
+    Action.CORRECT_ANSWER: _ANSWERING | _CLERK,
     Action.COMPILE: _CLERK,
     Action.PUBLISH: _CLERK,
     Action.MANAGE_MEETINGS: _CLERK,

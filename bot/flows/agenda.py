@@ -16,6 +16,7 @@ from bot.core.agenda import AgendaSummary, CompiledAgenda
 from bot.core.calendar import london_date, short_date
 from bot.core.models import Meeting
 from bot.core.permissions import Action, check
+from bot.flows import answers
 from bot.flows.slack import dm_channel
 from bot.services import Services
 
@@ -67,6 +68,7 @@ async def compile_for_slack(
     published: list[str] = []
     if final:
         published = await publish_meeting(services.repos, meeting, actor, services.clock())
+        await answers.announce_published(services, client, published, meeting.reference)
 
     async def look_up(ids: frozenset[str]) -> dict[str, str]:
         return await slack_names(client, ids)
@@ -144,4 +146,6 @@ async def publish_from_button(
 ) -> list[str]:
     actor = await services.actor(user_id)
     meeting = await services.repos.meetings.get(meeting_id)
-    return await publish_meeting(services.repos, meeting, actor, services.clock())
+    published = await publish_meeting(services.repos, meeting, actor, services.clock())
+    await answers.announce_published(services, client, published, meeting.reference)
+    return published

@@ -14,7 +14,7 @@ from bot.core import validation
 from bot.core.calendar import short_date
 from bot.core.errors import DomainError, InvalidInput, NotFound
 from bot.core.models import HoldingReply, MessageRef, Question, QuestionState
-from bot.core.permissions import Action, Actor, is_allowed
+from bot.core.permissions import Action, Actor, check, is_allowed
 from bot.flows.sending import on_submitted, question_card, send_to_officer, tell_clerks
 from bot.flows.slack import dm, permalink, post, react
 from bot.services import Services
@@ -431,3 +431,65 @@ async def reopen(
     question = await services.repos.questions.reinstate(question.id, actor, services.clock())
     await on_submitted(services, client, question)
     return question
+
+
+async def published_text(services: Services, question_id: int) -> str:
+    """The answer as published (or as last corrected)."""
+    answer = await services.repos.answers.get(question_id)
+    if answer.corrections:
+        return answer.corrections[-1].corrected_text
+    if answer.publication is None:
+        raise InvalidInput("That answer has not been published yet: there is nothing to correct.")
+    return answer.publication.answer_text
+
+
+async def check_correctable(services: Services, user_id: str, reference: str) -> Question:
+    actor = await services.actor(user_id)
+    question = await services.repos.questions.by_reference(reference)
+    check(actor, Action.CORRECT_ANSWER, question)
+    if question.state not in (QuestionState.PUBLISHED, QuestionState.CORRECTED):
+        raise InvalidInput(
+            f"{question.reference} is {question.state}: only a published answer is corrected "
+            "this way (before publication, the officer edits the reply in the thread)."
+        )
+    return question
+
+
+async def correct_answer(
+    services: Services, user_id: str, question_id: int, text: str, reason: str
+) -> Question:
+    actor = await services.actor(user_id)
+    await services.repos.answers.correct(question_id, text, reason, actor, services.clock())
+    return await services.repos.questions.get(question_id)
+
+
+async def announce_correction(
+    services: Services, client: AsyncWebClient, question: Question, user_id: str, reason: str
+) -> None:
+    """Note the correction in the question's thread and tell the clerks."""
+    text = f"<@{user_id}> corrected the published answer to {question.reference}. Reason: {reason}"
+    if question.thread:
+        await in_thread(client, question.thread, text, quiet=True)
+    await tell_clerks(
+        services,
+        client,
+        f"Published answer corrected: {question.reference}",
+        [messages.section(f":pencil2: {text}")],
+    )
+
+
+async def announce_published(
+    services: Services, client: AsyncWebClient, references: list[str], meeting_reference: str
+) -> None:
+    """A note with a *Correct answer* button in each published question's thread."""
+    for reference in references:
+        question = await services.repos.questions.by_reference(reference)
+        if question.thread is None:
+            continue
+        await post(
+            client,
+            question.thread.channel,
+            f"The answer to {reference} is published.",
+            messages.published_note(reference, meeting_reference, question.id),
+            thread_ts=question.thread.ts,
+        )

@@ -350,7 +350,7 @@ def test_a_correction_shows_the_corrected_text_and_keeps_the_original() -> None:
         "Response: Performance is now 92% within 45 days.",
         f"Response from: {DCSC}",
         "Date answered: 21 April 2026",
-        "Status: Correction published on 2 May 2026; the original response is kept on record.",
+        "Status: Corrected on 2 May 2026; the original response is kept on record.",
         "Reason for the correction: The first figure covered a different period.",
         "Original response: Performance is now 89% within 45 days.",
     ]

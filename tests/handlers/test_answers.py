@@ -312,8 +312,9 @@ async def test_a_withdrawn_question_can_be_reopened_by_the_clerk(
     await ephemeral_containing(slack, CLERK, "reopened and waits for triage")
     assert (await services(bot).repos.questions.get(1)).state is QuestionState.SUBMITTED
     await slack.wait_for(
-        lambda: len([m for m in slack.dm_messages(CLERK) if "triage_approve" in str(m.blocks)])
-        > cards
+        lambda: (
+            len([m for m in slack.dm_messages(CLERK) if "triage_approve" in str(m.blocks)]) > cards
+        )
     )
     await slack.send_command("/agenda", f"reopen {REF}", CLERK)
     await ephemeral_containing(slack, CLERK, "only a rejected or withdrawn question")

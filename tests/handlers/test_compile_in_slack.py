@@ -95,3 +95,55 @@ async def test_empty_meeting_and_unknown_meeting(slack: SlackDouble, bot: Runtim
     await ephemeral_containing(slack, CLERK, "No questions are addressed to this meeting.")
     await slack.send_command("/agenda", "compile 2031-01-01", CLERK)
     await ephemeral_containing(slack, CLERK, "2031")
+
+
+async def test_a_published_answer_is_corrected_from_its_thread(
+    slack: SlackDouble, bot: Runtime
+) -> None:
+    await two_questions_one_answered(slack, bot)
+    await slack.send_command("/agenda", "compile --final", CLERK)
+    question = await eventually(
+        lambda: services(bot).repos.questions.by_reference("CYP-2023-12-18-Q01"),
+        lambda q: q.state is QuestionState.PUBLISHED,
+    )
+    assert question.thread is not None
+    [note] = await slack.wait_for(
+        lambda: [
+            m
+            for m in slack.thread(question.thread.channel, question.thread.ts)  # type: ignore[union-attr]
+            if "correct_answer" in str(m.blocks)
+        ]
+    )
+    # Not for a member; the officer may.
+    await slack.send_command("/agenda", "correct CYP-2023-12-18-Q01", MEMBER)
+    await ephemeral_containing(slack, MEMBER, "CYP-2023-12-18-Q01")
+    await slack.click_button(DCSC_OFFICER, note, "correct_answer")
+    form = await slack.wait_for(
+        lambda: [
+            v for v in slack.open_views(DCSC_OFFICER) if v.callback_id == "correct_answer_submit"
+        ]
+    )
+    await slack.submit_view(
+        DCSC_OFFICER,
+        form[-1].id,
+        {"text": "79 care leavers live outside Hackney.", "note": "A count was missed."},
+    )
+    corrected = await eventually(
+        lambda: services(bot).repos.questions.by_reference("CYP-2023-12-18-Q01"),
+        lambda q: q.state is QuestionState.CORRECTED,
+    )
+    answer = await services(bot).repos.answers.get(corrected.id)
+    assert answer.corrections[-1].corrected_text == "79 care leavers live outside Hackney."
+    assert answer.publication is not None and "78" in answer.publication.answer_text
+    await slack.wait_for(
+        lambda: [
+            m for m in slack.dm_messages(CLERK) if "corrected the published answer" in m.all_text()
+        ]
+    )
+    await slack.send_command("/agenda", "compile 2026-05-11", CLERK)
+    files = await slack.wait_for(
+        lambda: [f for f in slack.files if f.completed and f.name.endswith(".md")][1:] or None
+    )
+    markdown = files[-1].content.decode()
+    assert "79 care leavers live outside Hackney." in markdown
+    assert "Corrected on" in markdown
