@@ -22,7 +22,6 @@ from handlers import modals
 from handlers.plumbing import (
     AfterAck,
     Click,
-    FormErrors,
     Submission,
     note_required,
     on_click,

@@ -15,7 +15,6 @@ CLERK_ONLY = {
     Action.REJECT_QUESTION,
     Action.APPROVE_ANSWER,
     Action.RETURN_ANSWER,
-    Action.CORRECT_ANSWER,
     Action.COMPILE,
     Action.PUBLISH,
     Action.MANAGE_MEETINGS,
@@ -39,6 +38,8 @@ EXPECTED: dict[Action, set[str]] = {
     Action.ACCEPT_TRANSFER: {"other_officer", "clerk"},
     Action.SNOOZE: {"officer", "deputy", "clerk"},
     Action.WITHDRAW: {"asker", "clerk"},
+    # The officer who gave a published answer, or the clerk, corrects it.
+    Action.CORRECT_ANSWER: {"officer", "deputy", "clerk"},
     **{action: {"clerk"} for action in CLERK_ONLY},
 }
 

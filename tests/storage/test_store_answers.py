@@ -267,7 +267,9 @@ async def test_only_the_officer_or_deputy_can_answer(seeded: Seeded) -> None:
     assert (await seeded.repos.questions.get(question.id)).state is S.SENT
 
 
-async def test_only_the_clerk_approves_publishes_and_corrects(seeded: Seeded) -> None:
+async def test_only_the_clerk_approves_and_publishes_and_a_stranger_cannot_correct(
+    seeded: Seeded,
+) -> None:
     question = await sent(seeded)
     answers = seeded.repos.answers
     await answers.add_part(question.id, reply("1.1"), "Answer.", OFFICER, T1)
@@ -278,8 +280,10 @@ async def test_only_the_clerk_approves_publishes_and_corrects(seeded: Seeded) ->
         await answers.publish(question.id, ASKER, T2)
     await answers.publish(question.id, CLERK, T2)
     with pytest.raises(NotPermitted):
-        await answers.correct(question.id, "New.", "Why", OFFICER, T3)
+        await answers.correct(question.id, "New.", "Why", ASKER, T3)
     assert (await answers.get(question.id)).corrections == ()
+    await answers.correct(question.id, "New.", "A figure was wrong.", OFFICER, T3)
+    assert [c.corrected_text for c in (await answers.get(question.id)).corrections] == ["New."]
 
 
 async def test_answers_for_many_questions_are_read_together_and_alike(seeded: Seeded) -> None:
