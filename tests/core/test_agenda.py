@@ -192,7 +192,8 @@ def test_the_markdown_reads_like_the_document() -> None:
     assert "**Response:** **Preparation**: the service has completed" in markdown
     assert "- 200 supporting documents are cleared and ready\n" in markdown
     assert "  - including the _anti-racist practice_ audit\n" in markdown
-    assert "[annual report](https://hackney.gov.uk/csc-annual-report)" in markdown
+    address = "https://hackney.gov.uk/csc-annual-report"
+    assert f"the annual report ([{address}]({address})) sets out" in markdown
     assert "the detail & Tom Ellis can brief members." in markdown
     assert "1. all social workers complete the trauma-informed module\n2. personal" in markdown
     assert markdown.endswith(f"**Response requested from:** {DCSC}\n")
