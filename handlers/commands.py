@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import command_text
+from bot.core.mrkdwn import Mrkdwn, esc, md, mention
 from bot.core.permissions import Action, check
 from bot.flows import admin, agenda, answers
 from handlers import blocks, home, modals
@@ -29,7 +30,7 @@ class Subcommand:
 
 
 async def say(
-    respond: AsyncRespond, text: str, block_list: list[dict[str, Any]] | None = None
+    respond: AsyncRespond, text: Mrkdwn, block_list: list[dict[str, Any]] | None = None
 ) -> None:
     await respond(text=text, blocks=block_list, response_type="ephemeral")
 
@@ -39,7 +40,7 @@ async def agenda_help(
 ) -> None:
     await say(
         respond,
-        "/agenda commands",
+        Mrkdwn("/agenda commands"),
         blocks.agenda_help(AGENDA_SUBCOMMANDS, is_clerk=bool(context["is_clerk"])),
     )
 
@@ -60,21 +61,21 @@ async def meeting_add(
         await open_form(command, context, Action.MANAGE_MEETINGS, modals.meeting_add_modal())
         return
     summary = await admin.add_meeting(services_of(context), command["user_id"], args)
-    await say(respond, f"Added {summary.meeting.reference}", blocks.meeting_added(summary))
+    await say(respond, md("Added {}", summary.meeting.reference), blocks.meeting_added(summary))
 
 
 async def meeting_list(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     summaries = await admin.list_meetings(services_of(context))
-    await say(respond, "Meetings", blocks.meeting_list(summaries))
+    await say(respond, Mrkdwn("Meetings"), blocks.meeting_list(summaries))
 
 
 async def item_add(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     added = await admin.add_agenda_item(services_of(context), command["user_id"], args)
-    await say(respond, f"Added {added}.")
+    await say(respond, md("Added {}.", added))
 
 
 async def officer_set(
@@ -84,22 +85,21 @@ async def officer_set(
         await open_form(command, context, Action.MANAGE_OFFICERS, modals.officer_set_modal())
         return
     role = await admin.set_officer(services_of(context), command["user_id"], args)
-    await say(respond, f"{role.key} is now {role.title}: <@{role.officer}>.")
+    await say(respond, md("{} is now {}: {}.", role.key, role.title, mention(role.officer)))
 
 
 async def officer_deputy(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     role = await admin.set_deputy(services_of(context), command["user_id"], args)
-    deputy = f"<@{role.deputy}>" if role.deputy else "nobody"
-    await say(respond, f"Deputy for {role.key} ({role.title}): {deputy}.")
+    await say(respond, md("Deputy for {} ({}): {}.", role.key, role.title, mention(role.deputy)))
 
 
 async def officer_list(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     roles = await services_of(context).repos.officers.roles()
-    await say(respond, "Officer directory", blocks.officer_list(roles))
+    await say(respond, Mrkdwn("Officer directory"), blocks.officer_list(roles))
 
 
 async def closure_add(
@@ -111,8 +111,11 @@ async def closure_add(
     added = await admin.add_closure_day(services_of(context), command["user_id"], args)
     await say(
         respond,
-        f"Added a council closure day: {added}. It no longer counts as a working day for "
-        "deadlines and reminders.",
+        md(
+            "Added a council closure day: {}. It no longer counts as a working day for "
+            "deadlines and reminders.",
+            added,
+        ),
     )
 
 
@@ -132,7 +135,7 @@ async def withdraw_question(
 ) -> None:
     words = args.split(maxsplit=1)
     if not words:
-        await say(respond, f"Say which question. Usage: `{WITHDRAW_USAGE}`")
+        await say(respond, md("Say which question. Usage: `{}`", WITHDRAW_USAGE))
         return
     assert context.client is not None
     question = await answers.withdraw(
@@ -142,7 +145,7 @@ async def withdraw_question(
         words[0],
         words[1] if len(words) > 1 else None,
     )
-    await say(respond, f"{question.reference} is withdrawn; reminders for it have stopped.")
+    await say(respond, md("{} is withdrawn; reminders for it have stopped.", question.reference))
 
 
 WITHDRAW_USAGE = "/agenda withdraw <reference> [reason]"
@@ -156,7 +159,7 @@ async def agenda_status(
     check(await services.actor(command["user_id"]), Action.COMPILE)
     assert context.client is not None
     block_list = await home.status_command(services, context.client, args.strip() or None)
-    await say(respond, "Scrutiny questions: status", block_list)
+    await say(respond, Mrkdwn("Scrutiny questions: status"), block_list)
 
 
 async def compile_agenda(
@@ -169,14 +172,14 @@ async def compile_agenda(
     check(await services.actor(user), Action.COMPILE)
     request = agenda.parse_compile_args(args)
     meeting = await agenda.target_meeting(services, request.meeting)
-    await say(respond, f"Compiling the responses for {meeting.reference}…")
+    await say(respond, md("Compiling the responses for {}…", meeting.reference))
     compiled, published = await agenda.compile_for_slack(
         services, client, user, meeting, final=request.final
     )
     await agenda.upload(client, command["channel_id"], user, compiled)
     await say(
         respond,
-        compiled.summary.headline,
+        esc(compiled.summary.headline),
         agenda.summary_blocks(compiled, published, final=request.final, meeting_id=meeting.id),
     )
 

@@ -14,6 +14,7 @@ from bot.core import validation
 from bot.core.calendar import short_date
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.models import HoldingReply, MessageRef, Question, QuestionState
+from bot.core.mrkdwn import Mrkdwn, link, md, mention
 from bot.core.permissions import Action, Actor, is_allowed
 from bot.flows.sending import question_card, send_to_officer, tell_clerks
 from bot.flows.slack import dm, permalink, post, react
@@ -41,7 +42,7 @@ as a question's thread (it posts first and records just after)."""
 
 
 async def in_thread(
-    client: AsyncWebClient, thread: MessageRef, text: str, *, quiet: bool = False
+    client: AsyncWebClient, thread: MessageRef, text: Mrkdwn, *, quiet: bool = False
 ) -> None:
     """A reply in a question's thread; ``quiet`` ones are small grey context lines."""
     block = messages.context_line(text) if quiet else messages.section(text)
@@ -85,10 +86,11 @@ async def record_reply(services: Services, client: AsyncWebClient, reply: Thread
     await react(client, message, "white_check_mark")
     parts = await services.repos.answers.parts(question.id)
     live = [p for p in parts if not p.deleted]
-    note = (
-        f"Recorded as the answer to {question.reference}"
-        + (f" (part {len(live)})" if len(live) > 1 else "")
-        + ". The clerk will review it; further replies here are added to the answer."
+    note = md(
+        "Recorded as the answer to {}{}. The clerk will review it; further replies here are "
+        "added to the answer.",
+        question.reference,
+        f" (part {len(live)})" if len(live) > 1 else "",
     )
     await in_thread(client, MessageRef(reply.channel, reply.thread_ts), note, quiet=True)
     if recorded.question.state is QuestionState.ANSWERED and len(live) == 1:
@@ -99,23 +101,27 @@ async def record_reply(services: Services, client: AsyncWebClient, reply: Thread
 async def announce_answer(services: Services, client: AsyncWebClient, question: Question) -> None:
     """Tell the submitter and the clerk that an answer has arrived."""
     answer = await services.repos.answers.get(question.id)
-    link = await permalink(client, question.thread) if question.thread else None
+    thread = await permalink(client, question.thread) if question.thread else None
     card = await question_card(services, question)
     await tell_clerks(
         services,
         client,
-        f"Answer received for {question.reference}",
-        messages.answer_for_review(card, answer.text, link),
+        md("Answer received for {}", question.reference),
+        messages.answer_for_review(card, answer.text, thread),
     )
-    where = f" (<{link}|see the thread>)" if link else ""
+    where = md(" ({})", link(thread, "see the thread")) if thread else ""
     await dm(
         client,
         question.submitted_by,
-        f"Your question {question.reference} has been answered.",
+        md("Your question {} has been answered.", question.reference),
         [
             messages.section(
-                f":speech_balloon: Your question *{question.reference}* has been answered{where}. "
-                "The answer will be published in the agenda once the clerk has reviewed it."
+                md(
+                    ":speech_balloon: Your question *{}* has been answered{}. The answer will be "
+                    "published in the agenda once the clerk has reviewed it.",
+                    question.reference,
+                    where,
+                )
             ),
         ],
     )
@@ -159,18 +165,19 @@ async def announce_holding_reply(
 ) -> None:
     """Tell the thread and the clerk about a holding reply."""
     user_id, promised = holding.author, holding.promised_date
-    text = (
-        f"Holding reply from <@{user_id}>: {holding.note}\n"
-        f"Full answer promised by *{short_date(promised, with_year=True)}*. "
-        "Reminders wait until then."
+    text = md(
+        "Holding reply from {}: {}\nFull answer promised by *{}*. Reminders wait until then.",
+        mention(user_id),
+        holding.note,
+        short_date(promised, with_year=True),
     )
     if question.thread:
         await in_thread(client, question.thread, text)
     await tell_clerks(
         services,
         client,
-        f"Holding reply for {question.reference}",
-        [messages.section(f"*{question.reference}*: {text}")],
+        md("Holding reply for {}", question.reference),
+        [messages.section(md("*{}*: {}", question.reference, text))],
     )
 
 
@@ -198,12 +205,14 @@ async def announce_transfer_request(
     role = await services.repos.officers.role(transfer.to_role or question.addressed_role or "")
     card = await question_card(services, question)
     blocks = messages.transfer_request(card, transfer.to_officer, reason, user_id)
-    await tell_clerks(services, client, f"Transfer requested for {question.reference}", blocks)
-    await dm(client, transfer.to_officer, f"Transfer requested: {question.reference}", blocks)
+    await tell_clerks(services, client, md("Transfer requested for {}", question.reference), blocks)
+    await dm(client, transfer.to_officer, md("Transfer requested: {}", question.reference), blocks)
     if question.thread:
-        note = (
-            f"<@{user_id}> asked for this to go to {role.title}. Until it is accepted, "
-            f"<@{question.assigned_officer}> stays responsible."
+        note = md(
+            "{} asked for this to go to {}. Until it is accepted, {} stays responsible.",
+            mention(user_id),
+            role.title,
+            mention(question.assigned_officer),
         )
         await in_thread(client, question.thread, note, quiet=True)
 
@@ -216,14 +225,20 @@ async def accept_transfer(
     before = await services.repos.questions.get(question_id)
     question = await services.repos.questions.accept_transfer(question_id, actor, services.clock())
     old = before.thread
-    link = await permalink(client, old) if old else None
+    earlier = await permalink(client, old) if old else None
     # The bot posts the new parent message on the accepting officer's behalf.
     question = await send_to_officer(services, client, question, Actor.bot())
-    if question.thread and link:
-        note = f"Transferred from <@{before.assigned_officer}>: <{link}|earlier thread>."
+    if question.thread and earlier:
+        note = md(
+            "Transferred from {}: {}.",
+            mention(before.assigned_officer),
+            link(earlier, "earlier thread"),
+        )
         await in_thread(client, question.thread, note, quiet=True)
     if old:
-        note = f"Transferred to <@{question.assigned_officer}>, who answers in a new thread."
+        note = md(
+            "Transferred to {}, who answers in a new thread.", mention(question.assigned_officer)
+        )
         await in_thread(client, old, note, quiet=True)
     return question
 
@@ -238,7 +253,7 @@ async def decline_transfer(
         await dm(
             client,
             before.pending_transfer.requested_by,
-            f"The transfer of {question.reference} was declined; it stays with you.",
+            md("The transfer of {} was declined; it stays with you.", question.reference),
         )
     return question
 
@@ -263,9 +278,11 @@ async def return_answer(
 async def announce_return(client: AsyncWebClient, question: Question, comment: str) -> None:
     """The clerk's comment, in the question's thread for the officer."""
     if question.thread:
-        text = (
-            f"<@{question.assigned_officer}>, the clerk asks for more on this answer: {comment}\n"
-            "Reply in this thread; your replies are added to the answer."
+        text = md(
+            "{}, the clerk asks for more on this answer: {}\n"
+            "Reply in this thread; your replies are added to the answer.",
+            mention(question.assigned_officer),
+            comment,
         )
         await in_thread(client, question.thread, text)
 
@@ -281,6 +298,6 @@ async def withdraw(
     )
     because = f" Reason: {reason}" if reason else ""
     if question.thread:
-        text = f"{question.reference} has been withdrawn; no answer is needed.{because}"
+        text = md("{} has been withdrawn; no answer is needed.{}", question.reference, because)
         await in_thread(client, question.thread, text)
     return question

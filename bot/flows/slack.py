@@ -9,6 +9,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.models import MessageRef
+from bot.core.mrkdwn import Mrkdwn
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +22,7 @@ async def dm_channel(client: AsyncWebClient, user_id: str) -> str:
 async def post(
     client: AsyncWebClient,
     channel: str,
-    text: str,
+    text: Mrkdwn,
     blocks: list[dict[str, Any]] | None = None,
     *,
     thread_ts: str | None = None,
@@ -33,7 +34,7 @@ async def post(
 
 
 async def dm(
-    client: AsyncWebClient, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None
+    client: AsyncWebClient, user_id: str, text: Mrkdwn, blocks: list[dict[str, Any]] | None = None
 ) -> MessageRef:
     return await post(client, await dm_channel(client, user_id), text, blocks)
 
