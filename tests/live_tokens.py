@@ -77,7 +77,7 @@ def everything_sent(slack: SlackDouble) -> list[tuple[str, str]]:
     """(where, mrkdwn) for every message, fallback, view, ephemeral and upload comment the bot
     sent through the Web API or a response_url."""
     out: list[tuple[str, str]] = []
-    for call in slack.calls():
+    for call in slack.calls:
         args = call.args
         where = call.method
         for key in ("text", "initial_comment"):
@@ -85,7 +85,7 @@ def everything_sent(slack: SlackDouble) -> list[tuple[str, str]]:
                 out.append((f"{where} {key}", args[key]))
         for key in ("blocks", "view", "attachments"):
             out += [(f"{where} {key}", text) for text in mrkdwn_in(args.get(key))]
-    for post in slack.responses():
+    for post in slack.responses:
         out.append(("response_url text", post.text))
         out += [("response_url blocks", text) for text in mrkdwn_in(post.body.get("blocks"))]
     for ephemeral in slack.ephemerals():
