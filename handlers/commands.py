@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import command_text
+from bot.core.markup import to_command_text
 from bot.core.mrkdwn import Mrkdwn, esc, md, mention
 from bot.core.permissions import Action, check
 from bot.flows import admin, agenda, answers
@@ -286,7 +287,7 @@ def register(app: AsyncApp) -> None:
     ) -> None:
         await ack()
         async with guarded(command, respond, client):
-            subcommand, args = find_subcommand(command.get("text") or "")
+            subcommand, args = find_subcommand(to_command_text(command.get("text") or ""))
             if subcommand is None:
                 await say(respond, blocks.unknown_subcommand(command.get("text") or ""))
                 return

@@ -483,11 +483,22 @@ def parse_plain(text: str, users: UserNames | None = None) -> tuple[Block, ...]:
     A user mention alone is still resolved, through ``users``: a question kept from a Slack
     message may hold one, and the name written inside it must never reach the page.
     """
-    escaped, position = [], 0
+    return parse(_around_mentions(text, esc), users)
+
+
+def to_command_text(text: str) -> str:
+    """A slash command's words (Slack-encoded) as typed: user mentions stay, since commands
+    name people with them; everything else is as ``to_plain_text`` gives it."""
+    return _around_mentions(text, to_plain_text)
+
+
+def _around_mentions(text: str, change: Callable[[str], str]) -> str:
+    """``text`` with ``change`` applied to everything but its user mentions."""
+    pieces, position = [], 0
     for match in _USER_MENTION.finditer(text):
-        escaped += [esc(text[position : match.start()]), match.group(0)]
+        pieces += [change(text[position : match.start()]), match.group(0)]
         position = match.end()
-    return parse("".join([*escaped, esc(text[position:])]), users)
+    return "".join([*pieces, change(text[position:])])
 
 
 def parse_inline(text: str, users: UserNames | None = None) -> Line:

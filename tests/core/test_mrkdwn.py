@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.markup import slack_text, to_plain_text
+from bot.core.markup import parse_plain, slack_text, to_command_text, to_plain_text
 from bot.core.mrkdwn import Mrkdwn, esc, fit, join, link, md, mention, quoted
 
 
@@ -80,3 +80,17 @@ def test_slack_text_is_safe_to_post_again() -> None:
 
 def test_to_plain_text_keeps_lines_and_formatting() -> None:
     assert to_plain_text("*Yes*\n> quoted\n• item") == "*Yes*\n> quoted\n• item"
+
+
+def test_command_text_keeps_user_mentions_and_decodes_the_rest() -> None:
+    typed = "DCSC <@U0DCSC01|jo> Health &amp; Care <!here> <https://evil.example|portal>"
+    assert to_command_text(typed) == (
+        "DCSC <@U0DCSC01|jo> Health & Care @here portal (https://evil.example)"
+    )
+
+
+def test_typed_text_is_parsed_as_text_but_a_mention_still_never_shows_its_embedded_name() -> None:
+    blocks = parse_plain("See <https://evil.example|portal> and <@U05YOUNG|jamie> *now*", {})
+    assert "jamie" not in repr(blocks)
+    assert "Link(" not in repr(blocks)
+    assert "<https://evil.example|portal>" in repr(blocks)

@@ -215,6 +215,7 @@ async def test_hostile_text_never_goes_live_anywhere(
     sent_texts = [text for _, text in everything_sent(slack)]
     assert any("&lt;!channel&gt;" in text for text in sent_texts)  # the typed text is shown
     assert any("the council portal (https://evil.example/login)" in t for t in sent_texts)
+    assert not [t for t in sent_texts if "&amp;amp;" in t or "&amp;lt;" in t]  # escaped once
     own = slack.calls_to("auth.test")[0].response["url"]
     assert live_tokens_sent(slack, (*PEOPLE, EVIL_MEMBER), [own]) == []
 
