@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,14 +116,20 @@ def officer_question(card: QuestionCard, officer: str, *, greet: bool) -> list[B
     ]
 
 
-def answer_for_review(card: QuestionCard, answer_text: str, permalink: str | None) -> list[Block]:
-    """For the clerk: an answer has arrived (shown with nothing in it live: see slack_text)."""
+def answer_for_review(
+    card: QuestionCard,
+    answer_text: str,
+    permalink: str | None,
+    names: Mapping[str, str] | None = None,
+) -> list[Block]:
+    """For the clerk: an answer has arrived, shown with nothing in it live (see slack_text);
+    ``names`` names the people it mentions."""
     q = card.question
     thread = md(" ({})", link(permalink, "thread")) if permalink else ""
     return [
         section(md(":speech_balloon: Answer received for *{}*{}", q.reference, thread)),
         section(quoted(q.text, 600)),
-        section(quoted(slack_text(answer_text))),
+        section(quoted(slack_text(answer_text, names))),
         actions(
             f"review:{q.id}",
             button("Approve", ANSWER_APPROVE, str(q.id), "primary"),

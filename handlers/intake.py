@@ -9,14 +9,12 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.compiling import MENTION
 from bot.core.importer import parse_question_list
-from bot.core.markup import to_plain_text
+from bot.core.markup import mentioned_users, to_plain_text
 from bot.core.mrkdwn import esc, md
 from bot.flows import intake, sending
-from bot.flows.agenda import slack_names
 from bot.flows.intake import SubmittedQuestion
-from bot.flows.slack import dm
+from bot.flows.slack import dm, slack_names
 from bot.services import Services
 from handlers import blocks, modals
 from handlers.errors import guarded
@@ -42,7 +40,7 @@ async def member_name(client: AsyncWebClient, user_id: str) -> str:
 async def as_typed(client: AsyncWebClient, text: str) -> str:
     """Slack-encoded text (a message, a command's words) as the person reads it: mentions
     named, links showing their address, nothing live; what the question form is filled with."""
-    names = await slack_names(client, set(MENTION.findall(text)))
+    names = await slack_names(client, mentioned_users(text))
     return to_plain_text(text, names)
 
 

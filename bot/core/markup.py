@@ -148,7 +148,7 @@ def decode_entities(text: str) -> str:
 
 _ANGLE = re.compile(r"<([^<>\n]*)>")
 _USER_ID = re.compile(r"[UW][A-Z0-9]+")
-_USER_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^<>\n]*)?>")
+_USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>\n]*)?>")
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]+")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 _BROADCASTS = frozenset({"channel", "here", "everyone", "group"})
@@ -484,6 +484,11 @@ def parse_plain(text: str, users: UserNames | None = None) -> tuple[Block, ...]:
     message may hold one, and the name written inside it must never reach the page.
     """
     return parse(_around_mentions(text, esc), users)
+
+
+def mentioned_users(text: str) -> set[str]:
+    """The Slack user ids mentioned (``<@U…>``) in Slack-encoded text."""
+    return set(_USER_MENTION.findall(text))
 
 
 def to_command_text(text: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +16,7 @@ from bot.core.calendar import london_date, short_date
 from bot.core.models import Meeting
 from bot.core.mrkdwn import join, md
 from bot.core.permissions import Action, check
-from bot.flows.slack import dm_channel
+from bot.flows.slack import dm_channel, slack_names
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
@@ -37,21 +36,6 @@ def parse_compile_args(args: str) -> CompileRequest:
     final = "--final" in words
     rest = [w for w in words if w != "--final"]
     return CompileRequest(rest[0] if rest else None, final)
-
-
-async def slack_names(client: AsyncWebClient, user_ids: Iterable[str]) -> dict[str, str]:
-    """Display names for mentioned people, through users.info."""
-    names: dict[str, str] = {}
-    for user_id in sorted(user_ids):
-        try:
-            info = await client.users_info(user=user_id)
-        except SlackApiError:
-            logger.warning("users.info failed for %s; they will read 'a colleague'", user_id)
-            continue
-        user = info["user"]
-        profile = user.get("profile", {})
-        names[user_id] = str(profile.get("real_name") or user.get("real_name") or user["name"])
-    return names
 
 
 async def target_meeting(services: Services, spec: str | None) -> Meeting:

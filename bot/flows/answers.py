@@ -13,11 +13,12 @@ from bot import messages
 from bot.core import validation
 from bot.core.calendar import short_date
 from bot.core.errors import InvalidInput, NotFound
+from bot.core.markup import mentioned_users
 from bot.core.models import HoldingReply, MessageRef, Question, QuestionState
 from bot.core.mrkdwn import Mrkdwn, link, md, mention
 from bot.core.permissions import Action, Actor, is_allowed
 from bot.flows.sending import question_card, send_to_officer, tell_clerks
-from bot.flows.slack import dm, permalink, post, react
+from bot.flows.slack import dm, permalink, post, react, slack_names
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
@@ -107,7 +108,9 @@ async def announce_answer(services: Services, client: AsyncWebClient, question: 
         services,
         client,
         md("Answer received for {}", question.reference),
-        messages.answer_for_review(card, answer.text, thread),
+        messages.answer_for_review(
+            card, answer.text, thread, await slack_names(client, mentioned_users(answer.text))
+        ),
     )
     where = md(" ({})", link(thread, "see the thread")) if thread else ""
     await dm(

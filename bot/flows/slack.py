@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -65,3 +66,18 @@ async def workspace_url(client: AsyncWebClient) -> str:
 def message_link(base_url: str, message: MessageRef) -> str:
     """A link to a message in Slack's permalink form, without an API call per message."""
     return f"{base_url.rstrip('/')}/archives/{message.channel}/p{message.ts.replace('.', '')}"
+
+
+async def slack_names(client: AsyncWebClient, user_ids: Iterable[str]) -> dict[str, str]:
+    """Display names for mentioned people, through users.info."""
+    names: dict[str, str] = {}
+    for user_id in sorted(user_ids):
+        try:
+            info = await client.users_info(user=user_id)
+        except SlackApiError:
+            logger.warning("users.info failed for %s; they are not named", user_id)
+            continue
+        user = info["user"]
+        profile = user.get("profile", {})
+        names[user_id] = str(profile.get("real_name") or user.get("real_name") or user["name"])
+    return names

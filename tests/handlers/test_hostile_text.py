@@ -46,7 +46,7 @@ TYPED = (
 """What a member types into a form: raw characters, exactly as the form delivers them."""
 
 SLACK_ENCODED = (
-    "Ask <!channel> <!here> whether <@U0BOSS01|boss> and <#C0SECRET|secret> know: "
+    "Ask <!channel> <!here> whether <@U0BOSS01|boss>, <@UDEPUTY1> and <#C0SECRET|secret> know: "
     "<https://evil.example/login|the council portal>, <javascript:alert(1)|click here>, "
     "&lt;!everyone&gt; &amp; <!subteam^S123|@scrutiny>?"
 )
@@ -80,9 +80,15 @@ async def sent(slack: SlackDouble, bot: Runtime, number: int) -> Question:
     question = await question_number(bot, number)
     card = await slack.wait_for(lambda: clerks_card(slack, "triage_approve", question.reference))
     await slack.click_button(CLERK, card, "triage_approve")
-    return await eventually(
-        lambda: services(bot).repos.questions.get(number), lambda q: q.thread is not None
-    )
+    try:
+        return await eventually(
+            lambda: services(bot).repos.questions.get(number),
+            lambda q: q.thread is not None,
+            attempts=1500,
+        )
+    except AssertionError:
+        told = [e.all_text() for e in slack.ephemerals(CLERK)][-3:]
+        raise AssertionError(f"question {number} not sent; the clerk was told {told}") from None
 
 
 async def state_of(bot: Runtime, number: int, state: QuestionState) -> None:
@@ -162,6 +168,7 @@ async def test_hostile_text_never_goes_live_anywhere(
         ANSWERS_CHANNEL, DCSC_OFFICER, SLACK_ENCODED, thread_ts=first.thread.ts
     )
     review = await slack.wait_for(lambda: clerks_card(slack, "answer_return", first.reference))
+    assert "whether @U0BOSS01, @Dev Deputy and #secret know" in review.all_text()
     await slack.click_button(CLERK, review, "answer_return")
     comment = await open_modal(slack, CLERK, "answer_return_submit")
     await slack.submit_view(CLERK, comment.id, {"note": TYPED})
