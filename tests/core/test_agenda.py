@@ -248,6 +248,28 @@ def test_hackney_of_tomorrow_young_people_are_never_named() -> None:
     assert "Asked by: Hackney of Tomorrow" in [p.text for p in read_word(agenda).paragraphs]
 
 
+def test_typed_questions_and_notes_never_become_links() -> None:
+    typed = "Is <https://evil.example|the council portal> safe? *Really* <!channel>"
+    entries = [
+        entry("CYP-2023-12-18-Q01", 1, question_text=typed),
+        entry(
+            "CYP-2023-12-18-Q02",
+            2,
+            status=EntryStatus.HOLDING,
+            holding_note=f"See {typed}",
+            promised_date=date(2026, 5, 1),
+        ),
+    ]
+    agenda = compile_agenda(TARGET, entries, names)
+    assert "](" not in agenda.markdown
+    assert r"Is &lt;https://evil.example\|the council portal&gt; safe? **Really**" in (
+        agenda.markdown
+    )
+    document = read_word(agenda)
+    assert [link for p in document.paragraphs for link in p.hyperlinks] == []
+    assert any("<https://evil.example|the council portal>" in p.text for p in document.paragraphs)
+
+
 def test_asked_by_label() -> None:
     assert asked_by_label(entry("R", 1, asked_by="Cllr Jane Smith")) == "Cllr Jane Smith"
     assert asked_by_label(entry("R", 1, asked_by="Anyone", hackney_of_tomorrow=True)) == (
