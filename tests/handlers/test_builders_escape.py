@@ -51,6 +51,7 @@ from bot.flows import agenda, sending, status
 from bot.flows.admin import MeetingSummary
 from bot.flows.intake import QuestionFormChoices
 from handlers import blocks, home, modals
+from tests.core.conftest import a_question
 from tests.live_tokens import HOSTILE, live_tokens, mrkdwn_in
 
 LONDON = ZoneInfo("Europe/London")
@@ -104,24 +105,17 @@ def meeting(t: Typed) -> Meeting:
 
 
 def question(t: Typed) -> Question:
-    transfer = PendingTransfer(OTHER_OFFICER, "HoS", OFFICER, NOW, t.reason)
-    return Question(
+    return a_question(
+        QuestionState.SENT,
         id=3,
         reference="CYP-2023-12-18-Q01",
-        source_meeting_id=1,
-        agenda_item="4",
         asker=Asker(OnBehalfOf.MEMBER, f"Cllr {t.name}"),
         submitted_by=SUBMITTER,
         text=t.question,
-        state=QuestionState.SENT,
-        created_at=NOW,
-        updated_at=NOW,
-        addressed_role="DCSC",
         assigned_officer=OFFICER,
         target_meeting_id=7,
-        due_date=date(2026, 4, 30),
         thread=MessageRef("C0ANSWERS", "1700000010.001000"),
-        pending_transfer=transfer,
+        pending_transfer=PendingTransfer(OTHER_OFFICER, "HoS", OFFICER, NOW, t.reason),
     )
 
 

@@ -192,12 +192,21 @@ async def test_hostile_text_never_goes_live_anywhere(
     await slack.click_button(DCSC_OFFICER, parent[-1], "ask_transfer")
     transfer = await open_modal(slack, DCSC_OFFICER, "ask_transfer_submit")
     await slack.submit_view(DCSC_OFFICER, transfer.id, {"role": "HoS", "note": TYPED})
-    await slack.wait_for(lambda: clerks_card(slack, "transfer_accept", second.reference))
+    offer = await slack.wait_for(lambda: clerks_card(slack, "transfer_accept", second.reference))
+    await slack.click_button(CLERK, offer, "transfer_accept")
+    await eventually(
+        lambda: services(bot).repos.questions.get(2),
+        lambda q: q.assigned_officer == HOS_OFFICER,
+    )
 
     # The imported question with a role goes out in one click; a reject reason on the other.
     imported = await slack.wait_for(lambda: _with_button(slack, "send_imported"))
     await slack.click_button(CLERK, imported, "send_imported")
     await state_of(bot, 3, QuestionState.SENT)
+    third = await question_number(bot, 3)
+    await slack.send_command("/agenda", f"withdraw {third.reference} {SLACK_ENCODED}", CLERK)
+    await state_of(bot, 3, QuestionState.WITHDRAWN)
+    await slack.send_command("/agenda", f"closure add 2026-04-23 {NAME_ENCODED}", CLERK)
     fourth = await question_number(bot, 4)
     card = await slack.wait_for(lambda: clerks_card(slack, "triage_reject", fourth.reference))
     await slack.click_button(CLERK, card, "triage_reject")
