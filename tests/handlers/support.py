@@ -50,8 +50,12 @@ async def set_up_commission(slack: SlackDouble) -> None:
         f"officer set DoE <@{DOE_OFFICER}> Director of Education",
         f"officer deputy DCSC <@{DEPUTY}>",
     ):
+        # One at a time, as a clerk would: the second meeting needs the committee the first
+        # one adds, and a command's work goes on after Slack has its answer.
+        told = len(slack.ephemerals(CLERK))
         result = await slack.send_command("/agenda", words, CLERK)
         assert result.status == 200
+        await slack.wait_for(lambda told=told: len(slack.ephemerals(CLERK)) > told)
     await ephemeral_containing(slack, CLERK, "Deputy for DCSC")
 
 
