@@ -10,12 +10,12 @@ from datetime import date
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
-from bot.core import validation
+from bot.core import mrkdwn, validation
 from bot.core.calendar import short_date
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.markup import mentioned_users
 from bot.core.models import HoldingReply, MessageRef, Question, QuestionState
-from bot.core.mrkdwn import Mrkdwn, link, md, mention
+from bot.core.mrkdwn import Mrkdwn, md, mention
 from bot.core.permissions import Action, Actor, is_allowed
 from bot.flows.sending import question_card, send_to_officer, tell_clerks
 from bot.flows.slack import dm, permalink, post, react, slack_names
@@ -102,17 +102,17 @@ async def record_reply(services: Services, client: AsyncWebClient, reply: Thread
 async def announce_answer(services: Services, client: AsyncWebClient, question: Question) -> None:
     """Tell the submitter and the clerk that an answer has arrived."""
     answer = await services.repos.answers.get(question.id)
-    thread = await permalink(client, question.thread) if question.thread else None
+    link = await permalink(client, question.thread) if question.thread else None
     card = await question_card(services, question)
     await tell_clerks(
         services,
         client,
         md("Answer received for {}", question.reference),
         messages.answer_for_review(
-            card, answer.text, thread, await slack_names(client, mentioned_users(answer.text))
+            card, answer.text, link, await slack_names(client, mentioned_users(answer.text))
         ),
     )
-    where = md(" ({})", link(thread, "see the thread")) if thread else ""
+    where = md(" ({})", mrkdwn.link(link, "see the thread")) if link else ""
     await dm(
         client,
         question.submitted_by,
@@ -228,14 +228,14 @@ async def accept_transfer(
     before = await services.repos.questions.get(question_id)
     question = await services.repos.questions.accept_transfer(question_id, actor, services.clock())
     old = before.thread
-    earlier = await permalink(client, old) if old else None
+    link = await permalink(client, old) if old else None
     # The bot posts the new parent message on the accepting officer's behalf.
     question = await send_to_officer(services, client, question, Actor.bot())
-    if question.thread and earlier:
+    if question.thread and link:
         note = md(
             "Transferred from {}: {}.",
             mention(before.assigned_officer),
-            link(earlier, "earlier thread"),
+            mrkdwn.link(link, "earlier thread"),
         )
         await in_thread(client, question.thread, note, quiet=True)
     if old:
