@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from bot.core.markup import parse_plain, slack_text, to_command_text, to_plain_text
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.core.markup import (
+    decode_entities,
+    parse_plain,
+    slack_text,
+    to_command_text,
+    to_plain_text,
+)
 from bot.core.mrkdwn import Mrkdwn, esc, fit, join, link, md, mention, quoted
 
 
@@ -94,3 +103,19 @@ def test_typed_text_is_parsed_as_text_but_a_mention_still_never_shows_its_embedd
     assert "jamie" not in repr(blocks)
     assert "Link(" not in repr(blocks)
     assert "<https://evil.example|portal>" in repr(blocks)
+
+
+tokens = st.sampled_from(["<!here>", "<@U1|x>", "<#C1>", "<https://e.example|p>", "&lt;", "&amp;"])
+anything = st.lists(st.one_of(tokens, st.text(max_size=10)), max_size=8).map("".join)
+
+
+@given(anything)
+def test_escaped_text_has_no_angle_brackets_and_reads_back_exactly(text: str) -> None:
+    escaped = esc(text)
+    assert "<" not in escaped and ">" not in escaped
+    assert decode_entities(escaped) == text
+
+
+@given(anything)
+def test_slack_text_leaves_no_angle_brackets_whatever_slack_sent(text: str) -> None:
+    assert "<" not in slack_text(text) and ">" not in slack_text(text)
