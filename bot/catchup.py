@@ -28,6 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import messages
 from bot.core import validation
 from bot.core.models import AnswerPart, Question, QuestionState, ts_order
+from bot.core.mrkdwn import esc, md
 from bot.flows.sending import tell_clerks
 from bot.inbox import REPLY_SUBTYPES, Inbox
 from bot.services import Services
@@ -246,6 +247,6 @@ async def _tell_clerks(services: Services, client: AsyncWebClient, report: Catch
     if report.deletions:
         noun = "reply" if report.deletions == 1 else "replies"
         parts.append(f"{report.deletions} deleted {noun} removed from the answers")
-    text = "; ".join(parts) + "."
-    text = text[0].upper() + text[1:]
-    await tell_clerks(services, client, text, [messages.section(f":inbox_tray: {text}")])
+    sentence = "; ".join(parts) + "."
+    text = esc(sentence[0].upper() + sentence[1:])
+    await tell_clerks(services, client, text, [messages.section(md(":inbox_tray: {}", text))])

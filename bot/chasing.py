@@ -40,6 +40,7 @@ from bot.core.chasing import (
 )
 from bot.core.lifecycle import AWAITING_ANSWER
 from bot.core.models import Meeting, MessageRef, QuestionState
+from bot.core.mrkdwn import Mrkdwn, esc, join, link, md, mention
 from bot.flows.sending import clerk_destinations
 from bot.flows.slack import dm_channel, message_link, workspace_url
 from bot.services import Services
@@ -109,28 +110,26 @@ async def thread_base_url(services: Services, client: AsyncWebClient | None) -> 
 def digest_blocks(digest: OfficerDigest, base_url: str) -> list[messages.Block]:
     """One message listing every question due a reminder for this person."""
     count = len(digest.entries)
+    plural = "s" if count != 1 else ""
     if digest.user is None:
-        head = f":alarm_clock: {count} overdue scrutiny question{'s' if count != 1 else ''}"
+        head = md(":alarm_clock: {} overdue scrutiny question{}", count, plural)
     else:
-        head = (
-            f":alarm_clock: {count} scrutiny question{'s' if count != 1 else ''} "
-            "waiting for your answer"
-        )
+        head = md(":alarm_clock: {} scrutiny question{} waiting for your answer", count, plural)
     lines = []
     for entry in digest.entries[:40]:
-        name = entry.reference
+        name = esc(entry.reference)
         if entry.thread is not None:
-            name = f"<{message_link(base_url, entry.thread)}|{entry.reference}>"
+            name = link(message_link(base_url, entry.thread), entry.reference)
         due = f"due {short_date(entry.due_date)}" if entry.due_date else "no due date"
-        flag = " :red_circle: *overdue*" if entry.overdue else ""
+        flag = Mrkdwn(" :red_circle: *overdue*" if entry.overdue else "")
         role = "" if entry.audience is Audience.OFFICER else f" (as {entry.audience})"
         officer = entry.reminder.question.assigned_officer
-        who = f" · <@{officer}>" if digest.user is None and officer else ""
-        lines.append(f"• {name}: {due}{flag}{who}{role}: {entry.reminder.reason}")
-    footer = "Answer by replying in each question's thread."
+        who = md(" · {}", mention(officer)) if digest.user is None and officer else ""
+        lines.append(md("• {}: {}{}{}{}: {}", name, due, flag, who, role, entry.reminder.reason))
+    footer = Mrkdwn("Answer by replying in each question's thread.")
     return [
         messages.section(head),
-        messages.section("\n".join(lines)),
+        messages.section(join("\n", lines)),
         messages.context_line(footer),
     ]
 
@@ -256,7 +255,7 @@ async def send_nudge(client: AsyncWebClient, pacer: ChannelPacer, nudge: ThreadN
     """A short reply in the question's thread."""
     async with pacer.slot(nudge.thread.channel):
         await client.chat_postMessage(
-            channel=nudge.thread.channel, thread_ts=nudge.thread.ts, text=nudge.text
+            channel=nudge.thread.channel, thread_ts=nudge.thread.ts, text=esc(nudge.text)
         )
 
 
@@ -370,34 +369,41 @@ async def gather_clerk_digest(services: Services, now: datetime) -> ClerkDigest:
 def clerk_digest_blocks(digest: ClerkDigest, base_url: str) -> list[messages.Block]:
     out = [
         messages.section(
-            f":newspaper: *Scrutiny questions, {short_date(digest.day, with_year=True)}*"
+            md(":newspaper: *Scrutiny questions, {}*", short_date(digest.day, with_year=True))
         )
     ]
     if digest.new_answers:
         lines = [
-            f"• {a.question.reference}" + link(base_url, a.question.thread)
+            md("• {}{}", a.question.reference, thread_link(base_url, a.question.thread))
             for a in digest.new_answers[:30]
         ]
-        out.append(messages.section("*New answers*\n" + "\n".join(lines)))
+        out.append(messages.section(md("*New answers*\n{}", join("\n", lines))))
     for officer in digest.overdue_by_officer:
-        who = f"<@{officer.officer}>" if officer.officer else "nobody"
-        lines = [f"• {o.question.reference}: {o.situation}" for o in officer.questions[:20]]
-        out.append(messages.section(f"*Overdue with {who}*\n" + "\n".join(lines)))
+        lines = [md("• {}: {}", o.question.reference, o.situation) for o in officer.questions[:20]]
+        out.append(
+            messages.section(
+                md("*Overdue with {}*\n{}", mention(officer.officer), join("\n", lines))
+            )
+        )
     for blockers in digest.agenda_blockers:
         if not blockers.questions:
             continue
-        lines = [f"• {b.question.reference}: {b.status}" for b in blockers.questions[:30]]
+        lines = [md("• {}: {}", b.question.reference, b.status) for b in blockers.questions[:30]]
         out.append(
             messages.section(
-                f"*Blocking the agenda for {blockers.meeting.reference}* "
-                f"({blockers.publication.explanation})\n" + "\n".join(lines)
+                md(
+                    "*Blocking the agenda for {}* ({})\n{}",
+                    blockers.meeting.reference,
+                    blockers.publication.explanation,
+                    join("\n", lines),
+                )
             )
         )
     return out[:45]
 
 
-def link(base_url: str, thread: MessageRef | None) -> str:
-    return f" (<{message_link(base_url, thread)}|thread>)" if thread else ""
+def thread_link(base_url: str, thread: MessageRef | None) -> Mrkdwn:
+    return md(" ({})", link(message_link(base_url, thread), "thread")) if thread else Mrkdwn("")
 
 
 async def snooze(

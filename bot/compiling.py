@@ -43,6 +43,7 @@ from bot.core.calendar import london_date, short_date
 from bot.core.command_text import MEETING_ADD_USAGE
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.markup import UserNames
+from bot.core.markup import mentioned_users as mentioned_in
 from bot.core.models import (
     Answer,
     AnswerPart,
@@ -59,7 +60,6 @@ S = QuestionState
 
 MEETING_REFERENCE = re.compile(r"^[A-Z][A-Z0-9]{1,11}-\d{4}-\d{2}-\d{2}$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>")
 MEETING_HELP = (
     "give the meeting's reference such as CYP-2026-05-11, its date such as 2026-05-11, "
     "or nothing for the next meeting"
@@ -396,5 +396,5 @@ def mentioned_users(entries: Iterable[AgendaEntry]) -> set[str]:
             entry.original_text or "",
         )
         for text in texts:
-            found.update(MENTION.findall(text))
+            found.update(mentioned_in(text))
     return found

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from bot.core.calendar import short_date
+from bot.core.markup import slack_text
 from bot.core.models import Question
+from bot.core.mrkdwn import Mrkdwn, esc, fit, join, link, md, mention, quoted
 
 Block = dict[str, Any]
 SECTION_LIMIT = 3000
@@ -35,24 +38,12 @@ class QuestionCard:
     target: str | None  # the meeting whose agenda publishes the answer
 
 
-def section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": fit(text)}}
+def section(text: Mrkdwn) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": fit(text, SECTION_LIMIT)}}
 
 
-def context_line(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": fit(text)}]}
-
-
-def fit(text: str, limit: int = SECTION_LIMIT) -> str:
-    """Text cut to fit a Block Kit field, saying so."""
-    if len(text) <= limit:
-        return text
-    return text[: limit - 40].rstrip() + " … _(continues in the thread)_"
-
-
-def quoted(text: str, limit: int = 2500) -> str:
-    body = text if len(text) <= limit else text[:limit].rstrip() + " …"
-    return ">" + body.replace("\n", "\n>")
+def context_line(text: Mrkdwn) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": fit(text, SECTION_LIMIT)}]}
 
 
 def button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
@@ -74,16 +65,16 @@ def actions(block_id: str, *elements: dict[str, Any]) -> Block:
 def question_lines(card: QuestionCard) -> list[Block]:
     q = card.question
     out = [
-        section(f"*{q.reference}* · {card.source}\n*Asked by:* {q.asker.label}"),
+        section(md("*{}* · {}\n*Asked by:* {}", q.reference, card.source, q.asker.label)),
         section(quoted(q.text)),
     ]
     facts = []
     if card.role_title:
-        facts.append(f"*For:* {card.role_title}")
+        facts.append(md("*For:* {}", card.role_title))
     if card.target:
-        facts.append(f"*Published in the agenda for:* {card.target}")
+        facts.append(md("*Published in the agenda for:* {}", card.target))
     if facts:
-        out.append(context_line(" · ".join(facts)))
+        out.append(context_line(join(" · ", facts)))
     return out
 
 
@@ -91,7 +82,7 @@ def triage_card(card: QuestionCard) -> list[Block]:
     """For the clerk: a new question to approve and send, edit or reject."""
     q = card.question
     return [
-        section(f":inbox_tray: New scrutiny question from <@{q.submitted_by}>"),
+        section(md(":inbox_tray: New scrutiny question from {}", mention(q.submitted_by))),
         *question_lines(card),
         actions(
             f"triage:{q.id}",
@@ -102,21 +93,21 @@ def triage_card(card: QuestionCard) -> list[Block]:
     ]
 
 
-def triage_done(card: QuestionCard, what: str) -> list[Block]:
+def triage_done(card: QuestionCard, what: Mrkdwn) -> list[Block]:
     """The clerk's card once someone has acted on it (buttons removed)."""
     return [*question_lines(card), context_line(what)]
 
 
-def officer_question(card: QuestionCard, officer: str, *, mention: bool) -> list[Block]:
+def officer_question(card: QuestionCard, officer: str, *, greet: bool) -> list[Block]:
     """The parent message the officer answers under."""
     q = card.question
-    greeting = f"<@{officer}>, a" if mention else "A"
-    due = f"Please answer by *{short_date(q.due_date)}*" if q.due_date else "Please answer"
+    greeting = md("{}, a", mention(officer)) if greet else Mrkdwn("A")
+    due = md("Please answer by *{}*", short_date(q.due_date)) if q.due_date else "Please answer"
     return [
-        section(f":question: {greeting} scrutiny question for you to answer."),
+        section(md(":question: {} scrutiny question for you to answer.", greeting)),
         *question_lines(card),
-        section(f"{due}: *reply in this thread*. Several replies form one answer."),
-        *([context_line(card.due[:1].upper() + card.due[1:])] if card.due else []),
+        section(md("{}: *reply in this thread*. Several replies form one answer.", due)),
+        *([context_line(esc(card.due[:1].upper() + card.due[1:]))] if card.due else []),
         actions(
             f"officer:{q.id}",
             button("Holding reply", HOLDING_REPLY, str(q.id)),
@@ -126,14 +117,20 @@ def officer_question(card: QuestionCard, officer: str, *, mention: bool) -> list
     ]
 
 
-def answer_for_review(card: QuestionCard, answer_text: str, permalink: str | None) -> list[Block]:
-    """For the clerk: an answer has arrived."""
+def answer_for_review(
+    card: QuestionCard,
+    answer_text: str,
+    permalink: str | None,
+    names: Mapping[str, str] | None = None,
+) -> list[Block]:
+    """For the clerk: an answer has arrived, shown with nothing in it live (see slack_text);
+    ``names`` names the people it mentions."""
     q = card.question
-    link = f" (<{permalink}|thread>)" if permalink else ""
+    thread = md(" ({})", link(permalink, "thread")) if permalink else ""
     return [
-        section(f":speech_balloon: Answer received for *{q.reference}*{link}"),
+        section(md(":speech_balloon: Answer received for *{}*{}", q.reference, thread)),
         section(quoted(q.text, 600)),
-        section(quoted(answer_text)),
+        section(quoted(slack_text(answer_text, names))),
         actions(
             f"review:{q.id}",
             button("Approve", ANSWER_APPROVE, str(q.id), "primary"),
@@ -146,8 +143,13 @@ def transfer_request(card: QuestionCard, to_officer: str, reason: str, by: str) 
     q = card.question
     return [
         section(
-            f":arrow_right: <@{by}> asks for *{q.reference}* to go to <@{to_officer}>.\n"
-            f"*Reason:* {reason}"
+            md(
+                ":arrow_right: {} asks for *{}* to go to {}.\n*Reason:* {}",
+                mention(by),
+                q.reference,
+                mention(to_officer),
+                reason,
+            )
         ),
         *question_lines(card),
         actions(
@@ -162,9 +164,13 @@ def published_note(reference: str, meeting_reference: str, question_id: int) -> 
     """In the question's thread once its answer is published, with a way to correct it."""
     return [
         section(
-            f":page_facing_up: The answer to *{reference}* is published in the agenda for "
-            f"{meeting_reference}. If it needs correcting, the officer or the clerk can do it "
-            "here; the original stays on record."
+            md(
+                ":page_facing_up: The answer to *{}* is published in the agenda for {}. If it "
+                "needs correcting, the officer or the clerk can do it here; the original stays "
+                "on record.",
+                reference,
+                meeting_reference,
+            )
         ),
         actions(
             f"published_{question_id}",

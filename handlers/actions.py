@@ -14,6 +14,7 @@ from slack_bolt.async_app import AsyncApp
 from bot import chasing, messages
 from bot.core.calendar import london_date, short_date
 from bot.core.errors import DomainError, InvalidInput
+from bot.core.mrkdwn import md, mention
 from bot.core.permissions import Action
 from bot.flows import agenda, answers, intake, sending
 from bot.flows.intake import FormErrors
@@ -38,10 +39,13 @@ async def approve_and_send(click: Click) -> None:
     )
     card = await sending.question_card(services, question)
     due = short_date(question.due_date) if question.due_date else "no date"
-    outcome = (
-        f":white_check_mark: Sent to <@{question.assigned_officer}> by <@{click.user}>; due {due}."
+    outcome = md(
+        ":white_check_mark: Sent to {} by {}; due {}.",
+        mention(question.assigned_officer),
+        mention(click.user),
+        due,
     )
-    await click.replace(f"{question.reference} sent", messages.triage_done(card, outcome))
+    await click.replace(md("{} sent", question.reference), messages.triage_done(card, outcome))
 
 
 async def open_edit(click: Click) -> None:
@@ -82,7 +86,7 @@ async def open_reject(click: Click) -> None:
             "Reject",
             question.id,
             "Reason (the submitter is told)",
-            f"Reject *{question.reference}*? Say why: the person who submitted it is told.",
+            md("Reject *{}*? Say why: the person who submitted it is told.", question.reference),
         )
     )
 
@@ -162,8 +166,12 @@ async def transfer_accepted(click: Click) -> None:
         click.services, click.client, click.user, click.question_id
     )
     await click.replace(
-        f":white_check_mark: *{question.reference}* now goes to "
-        f"<@{question.assigned_officer}> (accepted by <@{click.user}>)."
+        md(
+            ":white_check_mark: *{}* now goes to {} (accepted by {}).",
+            question.reference,
+            mention(question.assigned_officer),
+            mention(click.user),
+        )
     )
 
 
@@ -172,8 +180,12 @@ async def transfer_declined(click: Click) -> None:
         click.services, click.client, click.user, click.question_id
     )
     await click.replace(
-        f"Transfer of *{question.reference}* declined by <@{click.user}>; it stays with "
-        f"<@{question.assigned_officer}>."
+        md(
+            "Transfer of *{}* declined by {}; it stays with {}.",
+            question.reference,
+            mention(click.user),
+            mention(question.assigned_officer),
+        )
     )
 
 
@@ -195,8 +207,11 @@ async def snooze_submitted(submission: Submission) -> AfterAck:
         await dm(
             submission.client,
             submission.user,
-            f"Reminders for {reference} are paused until {short_date(until)}; "
-            "the due date is unchanged.",
+            md(
+                "Reminders for {} are paused until {}; the due date is unchanged.",
+                reference,
+                short_date(until),
+            ),
         )
 
     return after
@@ -208,8 +223,12 @@ async def snooze_submitted(submission: Submission) -> AfterAck:
 async def answer_approved(click: Click) -> None:
     question = await answers.approve_answer(click.services, click.user, click.question_id)
     await click.replace(
-        f":white_check_mark: The answer to *{question.reference}* was approved by "
-        f"<@{click.user}>. It goes in the agenda when you compile."
+        md(
+            ":white_check_mark: The answer to *{}* was approved by {}. It goes in the agenda "
+            "when you compile.",
+            question.reference,
+            mention(click.user),
+        )
     )
 
 
@@ -223,8 +242,11 @@ async def open_return(click: Click) -> None:
             "Return",
             question.id,
             "What is missing",
-            f"Ask the officer for more on *{question.reference}*. Your comment is posted in "
-            "the question's thread.",
+            md(
+                "Ask the officer for more on *{}*. Your comment is posted in the question's "
+                "thread.",
+                question.reference,
+            ),
         )
     )
 
@@ -273,7 +295,7 @@ async def publish_answers(click: Click) -> None:
     await click.respond(
         replace_original=False,
         response_type="ephemeral",
-        text=f"Published {len(published)} answers{listed}",
+        text=md("Published {} answers{}", len(published), listed),
     )
 
 

@@ -11,6 +11,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import command_text
 from bot.core.calendar import short_date
+from bot.core.markup import to_command_text
+from bot.core.mrkdwn import Mrkdwn, esc, join, md, mention
 from bot.core.permissions import Action, check
 from bot.flows import admin, agenda, answers
 from handlers import blocks, home, modals
@@ -30,7 +32,7 @@ class Subcommand:
 
 
 async def say(
-    respond: AsyncRespond, text: str, block_list: list[dict[str, Any]] | None = None
+    respond: AsyncRespond, text: Mrkdwn, block_list: list[dict[str, Any]] | None = None
 ) -> None:
     await respond(text=text, blocks=block_list, response_type="ephemeral")
 
@@ -40,7 +42,7 @@ async def agenda_help(
 ) -> None:
     await say(
         respond,
-        "/agenda commands",
+        Mrkdwn("/agenda commands"),
         blocks.agenda_help(AGENDA_SUBCOMMANDS, is_clerk=bool(context["is_clerk"])),
     )
 
@@ -61,35 +63,37 @@ async def meeting_add(
         await open_form(command, context, Action.MANAGE_MEETINGS, modals.meeting_add_modal())
         return
     summary = await admin.add_meeting(services_of(context), command["user_id"], args)
-    await say(respond, f"Added {summary.meeting.reference}", blocks.meeting_added(summary))
+    await say(respond, md("Added {}", summary.meeting.reference), blocks.meeting_added(summary))
 
 
 async def committee_rename(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     old, new = await admin.rename_committee(services_of(context), command["user_id"], args)
-    await say(respond, f"Committee {old} is now {new}: its meetings' references start {new}-.")
+    await say(
+        respond, md("Committee {} is now {}: its meetings' references start {}-.", old, new, new)
+    )
 
 
 async def committee_list(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     committees = await services_of(context).repos.meetings.committees()
-    await say(respond, "Committees", blocks.committee_list(committees))
+    await say(respond, Mrkdwn("Committees"), blocks.committee_list(committees))
 
 
 async def meeting_list(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     summaries = await admin.list_meetings(services_of(context), args)
-    await say(respond, "Meetings", blocks.meeting_list(summaries))
+    await say(respond, Mrkdwn("Meetings"), blocks.meeting_list(summaries))
 
 
 async def item_add(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     added = await admin.add_agenda_item(services_of(context), command["user_id"], args)
-    await say(respond, f"Added {added}.")
+    await say(respond, md("Added {}.", added))
 
 
 async def officer_set(
@@ -100,7 +104,10 @@ async def officer_set(
         return
     change = await admin.set_officer(services_of(context), command["user_id"], args)
     role = change.role
-    await say(respond, f"{role.key} is now {role.title}: <@{role.officer}>.{change.moved_text}")
+    await say(
+        respond,
+        md("{} is now {}: {}.{}", role.key, role.title, mention(role.officer), change.moved_text),
+    )
     assert context.client is not None
     await admin.hand_over(services_of(context), context.client, change)
 
@@ -109,29 +116,28 @@ async def officer_remove(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     role = await admin.remove_officer_role(services_of(context), command["user_id"], args)
-    await say(respond, f"Removed {role.key} ({role.title}) from the officer directory.")
+    await say(respond, md("Removed {} ({}) from the officer directory.", role.key, role.title))
 
 
 async def item_remove(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     removed = await admin.remove_agenda_item(services_of(context), command["user_id"], args)
-    await say(respond, f"Removed {removed}.")
+    await say(respond, md("Removed {}.", removed))
 
 
 async def officer_deputy(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     role = await admin.set_deputy(services_of(context), command["user_id"], args)
-    deputy = f"<@{role.deputy}>" if role.deputy else "nobody"
-    await say(respond, f"Deputy for {role.key} ({role.title}): {deputy}.")
+    await say(respond, md("Deputy for {} ({}): {}.", role.key, role.title, mention(role.deputy)))
 
 
 async def officer_list(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     roles = await services_of(context).repos.officers.roles()
-    await say(respond, "Officer directory", blocks.officer_list(roles))
+    await say(respond, Mrkdwn("Officer directory"), blocks.officer_list(roles))
 
 
 async def closure_add(
@@ -143,8 +149,12 @@ async def closure_add(
     change = await admin.add_closure_day(services_of(context), command["user_id"], args)
     await say(
         respond,
-        f"Added a council closure day: {change.done}. It no longer counts as a working day for "
-        f"deadlines and reminders. {change.moved_text}",
+        md(
+            "Added a council closure day: {}. It no longer counts as a working day for "
+            "deadlines and reminders. {}",
+            change.done,
+            change.moved_text,
+        ),
     )
     assert context.client is not None
     await admin.announce(services_of(context), context.client, change)
@@ -156,8 +166,11 @@ async def closure_remove(
     change = await admin.remove_closure_day(services_of(context), command["user_id"], args)
     await say(
         respond,
-        f"Removed the closure day: {change.done} counts as a working day again. "
-        f"{change.moved_text}",
+        md(
+            "Removed the closure day: {} counts as a working day again. {}",
+            change.done,
+            change.moved_text,
+        ),
     )
     assert context.client is not None
     await admin.announce(services_of(context), context.client, change)
@@ -168,10 +181,12 @@ async def closure_list(
 ) -> None:
     days = await admin.list_closure_days(services_of(context))
     if not days:
-        await say(respond, "No council closure days ahead. Add one with `/agenda closure add`.")
+        await say(
+            respond, Mrkdwn("No council closure days ahead. Add one with `/agenda closure add`.")
+        )
         return
-    lines = [f"• {short_date(d.day, with_year=True)}: {d.reason}" for d in days]
-    await say(respond, "Council closure days ahead:\n" + "\n".join(lines))
+    lines = [md("• {}: {}", short_date(d.day, with_year=True), d.reason) for d in days]
+    await say(respond, md("Council closure days ahead:\n{}", join("\n", lines)))
 
 
 async def meeting_move(
@@ -180,7 +195,7 @@ async def meeting_move(
     summary, change = await admin.move_meeting(services_of(context), command["user_id"], args)
     await say(
         respond,
-        f"{change.done}. {change.moved_text}",
+        md("{}. {}", change.done, change.moved_text),
         blocks.meeting_added(summary),
     )
     assert context.client is not None
@@ -203,7 +218,7 @@ async def withdraw_question(
 ) -> None:
     words = args.split(maxsplit=1)
     if not words:
-        await say(respond, f"Say which question. Usage: `{WITHDRAW_USAGE}`")
+        await say(respond, md("Say which question. Usage: `{}`", WITHDRAW_USAGE))
         return
     assert context.client is not None
     question = await answers.withdraw(
@@ -213,7 +228,7 @@ async def withdraw_question(
         words[0],
         words[1] if len(words) > 1 else None,
     )
-    await say(respond, f"{question.reference} is withdrawn; reminders for it have stopped.")
+    await say(respond, md("{} is withdrawn; reminders for it have stopped.", question.reference))
 
 
 async def reopen_question(
@@ -221,13 +236,13 @@ async def reopen_question(
 ) -> None:
     words = args.split()
     if len(words) != 1:
-        await say(respond, f"Say which question. Usage: `{REOPEN_USAGE}`")
+        await say(respond, md("Say which question. Usage: `{}`", REOPEN_USAGE))
         return
     assert context.client is not None
     question = await answers.reopen(
         services_of(context), context.client, command["user_id"], words[0]
     )
-    await say(respond, f"{question.reference} is reopened and waits for triage again.")
+    await say(respond, md("{} is reopened and waits for triage again.", question.reference))
 
 
 async def correct_published(
@@ -235,7 +250,7 @@ async def correct_published(
 ) -> None:
     words = args.split()
     if len(words) != 1:
-        await say(respond, f"Say which question. Usage: `{CORRECT_USAGE}`")
+        await say(respond, md("Say which question. Usage: `{}`", CORRECT_USAGE))
         return
     services = services_of(context)
     question = await answers.check_correctable(services, command["user_id"], words[0])
@@ -259,7 +274,7 @@ async def agenda_status(
     check(await services.actor(command["user_id"]), Action.COMPILE)
     assert context.client is not None
     block_list = await home.status_command(services, context.client, args.strip() or None)
-    await say(respond, "Scrutiny questions: status", block_list)
+    await say(respond, Mrkdwn("Scrutiny questions: status"), block_list)
 
 
 async def compile_agenda(
@@ -272,14 +287,14 @@ async def compile_agenda(
     check(await services.actor(user), Action.COMPILE)
     request = agenda.parse_compile_args(args)
     meeting = await agenda.target_meeting(services, request.meeting)
-    await say(respond, f"Compiling the responses for {meeting.reference}…")
+    await say(respond, md("Compiling the responses for {}…", meeting.reference))
     compiled, published = await agenda.compile_for_slack(
         services, client, user, meeting, final=request.final
     )
     await agenda.upload(client, command["channel_id"], user, compiled)
     await say(
         respond,
-        compiled.summary.headline,
+        esc(compiled.summary.headline),
         agenda.summary_blocks(compiled, published, final=request.final, meeting_id=meeting.id),
     )
 
@@ -452,7 +467,7 @@ def register(app: AsyncApp) -> None:
     ) -> None:
         await ack()
         async with guarded(command, respond, client):
-            subcommand, args = find_subcommand(command.get("text") or "")
+            subcommand, args = find_subcommand(to_command_text(command.get("text") or ""))
             if subcommand is None:
                 await say(respond, blocks.unknown_subcommand(command.get("text") or ""))
                 return

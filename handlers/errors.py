@@ -18,6 +18,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.errors import DomainError
+from bot.core.mrkdwn import esc
 
 logger = logging.getLogger(__name__)
 
@@ -80,11 +81,11 @@ async def tell_user(
         return
     try:
         if respond is not None and (body.get("response_url") or body.get("response_urls")):
-            await respond(text=text, response_type="ephemeral", replace_original=False)
+            await respond(text=esc(text), response_type="ephemeral", replace_original=False)
             return
         user = acting_user(body)
         if user:
             dm = await client.conversations_open(users=user)
-            await client.chat_postMessage(channel=dm["channel"]["id"], text=text)
+            await client.chat_postMessage(channel=dm["channel"]["id"], text=esc(text))
     except Exception:
         logger.exception("could not tell the user about an error")

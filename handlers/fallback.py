@@ -12,6 +12,8 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
+from bot.core.mrkdwn import md
+
 logger = logging.getLogger(__name__)
 
 ANY = re.compile(".*")
@@ -47,6 +49,6 @@ def register(app: AsyncApp) -> None:
     ) -> None:
         await ack()
         await respond(
-            text=f"This app does not handle `{command.get('command')}`.",
+            text=md("This app does not handle `{}`.", str(command.get("command"))),
             response_type="ephemeral",
         )

@@ -11,6 +11,7 @@ from bot import messages
 from bot.core.calendar import short_date
 from bot.core.deadlines import Lateness
 from bot.core.models import Question
+from bot.core.mrkdwn import Mrkdwn, esc, join, link, md, mention
 from bot.core.permissions import Action, check
 from bot.flows import agenda, status
 from bot.flows.slack import dm, dm_channel, message_link, workspace_url
@@ -36,17 +37,17 @@ async def links(services: Services, client: AsyncWebClient) -> str:
     return services.workspace_url
 
 
-def question_line(question: Question, base_url: str, late: Lateness | None = None) -> str:
-    parts = [f"*{question.reference}*"]
+def question_line(question: Question, base_url: str, late: Lateness | None = None) -> Mrkdwn:
+    parts = [md("*{}*", question.reference)]
     if question.thread is not None:
-        parts[0] = f"<{message_link(base_url, question.thread)}|{question.reference}>"
+        parts[0] = link(message_link(base_url, question.thread), question.reference)
     if question.due_date:
-        parts.append(f"due {short_date(question.due_date)}")
+        parts.append(md("due {}", short_date(question.due_date)))
     if late in FLAG:
-        parts.append(FLAG[late])
-    parts.append(f"_{question.state}_")
+        parts.append(Mrkdwn(FLAG[late]))
+    parts.append(md("_{}_", question.state))
     text = question.text if len(question.text) <= 120 else question.text[:117] + "…"
-    return " · ".join(parts) + f"\n{text}"
+    return md("{}\n{}", join(" · ", parts), text)
 
 
 def status_blocks(report: status.StatusReport, base_url: str) -> list[Block]:
@@ -56,58 +57,75 @@ def status_blocks(report: status.StatusReport, base_url: str) -> list[Block]:
         held = short_date(report.meeting.date, with_year=True)
         out.append(
             messages.section(
-                f"*Past meeting: {report.meeting.reference}* (held {held}). Its answers can "
-                "still be compiled; new questions go to a later meeting."
+                md(
+                    "*Past meeting: {}* (held {}). Its answers can still be compiled; new "
+                    "questions go to a later meeting.",
+                    report.meeting.reference,
+                    held,
+                )
             )
         )
     elif report.meeting is not None:
         heading = "Next meeting" if report.when == "next" else "Meeting"
         out.append(
             messages.section(
-                f"*{heading}: {report.meeting.reference}*\n"
-                f"{report.publication}\nAnswers {report.due}"
+                md(
+                    "*{}: {}*\n{}\nAnswers {}",
+                    heading,
+                    report.meeting.reference,
+                    report.publication or "",
+                    report.due or "",
+                )
             )
         )
     else:
-        out.append(messages.section("*No upcoming meeting.* Add one with `/agenda meeting add`."))
+        out.append(
+            messages.section(Mrkdwn("*No upcoming meeting.* Add one with `/agenda meeting add`."))
+        )
     counts = ", ".join(f"{n} {state}" for state, n in sorted(report.by_state.items()))
-    out.append(messages.context_line(f"Questions: {counts or 'none yet'}."))
+    out.append(messages.context_line(md("Questions: {}.", counts or "none yet")))
     if report.awaiting_triage:
-        out.append(messages.section(f"*Waiting for triage:* {len(report.awaiting_triage)}"))
+        out.append(messages.section(md("*Waiting for triage:* {}", len(report.awaiting_triage))))
     if report.awaiting_approval:
         refs = ", ".join(q.reference for q in report.awaiting_approval[:LIST_LIMIT])
-        out.append(messages.section(f"*Answered, waiting for your approval:* {refs}"))
+        out.append(messages.section(md("*Answered, waiting for your approval:* {}", refs)))
     if report.overdue:
         lines = [
             question_line(s.question, base_url, s.lateness) for s in report.overdue[:LIST_LIMIT]
         ]
-        out.append(messages.section("*Overdue*\n" + "\n".join(lines)))
+        out.append(messages.section(md("*Overdue*\n{}", join("\n", lines))))
     for officer, items in report.by_officer().items():
-        lines = [f"• {question_line(s.question, base_url, s.lateness)}" for s in items[:10]]
+        lines = [md("• {}", question_line(s.question, base_url, s.lateness)) for s in items[:10]]
         more = f"\n…and {len(items) - 10} more" if len(items) > 10 else ""
-        who = f"<@{officer}>" if officer else "nobody yet"
+        who = mention(officer, "nobody yet")
         out.append(
-            messages.section(f"*Waiting on {who}* ({len(items)})\n" + "\n".join(lines) + more)
+            messages.section(
+                md("*Waiting on {}* ({})\n{}{}", who, len(items), join("\n", lines), more)
+            )
         )
     return out[:45]
 
 
 def officer_blocks(items: list[status.QuestionStatus], base_url: str) -> list[Block]:
     if not items:
-        return [messages.section("*Nothing waiting for your answer.* Thank you!")]
-    lines = [f"• {question_line(s.question, base_url, s.lateness)}" for s in items[:LIST_LIMIT]]
+        return [messages.section(Mrkdwn("*Nothing waiting for your answer.* Thank you!"))]
+    lines = [
+        md("• {}", question_line(s.question, base_url, s.lateness)) for s in items[:LIST_LIMIT]
+    ]
     return [
-        messages.section(f"*Waiting for your answer* ({len(items)})"),
-        messages.section("\n".join(lines)),
-        messages.context_line("Answer by replying in each question's thread."),
+        messages.section(md("*Waiting for your answer* ({})", len(items))),
+        messages.section(join("\n", lines)),
+        messages.context_line(Mrkdwn("Answer by replying in each question's thread.")),
     ]
 
 
 def member_blocks(questions: list[Question], base_url: str) -> list[Block]:
     if not questions:
-        return [messages.section("*You have not submitted any questions.* Use `/question`.")]
-    lines = [f"• {question_line(q, base_url)}" for q in questions[-LIST_LIMIT:]]
-    return [messages.section("*Your questions*"), messages.section("\n".join(lines))]
+        return [
+            messages.section(Mrkdwn("*You have not submitted any questions.* Use `/question`."))
+        ]
+    lines = [md("• {}", question_line(q, base_url)) for q in questions[-LIST_LIMIT:]]
+    return [messages.section(Mrkdwn("*Your questions*")), messages.section(join("\n", lines))]
 
 
 async def home_view(services: Services, client: AsyncWebClient, user_id: str) -> dict[str, Any]:
@@ -177,7 +195,7 @@ def register(app: AsyncApp) -> None:
             await dm(
                 client,
                 user,
-                compiled.summary.headline,
+                esc(compiled.summary.headline),
                 agenda.summary_blocks(compiled, published, final=False, meeting_id=meeting.id),
             )
 

@@ -10,9 +10,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.importer import parse_question_list
+from bot.core.markup import mentioned_users, to_plain_text
+from bot.core.mrkdwn import esc, md
 from bot.flows import intake, sending
 from bot.flows.intake import SubmittedQuestion
-from bot.flows.slack import dm
+from bot.flows.slack import dm, slack_names
 from bot.services import Services
 from handlers import blocks, modals
 from handlers.errors import guarded
@@ -33,6 +35,13 @@ async def member_name(client: AsyncWebClient, user_id: str) -> str:
         return user_id
     profile = info["user"].get("profile", {})
     return str(profile.get("real_name") or info["user"].get("real_name") or info["user"]["name"])
+
+
+async def as_typed(client: AsyncWebClient, text: str) -> str:
+    """Slack-encoded text (a message, a command's words) as the person reads it: mentions
+    named, links showing their address, nothing live; what the question form is filled with."""
+    names = await slack_names(client, mentioned_users(text))
+    return to_plain_text(text, names)
 
 
 async def open_question_form(
@@ -61,9 +70,8 @@ def register(app: AsyncApp) -> None:
     ) -> None:
         await ack()
         async with guarded(command, context.respond, client):
-            await open_question_form(
-                services_of(context), client, command["trigger_id"], command.get("text") or "", {}
-            )
+            text = await as_typed(client, command.get("text") or "")
+            await open_question_form(services_of(context), client, command["trigger_id"], text, {})
 
     @app.shortcut(LOG_QUESTION_SHORTCUT)
     async def log_question_shortcut(
@@ -72,7 +80,7 @@ def register(app: AsyncApp) -> None:
         await ack()
         async with guarded(shortcut, context.respond, client):
             services = services_of(context)
-            text = str(shortcut.get("message", {}).get("text") or "")
+            text = await as_typed(client, str(shortcut.get("message", {}).get("text") or ""))
             user_id = shortcut["user"]["id"]
             source = {
                 "channel": shortcut.get("channel", {}).get("id"),
@@ -111,7 +119,7 @@ async def question_submitted(submission: Submission) -> AfterAck:
     async def after() -> None:
         triage = services.settings.triage_required
         received = blocks.question_received(question, triage=triage)
-        await dm(client, user_id, f"Your question {question.reference} is recorded.", received)
+        await dm(client, user_id, md("Your question {} is recorded.", question.reference), received)
         await sending.on_submitted(services, client, question)
 
     return after
@@ -141,7 +149,7 @@ async def import_reviewed(submission: Submission) -> AfterAck:
     async def after() -> None:
         triage = services.settings.triage_required
         summary = blocks.import_saved(saved, triage=triage)
-        await dm(client, user_id, f"Imported {len(saved)} questions.", summary)
+        await dm(client, user_id, md("Imported {} questions.", len(saved)), summary)
         for question in saved:
             if not triage or not question.addressed_role:
                 await sending.on_submitted(services, client, question)
@@ -151,6 +159,8 @@ async def import_reviewed(submission: Submission) -> AfterAck:
 
 async def send_imported(click: Click) -> None:
     ids = [int(v) for v in click.value.split(",") if v]
-    await click.respond(replace_original=False, text=f"Sending {len(ids)} questions to officers…")
+    await click.respond(
+        replace_original=False, text=md("Sending {} questions to officers…", len(ids))
+    )
     outcome = await sending.send_many(click.services, click.client, click.user, ids)
-    await click.respond(replace_original=True, text=outcome.summary, blocks=outcome.blocks())
+    await click.respond(replace_original=True, text=esc(outcome.summary), blocks=outcome.blocks())

@@ -8,8 +8,10 @@ from typing import Any
 from bot.core import validation
 from bot.core.importer import ImportResult
 from bot.core.models import OnBehalfOf
+from bot.core.mrkdwn import Mrkdwn, md
 from bot.flows.intake import QuestionFormChoices
-from handlers.blocks import Block, context_line, meeting_label, section
+from bot.messages import context_line, section
+from handlers.blocks import Block, meeting_label
 
 View = dict[str, Any]
 
@@ -96,8 +98,10 @@ def no_meetings_modal() -> View:
         None,
         [
             section(
-                "No meetings are set up yet, so a question can't be logged against one. "
-                "Ask the clerk to add the meeting with `/agenda meeting add`."
+                Mrkdwn(
+                    "No meetings are set up yet, so a question can't be logged against one. "
+                    "Ask the clerk to add the meeting with `/agenda meeting add`."
+                )
             )
         ],
     )
@@ -152,8 +156,12 @@ def question_modal(
     if len(text) > QUESTION_LIMIT:
         blocks.append(
             section(
-                f":warning: The message is {len(text):,} characters; a question can be at most "
-                f"{QUESTION_LIMIT:,}, so only the start is below. Shorten it before submitting."
+                md(
+                    ":warning: The message is {} characters; a question can be at most {}, so "
+                    "only the start is below. Shorten it before submitting.",
+                    f"{len(text):,}",
+                    f"{QUESTION_LIMIT:,}",
+                )
             )
         )
     blocks.append(input_block("text", "Question", question, hint="Up to 3,000 characters."))
@@ -173,10 +181,12 @@ def import_paste_modal() -> View:
         "Review",
         [
             section(
-                "Paste the questions: numbered paragraphs (`4.21 ...`), bullets or paragraphs "
-                "separated by blank lines. Mark the young people's questions "
-                "`(Hackney of Tomorrow)` and add role hints such as `(DCSC)`. You will see the "
-                "list before anything is saved."
+                Mrkdwn(
+                    "Paste the questions: numbered paragraphs (`4.21 ...`), bullets or paragraphs "
+                    "separated by blank lines. Mark the young people's questions "
+                    "`(Hackney of Tomorrow)` and add role hints such as `(DCSC)`. You will see "
+                    "the list before anything is saved."
+                )
             ),
             input_block(
                 "paste",
@@ -204,9 +214,11 @@ def import_review_modal(
             )
         )
     else:
-        blocks.append(section("No meetings are set up yet: add one with `/agenda meeting add`."))
+        blocks.append(
+            section(Mrkdwn("No meetings are set up yet: add one with `/agenda meeting add`."))
+        )
     blocks.append(input_block("item", "Agenda item number", item_input(), optional=True))
-    blocks.append(section(f"*{len(saving)} question{'s' if len(saving) != 1 else ''} to save*"))
+    blocks.append(section(md("*{} question{} to save*", len(saving), "s" * (len(saving) != 1))))
     for parsed in result.questions[:REVIEW_LIMIT]:
         tags = []
         if parsed.hackney_of_tomorrow:
@@ -215,21 +227,23 @@ def import_review_modal(
             tags.append(f"to {parsed.role_hint}")
         if parsed.problem:
             tags.append(f":warning: not saved: {parsed.problem}")
-        head = f"*{parsed.number}* " if parsed.number else "• "
-        note = f" _({'; '.join(tags)})_" if tags else ""
+        head = md("*{}* ", parsed.number) if parsed.number else "• "
+        note = md(" _({})_", "; ".join(tags)) if tags else ""
         text = parsed.text if len(parsed.text) <= 600 else parsed.text[:600] + "…"
-        blocks.append(section(f"{head}{text}{note}"))
+        blocks.append(section(md("{}{}{}", head, text, note)))
     if len(result.questions) > REVIEW_LIMIT:
         blocks.append(
             context_line(
-                f"…and {len(result.questions) - REVIEW_LIMIT} more, saved in the same way."
+                md("…and {} more, saved in the same way.", len(result.questions) - REVIEW_LIMIT)
             )
         )
     if result.skipped:
         blocks.append(
             context_line(
-                f"{len(result.skipped)} part(s) without a question mark were left out "
-                "(headings, narrative)."
+                md(
+                    "{} part(s) without a question mark were left out (headings, narrative).",
+                    len(result.skipped),
+                )
             )
         )
     return modal(
@@ -311,9 +325,11 @@ def correct_modal(question: Any, published_text: str) -> View:
         "Save correction",
         [
             section(
-                f"Correct the published answer to *{question.reference}*. The next compile "
-                "shows the corrected text with the date of the correction; the original stays "
-                "on record."
+                md(
+                    "Correct the published answer to *{}*. The next compile shows the corrected "
+                    "text with the date of the correction; the original stays on record.",
+                    question.reference,
+                )
             ),
             input_block(
                 "text",
@@ -336,7 +352,7 @@ def correct_modal(question: Any, published_text: str) -> View:
 
 
 def note_modal(
-    callback_id: str, title: str, submit: str, question_id: int, label: str, intro: str
+    callback_id: str, title: str, submit: str, question_id: int, label: str, intro: Mrkdwn
 ) -> View:
     """A modal asking for one piece of text (a reason, a comment)."""
     return modal(
@@ -360,8 +376,11 @@ def holding_modal(question: Any, today: Any) -> View:
         "Send",
         [
             section(
-                f"Say why the full answer to *{question.reference}* will take longer, and by "
-                "when it will come. Reminders wait until that date."
+                md(
+                    "Say why the full answer to *{}* will take longer, and by when it will come. "
+                    "Reminders wait until that date.",
+                    question.reference,
+                )
             ),
             input_block(
                 "note",
@@ -382,12 +401,17 @@ def transfer_modal(question: Any, roles: list[Any]) -> View:
     others = [r for r in roles if r.key != question.addressed_role and r.officer]
     blocks: list[Block] = [
         section(
-            f"Who should answer *{question.reference}* instead? You stay responsible "
-            "until the transfer is accepted."
+            md(
+                "Who should answer *{}* instead? You stay responsible until the transfer is "
+                "accepted.",
+                question.reference,
+            )
         ),
     ]
     if not others:
-        blocks.append(section("No other role in the directory has an officer. Ask the clerk."))
+        blocks.append(
+            section(Mrkdwn("No other role in the directory has an officer. Ask the clerk."))
+        )
         return modal(TRANSFER_CALLBACK, "Ask to transfer", None, blocks)
     blocks.append(
         input_block(
@@ -419,8 +443,11 @@ def snooze_modal(question: Any) -> View:
         "Snooze",
         [
             section(
-                f"Pause reminders for *{question.reference}*. The due date does not move, and "
-                "reminders never wait beyond it (ask the clerk if you need longer)."
+                md(
+                    "Pause reminders for *{}*. The due date does not move, and reminders never "
+                    "wait beyond it (ask the clerk if you need longer).",
+                    question.reference,
+                )
             ),
             input_block(
                 "choice",

@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
 from bot.core.errors import DomainError
+from bot.core.mrkdwn import Mrkdwn
 from bot.core.permissions import Action, check
 from bot.flows.intake import FormErrors
 from bot.services import Services
@@ -77,7 +78,7 @@ class Click:
     async def open(self, view: dict[str, Any]) -> None:
         await self.client.views_open(trigger_id=self.body["trigger_id"], view=view)
 
-    async def replace(self, text: str, blocks: list[messages.Block] | None = None) -> None:
+    async def replace(self, text: Mrkdwn, blocks: list[messages.Block] | None = None) -> None:
         """Replace the message the button was on (its buttons go)."""
         await self.respond(
             replace_original=True, text=text, blocks=blocks or [messages.section(text)]

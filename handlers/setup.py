@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.core import validation
 from bot.core.errors import DomainError, InvalidInput
+from bot.core.mrkdwn import md, mention
 from bot.flows import admin
 from bot.flows.intake import FormErrors
 from bot.flows.slack import dm
@@ -49,7 +50,12 @@ async def meeting_added(submission: Submission) -> AfterAck:
         await dm(
             submission.client,
             submission.user,
-            f"Added {summary.meeting.reference}: {summary.publication}; answers {summary.due}.",
+            md(
+                "Added {}: {}; answers {}.",
+                summary.meeting.reference,
+                summary.publication,
+                summary.due,
+            ),
         )
 
     return after
@@ -71,11 +77,18 @@ async def officer_saved(submission: Submission) -> AfterAck:
         raise FormErrors({field: problem.message}) from None
 
     async def after() -> None:
-        deputy = f", deputy <@{role.deputy}>" if role.deputy else ""
+        deputy = md(", deputy {}", mention(role.deputy)) if role.deputy else ""
         await dm(
             submission.client,
             user,
-            f"{role.key} is now {role.title}: <@{role.officer}>{deputy}.{change.moved_text}",
+            md(
+                "{} is now {}: {}{}.{}",
+                role.key,
+                role.title,
+                mention(role.officer),
+                deputy,
+                change.moved_text,
+            ),
         )
         await admin.hand_over(services, submission.client, change)
 
@@ -91,7 +104,7 @@ async def closure_added(submission: Submission) -> AfterAck:
         await dm(
             submission.client,
             submission.user,
-            f"Added a council closure day: {change.done}. {change.moved_text}",
+            md("Added a council closure day: {}. {}", change.done, change.moved_text),
         )
         await admin.announce(submission.services, submission.client, change)
 

@@ -261,7 +261,10 @@ async def test_word_document_shows_responses_with_role_titles(record: Record) ->
         "the last 6 months of audits are complete",
     ]
     # No names from Slack were given: a mention reads "a colleague", never the raw id.
-    assert "Morale is good; a colleague can brief members on the annual report." in texts(q02)
+    assert (
+        "Morale is good; a colleague can brief members on the annual report "
+        "(https://hackney.gov.uk/csc)." in texts(q02)
+    )
     assert f"Response from: {ROLE_TITLES['DCSC']}" in texts(q02)
     assert "Date answered: 22 April 2026" in texts(q02)
     q05 = sections[reference(5)]
@@ -307,7 +310,7 @@ async def test_markdown_and_summary(record: Record) -> None:
         markdown
     )
     assert "- 200 supporting documents are cleared and ready\n" in markdown
-    assert "[annual report](https://hackney.gov.uk/csc)" in markdown
+    assert "annual report ([https://hackney.gov.uk/csc](https://hackney.gov.uk/csc))" in markdown
     assert f"**Asked by:** {HACKNEY_OF_TOMORROW}" in markdown
     assert "<@" not in markdown and "UHOS0001" not in markdown
     assert (

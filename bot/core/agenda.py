@@ -3,7 +3,9 @@
 Pure and deterministic: the same meeting and entries (in any order) give byte-identical
 Markdown and a byte-identical .docx (core properties and zip timestamps come from the input).
 The lead maps domain models onto the small frozen inputs below; everything typed in Slack
-(question, responses, notes) goes through ``bot.core.markup``, so it is escaped and safe.
+(question, responses, notes) goes through ``bot.core.markup``, so it is escaped and safe:
+text typed into a form (the question, notes) is escaped before parsing, so nothing in it
+becomes a link or a mention.
 """
 
 from __future__ import annotations
@@ -34,9 +36,11 @@ from bot.core.markup import (
     clean_text,
     parse,
     parse_inline,
+    parse_plain,
     to_markdown,
 )
 from bot.core.models import agenda_item_order
+from bot.core.mrkdwn import esc
 
 TITLE = "Responses to questions not reached at the meeting"
 HACKNEY_OF_TOMORROW = "Hackney of Tomorrow"
@@ -388,7 +392,9 @@ def _item_heading(entry: AgendaEntry) -> str:
 
 
 def _entry_blocks(number: int, entry: AgendaEntry, users: UserNames | None) -> list[Block]:
-    question = parse(entry.question_text, users) or (_sentence("(No question text recorded.)"),)
+    question = parse_plain(entry.question_text, users) or (
+        _sentence("(No question text recorded.)"),
+    )
     return [
         Heading(f"Question {number} ({_plain(entry.reference).text})", 4),
         _labelled("Asked by", asked_by_label(entry)),
@@ -429,7 +435,7 @@ def _role_line(entry: AgendaEntry, label: str) -> list[Block]:
 def _holding_blocks(entry: AgendaEntry, users: UserNames | None) -> list[Block]:
     """Any partial response, then 'Holding reply: … (full response promised by …)'."""
     partial = _with_label("Response", _parts(entry.response_parts, users))
-    note = list(parse(entry.holding_note or "", users))
+    note = list(parse_plain(entry.holding_note or "", users))
     promised = (
         f"(full response promised by {long_date(entry.promised_date)})"
         if entry.promised_date
@@ -442,7 +448,7 @@ def _holding_blocks(entry: AgendaEntry, users: UserNames | None) -> list[Block]:
 def _correction_blocks(entry: AgendaEntry, users: UserNames | None) -> list[Block]:
     when = f" on {long_date(entry.corrected_on)}" if entry.corrected_on else ""
     status = f"Corrected{when}; the original response is kept on record."
-    reason = parse_inline(entry.correction_note or "", users)
+    reason = parse_inline(esc(entry.correction_note or ""), users)
     original = parse(entry.original_text or "", users) or (_sentence("(Not recorded.)"),)
     return [
         Paragraph(((_bold("Status:"), Text(f" {status}")),)),

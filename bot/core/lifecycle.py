@@ -296,8 +296,8 @@ def propose_transfer(
         )
     if question.pending_transfer is not None:
         raise Conflict(
-            f"{question.reference} already has a transfer waiting for "
-            f"<@{question.pending_transfer.to_officer}> to accept."
+            f"{question.reference} already has a transfer waiting to be accepted by the "
+            "officer it was offered to."
         )
     to_officer = validation.slack_user(to_officer, "The officer to transfer to")
     if to_officer == question.assigned_officer:

@@ -12,6 +12,11 @@ can trust it. The decisions that keep user text from becoming markup, notificati
 - Channels become ``#name`` ("a Slack channel" when Slack sent no name).
 - Links are kept for http, https and mailto only, percent-encoded so they cannot break out of
   Markdown or XML. Any other scheme (``javascript:``) becomes the plain text of its label.
+  A link labelled with anything but its own address (``<https://evil.example|the council
+  portal>``) keeps the label as text and shows the real address, as the link, after it.
+- Text people typed into a form (questions, notes) is escaped before parsing (``parse_plain``),
+  so nothing in it becomes a link; ``to_plain_text`` turns Slack-encoded text into plain text
+  with nothing live in it, to post again or to fill a form with.
 - Angle-bracket text that is not a Slack token (``<script>`` typed into a modal) stays literal.
 - ``&amp; &lt; &gt;`` are decoded exactly once; characters XML 1.0 cannot hold, and C1 control
   characters, are dropped.
@@ -32,7 +37,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, TypeAlias
-from urllib.parse import quote
 
 from docx.document import Document
 from docx.opc.constants import RELATIONSHIP_TYPE
@@ -41,6 +45,8 @@ from docx.oxml.ns import qn
 from docx.shared import RGBColor
 from docx.text.paragraph import Paragraph as WordParagraph
 from docx.text.run import Run
+
+from bot.core.mrkdwn import Mrkdwn, esc, safe_href
 
 UNKNOWN_USER = "a colleague"
 UNNAMED_CHANNEL = "a Slack channel"
@@ -142,11 +148,10 @@ def decode_entities(text: str) -> str:
 
 _ANGLE = re.compile(r"<([^<>\n]*)>")
 _USER_ID = re.compile(r"[UW][A-Z0-9]+")
+_USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>\n]*)?>")
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]+")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
-_SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 _BROADCASTS = frozenset({"channel", "here", "everyone", "group"})
-_URL_SAFE = "/:?#[]@!$&*+,;=%-._~"
 
 Atom: TypeAlias = str | Text | Link
 """One character of text, or an opaque token (a resolved mention, a link)."""
@@ -168,59 +173,64 @@ def _name_lookup(users: UserNames | None) -> Callable[[str], str]:
     return lookup
 
 
-def safe_href(target: str) -> str | None:
-    """The link target percent-encoded, or None unless it is http, https or mailto."""
-    match = _SCHEME.match(target)
-    if match is None or match.group(1).lower() not in _SAFE_SCHEMES:
-        return None
-    return quote(target, safe=_URL_SAFE)
+def _bare_address(address: str) -> str:
+    """An address as people compare it: no scheme, no trailing slash, any case."""
+    bare = re.sub(r"^(?:https?://|mailto:)", "", address.strip(), flags=re.IGNORECASE)
+    return bare.rstrip("/").casefold()
 
 
-def _link(body: str) -> Link | Text:
+def _link(body: str) -> Link | Text | tuple[Atom, ...]:
+    """A vetted link; one whose label is not its address shows the address after the label."""
     target, _, label = body.partition("|")
     target, label = decode_entities(target), decode_entities(label)
     href = safe_href(target)
     if href is None:  # not a link we publish: its label, or the text as typed
         return Text(label or f"<{target}>")
     shown = target.removeprefix("mailto:") if target.lower().startswith("mailto:") else target
-    return Link(href, label or shown)
+    if not label.strip() or _bare_address(label) == _bare_address(target):
+        return Link(href, label or shown)
+    return (*label, " ", "(", Link(href, shown), ")")
 
 
-def _special(body: str) -> Text | None:
-    """``<!…>`` tokens: broadcasts are dropped, groups and dates keep their fallback text."""
+def _special(body: str, pings: bool) -> Text | None:
+    """``<!…>`` tokens: broadcasts are dropped (or, with ``pings``, shown as '@here' text),
+    groups and dates keep their fallback text."""
     command, _, label = body.partition("|")
     kind = command.split("^", 1)[0].lower()
     label = decode_entities(label)
     if kind in _BROADCASTS:
-        return None
+        return Text(f"@{kind}") if pings else None
     if kind == "subteam":
         return Text(label.lstrip("@") or UNNAMED_TEAM)
     return Text(label.lstrip("@")) if label.lstrip("@") else None
 
 
-def _token(body: str, names: Callable[[str], str]) -> Text | Link | str | None:
-    """What a ``<…>`` means: a node, None (dropped), or the literal text it stands for."""
+def _token(
+    body: str, names: Callable[[str], str], pings: bool = False
+) -> Text | Link | str | tuple[Atom, ...] | None:
+    """What a ``<…>`` means: a node (or several), None (dropped), or the literal text it
+    stands for."""
     if body.startswith("@") and _USER_ID.fullmatch(body[1:].split("|", 1)[0]):
         return Text(names(body[1:].split("|", 1)[0]))
     if body.startswith("#") and _CHANNEL_ID.fullmatch(body[1:].split("|", 1)[0]):
         label = decode_entities(body.partition("|")[2])
         return Text(f"#{label}" if label else UNNAMED_CHANNEL)
     if body.startswith("!"):
-        return _special(body[1:])
+        return _special(body[1:], pings)
     if _SCHEME.match(body):
         return _link(body)
     return decode_entities(f"<{body}>")
 
 
-def _atoms(line: str, names: Callable[[str], str]) -> list[Atom]:
+def _atoms(line: str, names: Callable[[str], str], pings: bool = False) -> list[Atom]:
     """Split a line into characters (entities decoded) and opaque tokens."""
     atoms: list[Atom] = []
     position = 0
     for match in _ANGLE.finditer(line):
         atoms.extend(decode_entities(line[position : match.start()]))
         position = match.end()
-        token = _token(match.group(1), names)
-        if isinstance(token, str):
+        token = _token(match.group(1), names, pings)
+        if isinstance(token, str | tuple):
             atoms.extend(token)
         elif token is not None:
             atoms.append(token)
@@ -337,9 +347,9 @@ def _inline(text: str, names: Callable[[str], str]) -> Line:
     return kept
 
 
-def _plain_line(text: str, names: Callable[[str], str]) -> str:
+def _plain_line(text: str, names: Callable[[str], str], pings: bool = False) -> str:
     """A line of a code block: tokens resolved to text, no formatting."""
-    return "".join(_edge_text(atom) for atom in _atoms(text, names))
+    return "".join(_edge_text(atom) for atom in _atoms(text, names, pings))
 
 
 # --- blocks: paragraphs, lists, quotes, fenced code -------------------------------------------
@@ -443,6 +453,57 @@ def parse(text: str, users: UserNames | None = None) -> tuple[Block, ...]:
         else:
             blocks.extend(_join_lines([_classify(line, names) for line in segment.split("\n")]))
     return _number_lists(blocks)
+
+
+def to_plain_text(text: str, users: UserNames | None = None) -> str:
+    """Slack-encoded text as the plain text a person reads, with nothing live left in it.
+
+    Mentions become '@' and the name ``users`` gives (else the id, as text), broadcasts
+    '@here'-style text, channels '#name', and a link whose label is not its address
+    'label (address)'; entities are decoded once. Escape the result before posting it.
+    """
+
+    def at_name(user_id: str) -> str:
+        found = _name_lookup(users)(user_id)
+        return f"@{user_id if found == UNKNOWN_USER else found}"
+
+    lines = clean_text(text).split("\n")
+    return "\n".join(_plain_line(line, at_name, pings=True) for line in lines)
+
+
+def slack_text(text: str, users: UserNames | None = None) -> Mrkdwn:
+    """Slack-encoded text (an answer, a message) made safe to post again: see ``to_plain_text``."""
+    return esc(to_plain_text(text, users))
+
+
+def parse_plain(text: str, users: UserNames | None = None) -> tuple[Block, ...]:
+    """Parse text a person typed into a form (not Slack-encoded): what looks like a Slack
+    token or a link in it stays text, while the formatting they typed still shows.
+
+    A user mention alone is still resolved, through ``users``: a question kept from a Slack
+    message may hold one, and the name written inside it must never reach the page.
+    """
+    return parse(_around_mentions(text, esc), users)
+
+
+def mentioned_users(text: str) -> set[str]:
+    """The Slack user ids mentioned (``<@U…>``) in Slack-encoded text."""
+    return set(_USER_MENTION.findall(text))
+
+
+def to_command_text(text: str) -> str:
+    """A slash command's words (Slack-encoded) as typed: user mentions stay, since commands
+    name people with them; everything else is as ``to_plain_text`` gives it."""
+    return _around_mentions(text, to_plain_text)
+
+
+def _around_mentions(text: str, change: Callable[[str], str]) -> str:
+    """``text`` with ``change`` applied to everything but its user mentions."""
+    pieces, position = [], 0
+    for match in _USER_MENTION.finditer(text):
+        pieces += [change(text[position : match.start()]), match.group(0)]
+        position = match.end()
+    return "".join([*pieces, change(text[position:])])
 
 
 def parse_inline(text: str, users: UserNames | None = None) -> Line:

@@ -14,6 +14,7 @@ from bot.core.calendar import london_date, short_date
 from bot.core.deadlines import agenda_publication_day, answer_due_date
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.models import ClosureDay, Meeting, OfficerRole, Question, QuestionState
+from bot.core.mrkdwn import Mrkdwn, esc, join, link, md, mention
 from bot.core.permissions import Action, Actor, check
 from bot.flows import dates
 from bot.flows.dates import DueDateChange
@@ -134,16 +135,18 @@ class OfficerChange:
     moved: list[Question]
 
     @property
-    def moved_text(self) -> str:
+    def moved_text(self) -> Mrkdwn:
         if not self.moved:
-            return ""
+            return Mrkdwn("")
         count = len(self.moved)
-        return (
-            f" {count} live question{'s' if count != 1 else ''} moved from "
-            f"<@{self.previous_officer}> to <@{self.role.officer}>: "
-            + ", ".join(q.reference for q in self.moved[:20])
-            + ("…" if count > 20 else "")
-            + "."
+        return md(
+            " {} live question{} moved from {} to {}: {}{}.",
+            count,
+            "s" if count != 1 else "",
+            mention(self.previous_officer),
+            mention(self.role.officer),
+            ", ".join(q.reference for q in self.moved[:20]),
+            "…" if count > 20 else "",
         )
 
 
@@ -177,23 +180,32 @@ async def hand_over(services: Services, client: AsyncWebClient, change: OfficerC
     for question in change.moved:
         if question.state is not QuestionState.SUBMITTED:
             question = await _thread_for_new_holder(services, client, question, old)
-        link = (
-            f"<{message_link(base_url, question.thread)}|{question.reference}>"
+        name = (
+            link(message_link(base_url, question.thread), question.reference)
             if question.thread
-            else question.reference
+            else esc(question.reference)
         )
-        due = f", due {short_date(question.due_date)}" if question.due_date else ""
-        lines.append(f"• {link}{due}")
+        due = md(", due {}", short_date(question.due_date)) if question.due_date else ""
+        lines.append(md("• {}{}", name, due))
     count = len(change.moved)
-    head = (
-        f":wave: You now answer for {role.key} ({role.title}): {count} scrutiny question"
-        f"{'s' if count != 1 else ''} passed to you from <@{old}>. Reply in each question's "
-        "thread; your replies are the answer."
+    plural = "s" if count != 1 else ""
+    head = md(
+        ":wave: You now answer for {} ({}): {} scrutiny question{} passed to you from {}. Reply "
+        "in each question's thread; your replies are the answer.",
+        role.key,
+        role.title,
+        count,
+        plural,
+        mention(old),
     )
-    await dm(client, new, head, [messages.section(head), messages.section("\n".join(lines))])
-    note = (
-        f"{role.key} ({role.title}) is now with <@{new}>: {count} question"
-        f"{'s' if count != 1 else ''} you held moved to them. Thank you."
+    await dm(client, new, head, [messages.section(head), messages.section(join("\n", lines))])
+    note = md(
+        "{} ({}) is now with {}: {} question{} you held moved to them. Thank you.",
+        role.key,
+        role.title,
+        mention(new),
+        count,
+        plural,
     )
     await dm(client, old, note, [messages.section(note)])
 
@@ -209,24 +221,30 @@ async def _thread_for_new_holder(
             await post(
                 client,
                 earlier.channel,
-                f"<@{question.assigned_officer}> now answers this, taking over from <@{old}>. "
-                "Reply in this thread.",
+                md(
+                    "{} now answers this, taking over from {}. Reply in this thread.",
+                    mention(question.assigned_officer),
+                    mention(old),
+                ),
                 thread_ts=earlier.ts,
             )
         return question
     question = await send_to_officer(services, client, question, Actor.bot())
     if question.thread is not None:
-        link = message_link(services.workspace_url or "https://slack.com/", earlier)
+        address = message_link(services.workspace_url or "https://slack.com/", earlier)
         await post(
             client,
             question.thread.channel,
-            f"Taken over from <@{old}>: <{link}|earlier thread>.",
+            md("Taken over from {}: {}.", mention(old), link(address, "earlier thread")),
             thread_ts=question.thread.ts,
         )
     await post(
         client,
         earlier.channel,
-        f"This question now goes to <@{question.assigned_officer}>, who answers in a new thread.",
+        md(
+            "This question now goes to {}, who answers in a new thread.",
+            mention(question.assigned_officer),
+        ),
         thread_ts=earlier.ts,
     )
     return question

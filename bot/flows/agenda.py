@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,9 +14,10 @@ from bot.compiling import compile_meeting, find_target_meeting, publish_meeting
 from bot.core.agenda import AgendaSummary, CompiledAgenda
 from bot.core.calendar import london_date, short_date
 from bot.core.models import Meeting
+from bot.core.mrkdwn import join, md
 from bot.core.permissions import Action, check
 from bot.flows import answers
-from bot.flows.slack import dm_channel
+from bot.flows.slack import dm_channel, slack_names
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
@@ -37,21 +37,6 @@ def parse_compile_args(args: str) -> CompileRequest:
     final = "--final" in words
     rest = [w for w in words if w != "--final"]
     return CompileRequest(rest[0] if rest else None, final)
-
-
-async def slack_names(client: AsyncWebClient, user_ids: Iterable[str]) -> dict[str, str]:
-    """Display names for mentioned people, through users.info."""
-    names: dict[str, str] = {}
-    for user_id in sorted(user_ids):
-        try:
-            info = await client.users_info(user=user_id)
-        except SlackApiError:
-            logger.warning("users.info failed for %s; they will read 'a colleague'", user_id)
-            continue
-        user = info["user"]
-        profile = user.get("profile", {})
-        names[user_id] = str(profile.get("real_name") or user.get("real_name") or user["name"])
-    return names
 
 
 async def target_meeting(services: Services, spec: str | None) -> Meeting:
@@ -86,7 +71,9 @@ async def upload(
         {"content": compiled.to_docx_bytes(), "filename": f"{stem}.docx", "title": f"{stem}.docx"},
         {"content": compiled.markdown, "filename": f"{stem}.md", "title": f"{stem}.md"},
     ]
-    comment = f"Responses for {compiled.meeting.reference}: Word for the agenda pack, Markdown."
+    comment = md(
+        "Responses for {}: Word for the agenda pack, Markdown.", compiled.meeting.reference
+    )
     try:
         await client.files_upload_v2(file_uploads=files, channel=channel, initial_comment=comment)
         return channel
@@ -105,31 +92,44 @@ def summary_blocks(
     m = compiled.meeting
     out = [
         messages.section(
-            f":page_facing_up: *Responses for {m.committee_name}, "
-            f"{short_date(m.meeting_date, with_year=True)}* ({m.reference})\n{summary.headline}"
+            md(
+                ":page_facing_up: *Responses for {}, {}* ({})\n{}",
+                m.committee_name,
+                short_date(m.meeting_date, with_year=True),
+                m.reference,
+                summary.headline,
+            )
         )
     ]
     if summary.awaited_questions:
         lines = [
-            f"• {q.reference}: {q.role_title or 'no officer yet'}"
+            md("• {}: {}", q.reference, q.role_title or "no officer yet")
             for q in summary.awaited_questions[:40]
         ]
-        out.append(messages.section("*Still missing:*\n" + "\n".join(lines)))
+        out.append(messages.section(md("*Still missing:*\n{}", join("\n", lines))))
     if summary.holding_questions:
         lines = [
-            f"• {q.reference}: {q.role_title or ''}"
-            + (f", promised {short_date(q.promised_date)}" if q.promised_date else "")
+            md(
+                "• {}: {}{}",
+                q.reference,
+                q.role_title or "",
+                f", promised {short_date(q.promised_date)}" if q.promised_date else "",
+            )
             for q in summary.holding_questions[:40]
         ]
-        out.append(messages.section("*Holding replies:*\n" + "\n".join(lines)))
+        out.append(messages.section(md("*Holding replies:*\n{}", join("\n", lines))))
     if final:
-        out.append(messages.context_line(f"Published {len(published)} answers for this meeting."))
+        out.append(
+            messages.context_line(md("Published {} answers for this meeting.", len(published)))
+        )
     elif summary.answered:
         if summary.not_yet_approved:
             out.append(
                 messages.context_line(
-                    f"{len(summary.not_yet_approved)} answer(s) not yet approved: publishing "
-                    "approves them."
+                    md(
+                        "{} answer(s) not yet approved: publishing approves them.",
+                        len(summary.not_yet_approved),
+                    )
                 )
             )
         out.append(

@@ -10,13 +10,15 @@ from datetime import UTC, date, datetime, timedelta
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
-from bot.core import validation
+from bot.core import mrkdwn, validation
 from bot.core.calendar import short_date
 from bot.core.errors import DomainError, InvalidInput, NotFound
+from bot.core.markup import mentioned_users
 from bot.core.models import HoldingReply, MessageRef, Question, QuestionState
+from bot.core.mrkdwn import Mrkdwn, link, md, mention
 from bot.core.permissions import Action, Actor, check, is_allowed
 from bot.flows.sending import on_submitted, question_card, send_to_officer, tell_clerks
-from bot.flows.slack import dm, permalink, post, react
+from bot.flows.slack import dm, permalink, post, react, slack_names
 from bot.services import Services
 from storage.inbox import Incoming
 
@@ -61,7 +63,7 @@ as a question's thread (it posts first and records just after)."""
 
 
 async def in_thread(
-    client: AsyncWebClient, thread: MessageRef, text: str, *, quiet: bool = False
+    client: AsyncWebClient, thread: MessageRef, text: Mrkdwn, *, quiet: bool = False
 ) -> None:
     """A reply in a question's thread; ``quiet`` ones are small grey context lines."""
     block = messages.context_line(text) if quiet else messages.section(text)
@@ -143,10 +145,11 @@ async def record_reply(services: Services, client: AsyncWebClient, reply: Thread
     await react(client, message, "white_check_mark")
     parts = await services.repos.answers.parts(question.id)
     live = [p for p in parts if not p.deleted]
-    note = (
-        f"Recorded as the answer to {question.reference}"
-        + (f" (part {len(live)})" if len(live) > 1 else "")
-        + ". The clerk will review it; further replies here are added to the answer."
+    note = md(
+        "Recorded as the answer to {}{}. The clerk will review it; further replies here are "
+        "added to the answer.",
+        question.reference,
+        f" (part {len(live)})" if len(live) > 1 else "",
     )
     await in_thread(client, MessageRef(reply.channel, reply.thread_ts), note, quiet=True)
     if recorded.question.state is QuestionState.ANSWERED and len(live) == 1:
@@ -163,24 +166,33 @@ async def refuse_reply(
 ) -> None:
     """A reply by the officer that cannot be part of the answer: say so where they look,
     and tell the clerk, so nothing the officer sent is lost without anyone knowing."""
-    link = await permalink(client, message)
-    where = f" (<{link}|the reply>)" if link else ""
+    address = await permalink(client, message)
+    where = md(" ({})", link(address, "the reply")) if address else Mrkdwn("")
     await in_thread(
         client,
         question.thread or MessageRef(message.channel, message.ts),
-        f"This reply{where} could not be recorded as part of the answer to "
-        f"{question.reference}: {problem} Please reply again in this thread with the answer "
-        "as text.",
+        md(
+            "This reply{} could not be recorded as part of the answer to {}: {} Please reply "
+            "again in this thread with the answer as text.",
+            where,
+            question.reference,
+            problem,
+        ),
     )
     await tell_clerks(
         services,
         client,
-        f"A reply for {question.reference} could not be recorded",
+        md("A reply for {} could not be recorded", question.reference),
         [
             messages.section(
-                f":warning: A reply by <@{question.assigned_officer}> in the thread of "
-                f"*{question.reference}*{where} could not be recorded: {problem} "
-                "They have been asked to reply again."
+                md(
+                    ":warning: A reply by {} in the thread of *{}*{} could not be recorded: {} "
+                    "They have been asked to reply again.",
+                    mention(question.assigned_officer),
+                    question.reference,
+                    where,
+                    problem,
+                )
             )
         ],
     )
@@ -190,17 +202,22 @@ async def report_unrecorded(
     services: Services, client: AsyncWebClient, incoming: Incoming, error: Exception
 ) -> None:
     """Tell the clerk about a reply the bot gave up recording after several attempts."""
-    link = await permalink(client, MessageRef(incoming.channel, incoming.ts))
-    where = f"<{link}|this {incoming.kind}>" if link else f"a thread {incoming.kind}"
-    by = f" by <@{incoming.user}>" if incoming.user else ""
+    address = await permalink(client, MessageRef(incoming.channel, incoming.ts))
+    where = link(address, f"this {incoming.kind}") if address else md("a thread {}", incoming.kind)
+    by = md(" by {}", mention(incoming.user)) if incoming.user else Mrkdwn("")
     await tell_clerks(
         services,
         client,
-        "A thread reply could not be recorded",
+        Mrkdwn("A thread reply could not be recorded"),
         [
             messages.section(
-                f":warning: The bot could not record {where}{by} after several attempts "
-                f"({type(error).__name__}). Please check the thread and record the answer by hand."
+                md(
+                    ":warning: The bot could not record {}{} after several attempts ({}). "
+                    "Please check the thread and record the answer by hand.",
+                    where,
+                    by,
+                    type(error).__name__,
+                )
             )
         ],
     )
@@ -214,18 +231,24 @@ async def announce_answer(services: Services, client: AsyncWebClient, question: 
     await tell_clerks(
         services,
         client,
-        f"Answer received for {question.reference}",
-        messages.answer_for_review(card, answer.text, link),
+        md("Answer received for {}", question.reference),
+        messages.answer_for_review(
+            card, answer.text, link, await slack_names(client, mentioned_users(answer.text))
+        ),
     )
-    where = f" (<{link}|see the thread>)" if link else ""
+    where = md(" ({})", mrkdwn.link(link, "see the thread")) if link else ""
     await dm(
         client,
         question.submitted_by,
-        f"Your question {question.reference} has been answered.",
+        md("Your question {} has been answered.", question.reference),
         [
             messages.section(
-                f":speech_balloon: Your question *{question.reference}* has been answered{where}. "
-                "The answer will be published in the agenda once the clerk has reviewed it."
+                md(
+                    ":speech_balloon: Your question *{}* has been answered{}. The answer will be "
+                    "published in the agenda once the clerk has reviewed it.",
+                    question.reference,
+                    where,
+                )
             ),
         ],
     )
@@ -290,18 +313,19 @@ async def announce_holding_reply(
 ) -> None:
     """Tell the thread and the clerk about a holding reply."""
     user_id, promised = holding.author, holding.promised_date
-    text = (
-        f"Holding reply from <@{user_id}>: {holding.note}\n"
-        f"Full answer promised by *{short_date(promised, with_year=True)}*. "
-        "Reminders wait until then."
+    text = md(
+        "Holding reply from {}: {}\nFull answer promised by *{}*. Reminders wait until then.",
+        mention(user_id),
+        holding.note,
+        short_date(promised, with_year=True),
     )
     if question.thread:
         await in_thread(client, question.thread, text)
     await tell_clerks(
         services,
         client,
-        f"Holding reply for {question.reference}",
-        [messages.section(f"*{question.reference}*: {text}")],
+        md("Holding reply for {}", question.reference),
+        [messages.section(md("*{}*: {}", question.reference, text))],
     )
 
 
@@ -329,12 +353,14 @@ async def announce_transfer_request(
     role = await services.repos.officers.role(transfer.to_role or question.addressed_role or "")
     card = await question_card(services, question)
     blocks = messages.transfer_request(card, transfer.to_officer, reason, user_id)
-    await tell_clerks(services, client, f"Transfer requested for {question.reference}", blocks)
-    await dm(client, transfer.to_officer, f"Transfer requested: {question.reference}", blocks)
+    await tell_clerks(services, client, md("Transfer requested for {}", question.reference), blocks)
+    await dm(client, transfer.to_officer, md("Transfer requested: {}", question.reference), blocks)
     if question.thread:
-        note = (
-            f"<@{user_id}> asked for this to go to {role.title}. Until it is accepted, "
-            f"<@{question.assigned_officer}> stays responsible."
+        note = md(
+            "{} asked for this to go to {}. Until it is accepted, {} stays responsible.",
+            mention(user_id),
+            role.title,
+            mention(question.assigned_officer),
         )
         await in_thread(client, question.thread, note, quiet=True)
 
@@ -351,10 +377,16 @@ async def accept_transfer(
     # The bot posts the new parent message on the accepting officer's behalf.
     question = await send_to_officer(services, client, question, Actor.bot())
     if question.thread and link:
-        note = f"Transferred from <@{before.assigned_officer}>: <{link}|earlier thread>."
+        note = md(
+            "Transferred from {}: {}.",
+            mention(before.assigned_officer),
+            mrkdwn.link(link, "earlier thread"),
+        )
         await in_thread(client, question.thread, note, quiet=True)
     if old:
-        note = f"Transferred to <@{question.assigned_officer}>, who answers in a new thread."
+        note = md(
+            "Transferred to {}, who answers in a new thread.", mention(question.assigned_officer)
+        )
         await in_thread(client, old, note, quiet=True)
     return question
 
@@ -369,7 +401,7 @@ async def decline_transfer(
         await dm(
             client,
             before.pending_transfer.requested_by,
-            f"The transfer of {question.reference} was declined; it stays with you.",
+            md("The transfer of {} was declined; it stays with you.", question.reference),
         )
     return question
 
@@ -394,9 +426,11 @@ async def return_answer(
 async def announce_return(client: AsyncWebClient, question: Question, comment: str) -> None:
     """The clerk's comment, in the question's thread for the officer."""
     if question.thread:
-        text = (
-            f"<@{question.assigned_officer}>, the clerk asks for more on this answer: {comment}\n"
-            "Reply in this thread; your replies are added to the answer."
+        text = md(
+            "{}, the clerk asks for more on this answer: {}\n"
+            "Reply in this thread; your replies are added to the answer.",
+            mention(question.assigned_officer),
+            comment,
         )
         await in_thread(client, question.thread, text)
 
@@ -412,7 +446,7 @@ async def withdraw(
     )
     because = f" Reason: {reason}" if reason else ""
     if question.thread:
-        text = f"{question.reference} has been withdrawn; no answer is needed.{because}"
+        text = md("{} has been withdrawn; no answer is needed.{}", question.reference, because)
         await in_thread(client, question.thread, text)
     return question
 
@@ -467,14 +501,19 @@ async def announce_correction(
     services: Services, client: AsyncWebClient, question: Question, user_id: str, reason: str
 ) -> None:
     """Note the correction in the question's thread and tell the clerks."""
-    text = f"<@{user_id}> corrected the published answer to {question.reference}. Reason: {reason}"
+    text = md(
+        "{} corrected the published answer to {}. Reason: {}",
+        mention(user_id),
+        question.reference,
+        reason,
+    )
     if question.thread:
         await in_thread(client, question.thread, text, quiet=True)
     await tell_clerks(
         services,
         client,
-        f"Published answer corrected: {question.reference}",
-        [messages.section(f":pencil2: {text}")],
+        md("Published answer corrected: {}", question.reference),
+        [messages.section(md(":pencil2: {}", text))],
     )
 
 
@@ -489,7 +528,7 @@ async def announce_published(
         await post(
             client,
             question.thread.channel,
-            f"The answer to {reference} is published.",
+            md("The answer to {} is published.", reference),
             messages.published_note(reference, meeting_reference, question.id),
             thread_ts=question.thread.ts,
         )

@@ -15,6 +15,7 @@ from bot.core.calendar import london_date, short_date
 from bot.core.deadlines import answer_due_date
 from bot.core.lifecycle import AWAITING_ANSWER
 from bot.core.models import Meeting, Question, QuestionState
+from bot.core.mrkdwn import Mrkdwn, esc, join, link, md
 from bot.core.permissions import Actor
 from bot.flows.slack import dm, message_link
 from bot.services import Services
@@ -85,6 +86,7 @@ async def tell_officers(
 ) -> int:
     """One message to each officer whose questions got a new due date; how many were sent."""
     base_url = services.workspace_url or "https://slack.com/"
+    why = esc(why)
     by_officer: dict[str, list[DueDateChange]] = {}
     for change in changes:
         officer = change.question.assigned_officer
@@ -92,23 +94,25 @@ async def tell_officers(
             by_officer.setdefault(officer, []).append(change)
     for officer, theirs in by_officer.items():
         count = len(theirs)
-        head = (
-            f":calendar: {why}: {'a new due date' if count == 1 else 'new due dates'} for "
-            f"{count} of your scrutiny questions."
+        head = md(
+            ":calendar: {}: {} for {} of your scrutiny questions.",
+            why,
+            "a new due date" if count == 1 else "new due dates",
+            count,
         )
         lines = []
         for change in theirs[:40]:
             question = change.question
-            name = question.reference
+            name = esc(question.reference)
             if question.thread is not None:
-                name = f"<{message_link(base_url, question.thread)}|{question.reference}>"
+                name = link(message_link(base_url, question.thread), question.reference)
             new = short_date(question.due_date) if question.due_date else "no due date"
-            old = f" (was {short_date(change.before)})" if change.before else ""
-            lines.append(f"• {name}: now due *{new}*{old}: {change.reason}")
+            old = md(" (was {})", short_date(change.before)) if change.before else Mrkdwn("")
+            lines.append(md("• {}: now due *{}*{}: {}", name, new, old, change.reason))
         await dm(
             client,
             officer,
             head,
-            [messages.section(head), messages.section("\n".join(lines))],
+            [messages.section(head), messages.section(join("\n", lines))],
         )
     return len(by_officer)

@@ -13,6 +13,7 @@ from bot.core.calendar import london_date, short_date
 from bot.core.deadlines import Deadline, answer_due_date
 from bot.core.errors import DomainError, InvalidInput, NotFound
 from bot.core.models import Meeting, MessageRef, Question, QuestionState
+from bot.core.mrkdwn import Mrkdwn, join, md, quoted
 from bot.core.permissions import Actor
 from bot.flows.slack import dm, dm_channel, post
 from bot.services import Services
@@ -92,7 +93,7 @@ async def clerk_destinations(services: Services, client: AsyncWebClient) -> list
 
 
 async def tell_clerks(
-    services: Services, client: AsyncWebClient, text: str, blocks: list[messages.Block]
+    services: Services, client: AsyncWebClient, text: Mrkdwn, blocks: list[messages.Block]
 ) -> list[MessageRef]:
     posted = []
     for channel in await clerk_destinations(services, client):
@@ -107,24 +108,19 @@ async def on_submitted(services: Services, client: AsyncWebClient, question: Que
     if services.settings.triage_required:
         card = await question_card(services, question)
         await tell_clerks(
-            services, client, f"New question {question.reference}", messages.triage_card(card)
+            services, client, md("New question {}", question.reference), messages.triage_card(card)
         )
         return
     try:
         await route_and_send(services, client, question.id, Actor.bot())
     except (InvalidInput, NotFound) as problem:
         card = await question_card(services, question)
+        why = md("{} could not be sent on its own: {}", question.reference, problem.message)
         await tell_clerks(
             services,
             client,
-            f"{question.reference} could not be sent on its own: {problem.message}",
-            [
-                messages.section(
-                    f":warning: {question.reference} could not be sent on its own: "
-                    f"{problem.message}"
-                ),
-                *messages.triage_card(card)[1:],
-            ],
+            why,
+            [messages.section(md(":warning: {}", why)), *messages.triage_card(card)[1:]],
         )
 
 
@@ -174,14 +170,14 @@ async def send_to_officer(
         raise InvalidInput(f"{question.reference} has no officer assigned.")
     card = await question_card(services, question)
     channel = services.settings.responses_channel
-    text = f"Scrutiny question {question.reference}: please answer in this thread."
+    text = md("Scrutiny question {}: please answer in this thread.", question.reference)
     if channel:
         parent = await post(
-            client, channel, text, messages.officer_question(card, officer, mention=True)
+            client, channel, text, messages.officer_question(card, officer, greet=True)
         )
     else:
         parent = await dm(
-            client, officer, text, messages.officer_question(card, officer, mention=False)
+            client, officer, text, messages.officer_question(card, officer, greet=False)
         )
     now = services.clock()
     if question.state is QuestionState.SUBMITTED:
@@ -239,13 +235,13 @@ async def tell_submitter_rejected(client: AsyncWebClient, question: Question, re
     await dm(
         client,
         question.submitted_by,
-        f"Your question {question.reference} was not taken forward.",
+        md("Your question {} was not taken forward.", question.reference),
         [
             messages.section(
-                f"Your question *{question.reference}* was not taken forward by the clerk."
+                md("Your question *{}* was not taken forward by the clerk.", question.reference)
             ),
-            messages.section(f"*Reason:* {reason}"),
-            messages.section(messages.quoted(question.text, 1500)),
+            messages.section(md("*Reason:* {}", reason)),
+            messages.section(quoted(question.text, 1500)),
         ],
     )
 
@@ -263,9 +259,9 @@ class SendOutcome:
         return text
 
     def blocks(self) -> list[messages.Block]:
-        out = [messages.section(f":white_check_mark: {self.summary}")]
+        out = [messages.section(md(":white_check_mark: {}", self.summary))]
         if self.problems:
-            out.append(messages.section("\n".join(f"• {p}" for p in self.problems[:40])))
+            out.append(messages.section(join("\n", (md("• {}", p) for p in self.problems[:40]))))
         return out
 
 

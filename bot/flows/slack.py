@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.models import MessageRef
+from bot.core.mrkdwn import Mrkdwn
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +37,7 @@ async def dm_channel(client: AsyncWebClient, user_id: str) -> str:
 async def post(
     client: AsyncWebClient,
     channel: str,
-    text: str,
+    text: Mrkdwn,
     blocks: list[dict[str, Any]] | None = None,
     *,
     thread_ts: str | None = None,
@@ -47,7 +49,7 @@ async def post(
 
 
 async def dm(
-    client: AsyncWebClient, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None
+    client: AsyncWebClient, user_id: str, text: Mrkdwn, blocks: list[dict[str, Any]] | None = None
 ) -> MessageRef:
     return await post(client, await dm_channel(client, user_id), text, blocks)
 
@@ -78,3 +80,18 @@ async def workspace_url(client: AsyncWebClient) -> str:
 def message_link(base_url: str, message: MessageRef) -> str:
     """A link to a message in Slack's permalink form, without an API call per message."""
     return f"{base_url.rstrip('/')}/archives/{message.channel}/p{message.ts.replace('.', '')}"
+
+
+async def slack_names(client: AsyncWebClient, user_ids: Iterable[str]) -> dict[str, str]:
+    """Display names for mentioned people, through users.info."""
+    names: dict[str, str] = {}
+    for user_id in sorted(user_ids):
+        try:
+            info = await client.users_info(user=user_id)
+        except SlackApiError:
+            logger.warning("users.info failed for %s; they are not named", user_id)
+            continue
+        user = info["user"]
+        profile = user.get("profile", {})
+        names[user_id] = str(profile.get("real_name") or user.get("real_name") or user["name"])
+    return names

@@ -43,25 +43,27 @@ def actors() -> dict[str, Actor]:
 MakeQuestion = Callable[..., Question]
 
 
+def a_question(state: QuestionState = QuestionState.SUBMITTED, **changes: Any) -> Question:
+    """A question to DCSC for the 11 May meeting, with ``changes``."""
+    question = Question(
+        id=1,
+        reference="CYP-2023-12-18-Q07",
+        source_meeting_id=1,
+        agenda_item="4",
+        asker=Asker(OnBehalfOf.HACKNEY_OF_TOMORROW),
+        submitted_by=ASKER,
+        text="How many care leavers are in suitable accommodation?",
+        state=state,
+        created_at=NOW,
+        updated_at=NOW,
+        addressed_role="DCSC",
+        assigned_officer=OFFICER,
+        target_meeting_id=2,
+        due_date=date(2026, 4, 27),
+    )
+    return replace(question, **changes)
+
+
 @pytest.fixture
 def make_question() -> MakeQuestion:
-    def make(state: QuestionState = QuestionState.SUBMITTED, **changes: Any) -> Question:
-        question = Question(
-            id=1,
-            reference="CYP-2023-12-18-Q07",
-            source_meeting_id=1,
-            agenda_item="4",
-            asker=Asker(OnBehalfOf.HACKNEY_OF_TOMORROW),
-            submitted_by=ASKER,
-            text="How many care leavers are in suitable accommodation?",
-            state=state,
-            created_at=NOW,
-            updated_at=NOW,
-            addressed_role="DCSC",
-            assigned_officer=OFFICER,
-            target_meeting_id=2,
-            due_date=date(2026, 4, 27),
-        )
-        return replace(question, **changes)
-
-    return make
+    return a_question

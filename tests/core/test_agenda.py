@@ -192,7 +192,8 @@ def test_the_markdown_reads_like_the_document() -> None:
     assert "**Response:** **Preparation**: the service has completed" in markdown
     assert "- 200 supporting documents are cleared and ready\n" in markdown
     assert "  - including the _anti-racist practice_ audit\n" in markdown
-    assert "[annual report](https://hackney.gov.uk/csc-annual-report)" in markdown
+    address = "https://hackney.gov.uk/csc-annual-report"
+    assert f"the annual report ([{address}]({address})) sets out" in markdown
     assert "the detail & Tom Ellis can brief members." in markdown
     assert "1. all social workers complete the trauma-informed module\n2. personal" in markdown
     assert markdown.endswith(f"**Response requested from:** {DCSC}\n")
@@ -245,6 +246,28 @@ def test_hackney_of_tomorrow_young_people_are_never_named() -> None:
         assert "jamie" not in published
         assert YOUNG_PERSON not in published
     assert "Asked by: Hackney of Tomorrow" in [p.text for p in read_word(agenda).paragraphs]
+
+
+def test_typed_questions_and_notes_never_become_links() -> None:
+    typed = "Is <https://evil.example|the council portal> safe? *Really* <!channel>"
+    entries = [
+        entry("CYP-2023-12-18-Q01", 1, question_text=typed),
+        entry(
+            "CYP-2023-12-18-Q02",
+            2,
+            status=EntryStatus.HOLDING,
+            holding_note=f"See {typed}",
+            promised_date=date(2026, 5, 1),
+        ),
+    ]
+    agenda = compile_agenda(TARGET, entries, names)
+    assert "](" not in agenda.markdown
+    assert r"Is &lt;https://evil.example\|the council portal&gt; safe? **Really**" in (
+        agenda.markdown
+    )
+    document = read_word(agenda)
+    assert [link for p in document.paragraphs for link in p.hyperlinks] == []
+    assert any("<https://evil.example|the council portal>" in p.text for p in document.paragraphs)
 
 
 def test_asked_by_label() -> None:

@@ -8,6 +8,7 @@ import time
 import zipfile
 
 import docx
+import pytest
 from docx.text.paragraph import Paragraph as WordParagraph
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -199,12 +200,12 @@ def test_an_unmatched_fence_is_literal_text() -> None:
 
 def test_links_with_and_without_labels_and_mailto() -> None:
     line = parse_inline(
-        "<https://hackney.gov.uk/report|the report> <https://example.org> "
+        "<https://hackney.gov.uk/report|hackney.gov.uk/report> <https://example.org> "
         "<mailto:scrutiny@hackney.gov.uk|scrutiny@hackney.gov.uk> <mailto:a@b.org>"
     )
     links = [node for node in line if isinstance(node, Link)]
     assert links == [
-        Link("https://hackney.gov.uk/report", "the report"),
+        Link("https://hackney.gov.uk/report", "hackney.gov.uk/report"),
         Link("https://example.org", "https://example.org"),
         Link("mailto:scrutiny@hackney.gov.uk", "scrutiny@hackney.gov.uk"),
         Link("mailto:a@b.org", "a@b.org"),
@@ -212,9 +213,21 @@ def test_links_with_and_without_labels_and_mailto() -> None:
 
 
 def test_link_targets_are_percent_encoded_so_they_cannot_break_out() -> None:
-    (link,) = parse_inline('<https://x.org/a b)(c"d?q=1&amp;r=2|x>')
-    assert link == Link("https://x.org/a%20b%29%28c%22d?q=1&r=2", "x")
-    assert markdown("<https://x.org/a)b|x>") == "[x](https://x.org/a%29b)"
+    (link,) = parse_inline('<https://x.org/a b)(c"d?q=1&amp;r=2>')
+    assert link == Link("https://x.org/a%20b%29%28c%22d?q=1&r=2", 'https://x.org/a b)(c"d?q=1&r=2')
+    assert markdown("<https://x.org/a)b>") == r"[https://x.org/a)b](https://x.org/a%29b)"
+
+
+def test_a_link_labelled_other_than_its_address_shows_the_address() -> None:
+    line = parse_inline("See <https://evil.example/login|the council portal> now")
+    assert line == (
+        Text("See the council portal ("),
+        Link("https://evil.example/login", "https://evil.example/login"),
+        Text(") now"),
+    )
+    assert markdown("<https://evil.example|the council portal>") == (
+        "the council portal ([https://evil.example](https://evil.example))"
+    )
 
 
 def test_unsafe_link_schemes_become_plain_text() -> None:
@@ -285,7 +298,7 @@ def test_markdown_typed_literally_does_not_become_markup() -> None:
 
 
 def test_an_exclamation_mark_before_a_link_does_not_make_an_image() -> None:
-    assert markdown("Done!<https://x.org|see>") == r"Done\![see](https://x.org)"
+    assert markdown("Done!<https://x.org>") == r"Done\![https://x.org](https://x.org)"
 
 
 def test_markers_after_a_combining_accent_stay_literal_as_commonmark_would_read_them() -> None:
@@ -342,13 +355,30 @@ def test_word_runs_carry_bold_italic_strike_and_code() -> None:
     assert runs["both"].bold and runs["both"].italic
 
 
-def test_word_hyperlinks_point_at_the_vetted_target() -> None:
-    data = word_bytes(parse("See <https://hackney.gov.uk/a b|the report>."))
+@pytest.mark.parametrize(
+    ("slack", "shown", "paragraph_text"),
+    [
+        (
+            "See <https://hackney.gov.uk/a b|hackney.gov.uk/a b>.",
+            "hackney.gov.uk/a b",
+            "See hackney.gov.uk/a b.",
+        ),
+        (  # a label that is not the address: the address is what the hyperlink shows
+            "See <https://hackney.gov.uk/a b|the council portal>.",
+            "https://hackney.gov.uk/a b",
+            "See the council portal (https://hackney.gov.uk/a b).",
+        ),
+    ],
+)
+def test_word_hyperlinks_point_at_the_vetted_target(
+    slack: str, shown: str, paragraph_text: str
+) -> None:
+    data = word_bytes(parse(slack))
     paragraph = docx.Document(io.BytesIO(data)).paragraphs[0]
     (hyperlink,) = paragraph.hyperlinks
-    assert hyperlink.text == "the report"
+    assert hyperlink.text == shown
     assert hyperlink.address == "https://hackney.gov.uk/a%20b"
-    assert paragraph.text == "See the report."
+    assert paragraph.text == paragraph_text
 
 
 def test_word_lists_use_the_built_in_styles() -> None:

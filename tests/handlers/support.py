@@ -50,12 +50,13 @@ async def set_up_commission(slack: SlackDouble) -> None:
         f"officer set DoE <@{DOE_OFFICER}> Director of Education",
         f"officer deputy DCSC <@{DEPUTY}>",
     ):
-        before = len(slack.ephemerals(CLERK)) + len(slack.responses)
+        # One at a time, as a clerk would: the second meeting needs the committee the first
+        # one adds, and a command's work goes on after Slack has its answer.
+        told = len(slack.ephemerals(CLERK)) + len(slack.responses)
         result = await slack.send_command("/agenda", words, CLERK)
         assert result.status == 200
-        # Each step is done before the next: commands are worked on after their ack.
         await slack.wait_for(
-            lambda: len(slack.ephemerals(CLERK)) + len(slack.responses) > before,  # noqa: B023
+            lambda told=told: len(slack.ephemerals(CLERK)) + len(slack.responses) > told,
             description=f"the reply to /agenda {words}",
         )
     await ephemeral_containing(slack, CLERK, "Deputy for DCSC")
