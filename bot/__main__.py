@@ -253,6 +253,7 @@ async def run_sweep(settings: Settings, now: datetime, dry_run: bool) -> SweepRe
     db = await Database.open(database)
     try:
         services = Services(settings=settings, db=db, clock=FixedClock(now))
+        await services.seed()
         client = None if dry_run else create_web_client(settings)
         return await sweep(services, client, now, dry_run=dry_run)
     finally:

@@ -335,8 +335,10 @@ async def compile_meeting(
 
 
 async def never_named(repos: Repositories) -> frozenset[str]:
-    """Slack users who submitted questions for Hackney of Tomorrow (the clerk too, if so)."""
-    return await repos.questions.submitters_for(OnBehalfOf.HACKNEY_OF_TOMORROW)
+    """Hackney of Tomorrow's young people on the members list, and everyone who submitted a
+    question for Hackney of Tomorrow (the clerk too, if so)."""
+    submitters = await repos.questions.submitters_for(OnBehalfOf.HACKNEY_OF_TOMORROW)
+    return submitters | await repos.people.hackney_of_tomorrow()
 
 
 def _withholding(names: UserNames | None, unnamed: frozenset[str]) -> UserNames | None:

@@ -51,6 +51,9 @@ class Settings:
     working_hours: str = "09:30-17:00"
     chase_ladder: str = DEFAULT_LADDER
     catch_up_every_minutes: int = 15
+    membership: str = "open"
+    """'open': anyone in the workspace may submit; 'listed': the members list, clerks and
+    officers."""
 
     @property
     def chase(self) -> ChaseSettings:
@@ -196,7 +199,15 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         key = "WORKING_HOURS" if "Working hours" in problem.message else "CHASE_LADDER"
         raise ConfigError(f"{key}: {problem.message}") from None
 
+    membership = (_get(env, "MEMBERSHIP") or "open").lower()
+    if membership not in ("open", "listed"):
+        raise ConfigError(
+            f"MEMBERSHIP={membership!r} must be open (anyone in the workspace may submit "
+            "questions) or listed (only the members list, clerks and officers)"
+        )
+
     return Settings(
+        membership=membership,
         working_hours=working_hours,
         chase_ladder=chase_ladder,
         triage_required=_flag(env, "TRIAGE_REQUIRED", default=True),

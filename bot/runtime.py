@@ -80,6 +80,7 @@ class Runtime:
     async def start(self) -> None:
         db = await Database.open(self.settings.database_path)
         self.services = Services(settings=self.settings, db=db, clock=self.clock)
+        await self.services.seed()
         self.inbox = Inbox(self.services)
         # One connection pool for every Web API call, instead of a connection per call.
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WEB_API_TIMEOUT))

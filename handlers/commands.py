@@ -66,6 +66,74 @@ async def meeting_add(
     await say(respond, md("Added {}", summary.meeting.reference), blocks.meeting_added(summary))
 
 
+async def member_add(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    member = await admin.add_member(services_of(context), command["user_id"], args)
+    group = (
+        " of Hackney of Tomorrow: their questions are the group's, and they are never named in "
+        "anything the bot publishes, compiles or sends to officers"
+        if member.hackney_of_tomorrow
+        else ""
+    )
+    await say(respond, md("{} is a member{}.", mention(member.user_id), group))
+
+
+async def member_remove(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    person = await admin.remove_member(services_of(context), command["user_id"], args)
+    await say(respond, md("{} is no longer on the members list.", mention(person)))
+
+
+async def member_list(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    members = await admin.list_members(services_of(context), command["user_id"])
+    services = services_of(context)
+    mode = services.settings.membership
+    head = md(
+        "*Members* (MEMBERSHIP={}: {})",
+        mode,
+        "anyone in the workspace may submit"
+        if mode == "open"
+        else "only these, the clerks and the officers may submit",
+    )
+    if not members:
+        await say(respond, md("{}\nNobody is listed yet: `/agenda member add @person`.", head))
+        return
+    lines = [
+        md(
+            "• {}{}",
+            mention(m.user_id),
+            " (Hackney of Tomorrow)" if m.hackney_of_tomorrow else "",
+        )
+        for m in members[:200]
+    ]
+    await say(respond, md("{}\n{}", head, join("\n", lines)))
+
+
+async def clerk_add(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    person = await admin.set_clerk(services_of(context), command["user_id"], args, active=True)
+    await say(respond, md("{} is a clerk now.", mention(person)))
+
+
+async def clerk_remove(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    person = await admin.set_clerk(services_of(context), command["user_id"], args, active=False)
+    await say(respond, md("{} is no longer a clerk.", mention(person)))
+
+
+async def clerk_list(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    clerks = sorted(await services_of(context).clerk_ids())
+    await say(respond, md("*Clerks*: {}", join(", ", [mention(c) for c in clerks])))
+
+
 async def committee_rename(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
@@ -417,6 +485,48 @@ AGENDA_SUBCOMMANDS: tuple[Subcommand, ...] = (
         "The council closure days ahead.",
         True,
         closure_list,
+    ),
+    Subcommand(
+        "member add",
+        command_text.MEMBER_ADD_USAGE,
+        "Put someone on the members list (hackney-of-tomorrow: a young person, never named).",
+        True,
+        member_add,
+    ),
+    Subcommand(
+        "member remove",
+        "/agenda member remove <@person>",
+        "Take someone off the members list.",
+        True,
+        member_remove,
+    ),
+    Subcommand(
+        "member list",
+        "/agenda member list",
+        "The members list, and who may submit questions.",
+        True,
+        member_list,
+    ),
+    Subcommand(
+        "clerk add",
+        "/agenda clerk add <@person>",
+        "Make someone a clerk (no restart needed).",
+        True,
+        clerk_add,
+    ),
+    Subcommand(
+        "clerk remove",
+        "/agenda clerk remove <@person>",
+        "Stop someone being a clerk (never the last one).",
+        True,
+        clerk_remove,
+    ),
+    Subcommand(
+        "clerk list",
+        "/agenda clerk list",
+        "The clerks.",
+        False,
+        clerk_list,
     ),
     Subcommand(
         "committee list",

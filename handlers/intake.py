@@ -45,9 +45,14 @@ async def as_typed(client: AsyncWebClient, text: str) -> str:
 
 
 async def open_question_form(
-    services: Services, client: AsyncWebClient, trigger_id: str, text: str, metadata: dict[str, Any]
+    services: Services,
+    client: AsyncWebClient,
+    trigger_id: str,
+    text: str,
+    metadata: dict[str, Any],
+    user_id: str | None = None,
 ) -> None:
-    choices = await intake.question_form(services)
+    choices = await intake.question_form(services, user_id)
     await client.views_open(
         trigger_id=trigger_id, view=modals.question_modal(choices, text=text, metadata=metadata)
     )
@@ -71,7 +76,14 @@ def register(app: AsyncApp) -> None:
         await ack()
         async with guarded(command, context.respond, client):
             text = await as_typed(client, command.get("text") or "")
-            await open_question_form(services_of(context), client, command["trigger_id"], text, {})
+            await open_question_form(
+                services_of(context),
+                client,
+                command["trigger_id"],
+                text,
+                {},
+                command.get("user_id"),
+            )
 
     @app.shortcut(LOG_QUESTION_SHORTCUT)
     async def log_question_shortcut(
@@ -89,7 +101,9 @@ def register(app: AsyncApp) -> None:
             if context["is_clerk"] and len(parse_question_list(text).questions) > 1:
                 await open_import_review(services, client, shortcut["trigger_id"], user_id, text)
                 return
-            await open_question_form(services, client, shortcut["trigger_id"], text, source)
+            await open_question_form(
+                services, client, shortcut["trigger_id"], text, source, user_id
+            )
 
     on_submit(app, modals.QUESTION_CALLBACK, question_submitted, field="text")
     on_submit(app, modals.IMPORT_PASTE_CALLBACK, import_pasted, field="paste")

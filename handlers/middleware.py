@@ -19,7 +19,7 @@ def register(app: AsyncApp, services: Services) -> None:
         context: AsyncBoltContext, next: Callable[[], Awaitable[BoltResponse]]
     ) -> BoltResponse:
         context["services"] = services
-        context["is_clerk"] = context.user_id in services.settings.clerk_user_ids
+        context["is_clerk"] = context.user_id in await services.clerk_ids()
         return await next()
 
     app.middleware(attach_services)

@@ -113,6 +113,11 @@ def question_modal(
     """The /question form: meeting, agenda item, on behalf of, addressed to, question."""
     if not choices.meetings:
         return no_meetings_modal()
+    askers = [
+        (value, label)
+        for value, label in ASKER_CHOICES
+        if not choices.hackney_of_tomorrow or value == OnBehalfOf.HACKNEY_OF_TOMORROW.value
+    ]
     blocks: list[Block] = [
         input_block(
             "meeting",
@@ -125,8 +130,8 @@ def question_modal(
             "Asked on behalf of",
             {
                 "type": "radio_buttons",
-                "options": [option(v, t) for v, t in ASKER_CHOICES],
-                "initial_option": option(*ASKER_CHOICES[0]),
+                "options": [option(v, t) for v, t in askers],
+                "initial_option": option(*askers[0]),
             },
             hint="Hackney of Tomorrow questions are published under the group's name, "
             "never a young person's.",

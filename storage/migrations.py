@@ -344,4 +344,26 @@ MIGRATIONS: tuple[Migration, ...] = (
         "index_for_submitters",
         ("CREATE INDEX questions_on_behalf_of ON questions (on_behalf_of, submitted_by)",),
     ),
+    Migration(
+        10,
+        "clerks_and_members",
+        (
+            """
+            CREATE TABLE clerks (
+                user_id TEXT PRIMARY KEY,
+                active INTEGER NOT NULL DEFAULT 1,
+                changed_by TEXT NOT NULL,
+                changed_at TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE members (
+                user_id TEXT PRIMARY KEY,
+                hackney_of_tomorrow INTEGER NOT NULL DEFAULT 0,
+                added_by TEXT NOT NULL,
+                added_at TEXT NOT NULL
+            )
+            """,
+        ),
+    ),
 )

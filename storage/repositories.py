@@ -12,6 +12,7 @@ from storage.imports import PendingImports
 from storage.inbox import EventInbox
 from storage.meetings import MeetingRepository
 from storage.officers import OfficerDirectory
+from storage.people import People
 from storage.questions import QuestionRepository
 from storage.reminders import ReminderRepository
 from storage.sweeps import Deliveries, Sweeps
@@ -30,6 +31,7 @@ class Repositories:
     inbox: EventInbox
     sweeps: Sweeps
     deliveries: Deliveries
+    people: People
 
     @classmethod
     def on(cls, db: Database) -> Repositories:
@@ -45,4 +47,5 @@ class Repositories:
             inbox=EventInbox(db),
             sweeps=Sweeps(db),
             deliveries=Deliveries(db),
+            people=People(db),
         )

@@ -240,3 +240,31 @@ def parse_officer_remove(args: str) -> str:
     if len(words) != 1:
         raise InvalidInput(f"Say which role, and only that. Usage: {OFFICER_REMOVE_USAGE}")
     return validation.role_key(words[0])
+
+
+MEMBER_ADD_USAGE = "/agenda member add <@person> [hackney-of-tomorrow]"
+CLERK_USAGE = "/agenda clerk add|remove <@person>"
+
+
+def parse_member_add(args: str) -> tuple[str, bool]:
+    """``<@U012AB3CD|sam> hackney-of-tomorrow``: (user, a Hackney of Tomorrow member)."""
+    words = args.split()
+    if not 1 <= len(words) <= 2:
+        raise InvalidInput(f"Say who. Usage: {MEMBER_ADD_USAGE}")
+    user = parse_user(words[0], MEMBER_ADD_USAGE)
+    if len(words) == 2 and words[1].lower().replace("_", "-") not in (
+        "hackney-of-tomorrow",
+        "hot",
+    ):
+        raise InvalidInput(
+            f"{words[1]!r} is not a group I know: use hackney-of-tomorrow, or nothing. "
+            f"Usage: {MEMBER_ADD_USAGE}"
+        )
+    return user, len(words) == 2
+
+
+def parse_person(args: str, usage: str) -> str:
+    words = args.split()
+    if len(words) != 1:
+        raise InvalidInput(f"Say who, and only that. Usage: {usage}")
+    return parse_user(words[0], usage)

@@ -47,6 +47,7 @@ class Action(StrEnum):
     MANAGE_OFFICERS = "manage the officer directory"
     IMPORT_QUESTIONS = "import a list of questions"
     ADD_CLOSURE_DAY = "add council closure days"
+    MANAGE_PEOPLE = "manage the lists of clerks and members"
 
 
 _ANSWERING = frozenset({Role.OFFICER, Role.DEPUTY})
@@ -76,6 +77,7 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.MANAGE_OFFICERS: _CLERK,
     Action.IMPORT_QUESTIONS: _CLERK,
     Action.ADD_CLOSURE_DAY: _CLERK,
+    Action.MANAGE_PEOPLE: _CLERK,
 }
 """Each action and the roles allowed to take it."""
 
@@ -101,6 +103,11 @@ class Actor:
     user_id: str
     is_clerk: bool = False
     deputy_for: frozenset[str] = field(default_factory=frozenset)
+    is_member: bool = True
+    """May submit questions: everyone with MEMBERSHIP=open; with listed, the members list,
+    the clerks and the officers."""
+    hackney_of_tomorrow: bool = False
+    """A Hackney of Tomorrow young person: never named in anything the bot publishes."""
 
     @classmethod
     def bot(cls) -> Actor:
@@ -111,7 +118,7 @@ def roles_of(actor: Actor, question: Question | None = None) -> frozenset[Role]:
     """The actor's roles, in general and towards ``question`` when one is given."""
     if actor.user_id == BOT_USER:
         return frozenset({Role.BOT})
-    roles = {Role.MEMBER}
+    roles = {Role.MEMBER} if actor.is_member else set()
     if actor.is_clerk:
         roles.add(Role.CLERK)
     if question is not None:

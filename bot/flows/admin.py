@@ -21,6 +21,7 @@ from bot.flows.dates import DueDateChange
 from bot.flows.sending import send_to_officer
 from bot.flows.slack import dm, message_link, post, workspace_url
 from bot.services import Services
+from storage.people import Member
 
 
 @dataclass(frozen=True)
@@ -406,3 +407,40 @@ async def remove_officer_role(services: Services, user_id: str, args: str) -> Of
             f"{role.title}`, or close those questions, before removing it."
         )
     return await services.repos.officers.remove_role(role.key, actor, services.clock())
+
+
+async def add_member(services: Services, user_id: str, args: str) -> Member:
+    """``/agenda member add <@person> [hackney-of-tomorrow]``."""
+    actor = await services.actor(user_id)
+    check(actor, Action.MANAGE_PEOPLE)
+    person, hackney_of_tomorrow = command_text.parse_member_add(args)
+    return await services.repos.people.add_member(
+        person, hackney_of_tomorrow, actor, services.clock()
+    )
+
+
+async def remove_member(services: Services, user_id: str, args: str) -> str:
+    actor = await services.actor(user_id)
+    check(actor, Action.MANAGE_PEOPLE)
+    person = command_text.parse_person(args, "/agenda member remove <@person>")
+    await services.repos.people.remove_member(person, actor, services.clock())
+    return person
+
+
+async def list_members(services: Services, user_id: str) -> list[Member]:
+    check(await services.actor(user_id), Action.MANAGE_PEOPLE)
+    return await services.repos.people.members()
+
+
+async def set_clerk(services: Services, user_id: str, args: str, *, active: bool) -> str:
+    """``/agenda clerk add|remove <@person>``; the last clerk cannot be removed."""
+    actor = await services.actor(user_id)
+    check(actor, Action.MANAGE_PEOPLE)
+    person = command_text.parse_person(args, command_text.CLERK_USAGE)
+    changed = await services.repos.people.set_clerk(person, active, actor, services.clock())
+    if not changed:
+        raise InvalidInput(
+            f"That person ({person}) is {'already' if active else 'not'} a clerk: nothing "
+            "changed."
+        )
+    return person

@@ -25,6 +25,9 @@ class QuestionFormChoices:
     committee_names: dict[str, str]
     roles: list[OfficerRole]
     default_meeting_id: int | None
+    hackney_of_tomorrow: bool = False
+    """The person filling the form is a Hackney of Tomorrow young person: their questions
+    are the group's, and "Myself" is not offered."""
 
 
 @dataclass(frozen=True)
@@ -46,8 +49,17 @@ class FormErrors(InvalidInput):
         self.errors = errors
 
 
-async def question_form(services: Services) -> QuestionFormChoices:
-    """Meetings a question may come from, most recent first, defaulting to the latest held."""
+async def question_form(services: Services, user_id: str | None = None) -> QuestionFormChoices:
+    """Meetings a question may come from, most recent first, defaulting to the latest held.
+
+    With ``user_id``, refused to someone who may not submit (``MEMBERSHIP=listed``), and
+    shaped for them (a Hackney of Tomorrow young person is never offered "Myself").
+    """
+    hackney_of_tomorrow = False
+    if user_id is not None:
+        actor = await services.actor(user_id)
+        check(actor, Action.SUBMIT_QUESTION)
+        hackney_of_tomorrow = actor.hackney_of_tomorrow
     today = london_date(services.clock())
     meetings = await services.repos.meetings.all()
     held = [m for m in meetings if m.date <= today]
@@ -56,7 +68,7 @@ async def question_form(services: Services) -> QuestionFormChoices:
     names = {c.key: c.name for c in await services.repos.meetings.committees()}
     roles = await services.repos.officers.roles()
     default = held[-1].id if held else (upcoming[0].id if upcoming else None)
-    return QuestionFormChoices(ordered, names, roles, default)
+    return QuestionFormChoices(ordered, names, roles, default, hackney_of_tomorrow)
 
 
 async def submit_question(
@@ -86,10 +98,13 @@ async def submit_question(
     role = form.addressed_role or None
     if role is not None and await services.repos.officers.find_role(role) is None:
         errors["role"] = f"{role} is not in the officer directory any more: pick another role."
-    asker = _asker(form.on_behalf_of, member_name, errors)
+    actor = await services.actor(user_id)
+    choice = form.on_behalf_of
+    if actor.hackney_of_tomorrow:
+        choice = OnBehalfOf.HACKNEY_OF_TOMORROW.value  # never named, whatever was sent
+    asker = _asker(choice, member_name, errors)
     if errors or meeting is None or asker is None:
         raise FormErrors(errors or {"meeting": "Pick the meeting."})
-    actor = await services.actor(user_id)
     draft = draft_question(
         actor,
         source_meeting_id=meeting.id,

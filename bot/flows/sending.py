@@ -89,7 +89,7 @@ async def clerk_destinations(services: Services, client: AsyncWebClient) -> list
     """Where clerks are told things: the clerks' channel, or each clerk's DM."""
     if services.settings.clerks_channel:
         return [services.settings.clerks_channel]
-    return [await dm_channel(client, clerk) for clerk in sorted(services.settings.clerk_user_ids)]
+    return [await dm_channel(client, clerk) for clerk in sorted(await services.clerk_ids())]
 
 
 async def tell_clerks(

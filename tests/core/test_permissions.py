@@ -21,6 +21,7 @@ CLERK_ONLY = {
     Action.MANAGE_OFFICERS,
     Action.IMPORT_QUESTIONS,
     Action.ADD_CLOSURE_DAY,
+    Action.MANAGE_PEOPLE,
 }
 
 # Who may act, by the names of the actors in conftest (the question is assigned to
