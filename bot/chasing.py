@@ -122,16 +122,42 @@ def digest_blocks(digest: OfficerDigest, base_url: str) -> list[messages.Block]:
             name = link(message_link(base_url, entry.thread), entry.reference)
         due = f"due {short_date(entry.due_date)}" if entry.due_date else "no due date"
         flag = Mrkdwn(" :red_circle: *overdue*" if entry.overdue else "")
-        role = "" if entry.audience is Audience.OFFICER else f" (as {entry.audience})"
+        role = " (as deputy)" if entry.audience is Audience.DEPUTY else ""
         officer = entry.reminder.question.assigned_officer
         who = md(" · {}", mention(officer)) if digest.user is None and officer else ""
-        lines.append(md("• {}: {}{}{}{}: {}", name, due, flag, who, role, entry.reminder.reason))
-    footer = Mrkdwn("Answer by replying in each question's thread.")
-    return [
-        messages.section(head),
-        messages.section(join("\n", lines)),
-        messages.context_line(footer),
-    ]
+        lines.append(
+            md(
+                "• {}: _{}_\n   {}{}{}{}: {}",
+                name,
+                topic(entry.reminder.question.text),
+                due,
+                flag,
+                who,
+                role,
+                entry.reminder.reason,
+            )
+        )
+    out = [messages.section(head), messages.section(join("\n", lines))]
+    if digest.user is not None:
+        footer = Mrkdwn("Answer by replying in each question's thread.")
+        out.append(messages.context_line(footer))
+    return out
+
+
+TOPIC_LENGTH = 80
+
+
+def topic(text: str) -> str:
+    """What a question is about: its first words, up to 80 characters, on one line."""
+    line = " ".join(text.split())
+    if len(line) <= TOPIC_LENGTH:
+        return line
+    cut = line[: TOPIC_LENGTH - 1].rsplit(" ", 1)[0]
+    return f"{cut}…"
+
+
+CLERK_DIGEST = "clerk-digest:"
+"""How the deliveries table names the clerks' daily digest (followed by the day)."""
 
 
 def subject(key: ReminderKey) -> str:
@@ -305,7 +331,7 @@ async def clerk_daily_digest(
     digest = await gather_clerk_digest(services, now)
     if dry_run or client is None or digest.is_empty:
         return digest
-    name = f"clerk-digest:{today.isoformat()}"
+    name = f"{CLERK_DIGEST}{today.isoformat()}"
     async with running_sweep(services, now) as (sweep_id, alive):
         channels = await clerk_destinations(services, client)
         mine = await repos.deliveries.claim(
@@ -333,7 +359,8 @@ async def clerk_daily_digest(
 async def gather_clerk_digest(services: Services, now: datetime) -> ClerkDigest:
     repos = services.repos
     calendar = await repos.closure_days.calendar()
-    since = now - timedelta(days=1)
+    # New answers since the previous digest went out (or the last day, for the first one).
+    since = await repos.deliveries.last_sent(CLERK_DIGEST) or now - timedelta(days=1)
     answered = []
     questions = await repos.questions.search(
         states=[QuestionState.ANSWERED, QuestionState.APPROVED]
@@ -372,6 +399,25 @@ def clerk_digest_blocks(digest: ClerkDigest, base_url: str) -> list[messages.Blo
             md(":newspaper: *Scrutiny questions, {}*", short_date(digest.day, with_year=True))
         )
     ]
+    for ready in digest.compile_now:
+        awaited = sum(count for _, count in ready.awaited)
+        by_officer = join(
+            ", ", [md("{} {}", mention(officer), count) for officer, count in ready.awaited]
+        )
+        out.append(
+            messages.section(
+                md(
+                    ":memo: *Compile now for {}*: the agenda goes out {}. {} answered, {} "
+                    "awaited{}. `/agenda compile {}`",
+                    ready.meeting.reference,
+                    short_date(ready.publication.date),
+                    ready.answered,
+                    awaited,
+                    md(" (by officer: {})", by_officer) if ready.awaited else "",
+                    ready.meeting.reference,
+                )
+            )
+        )
     if digest.new_answers:
         lines = [
             md("• {}{}", a.question.reference, thread_link(base_url, a.question.thread))

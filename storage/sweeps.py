@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from storage.codec import moment_text
+from storage.codec import moment, moment_text
 from storage.db import Database, Row
 
 LEASE_SECONDS = 120.0
@@ -176,6 +176,15 @@ class Deliveries:
             if row is not None:
                 found.add(subject)
         return found
+
+    async def last_sent(self, prefix: str) -> datetime | None:
+        """When a delivery whose subject starts with ``prefix`` was last sent."""
+        row = await self.db.fetchone(
+            "SELECT max(sent_at) AS at FROM deliveries WHERE subject >= ? AND subject < ?"
+            " AND status = 'sent'",
+            (prefix, prefix + "\uffff"),
+        )
+        return None if row is None or row["at"] is None else moment(row["at"])
 
     async def sent_to(self, subject: str) -> list[str]:
         rows = await self.db.fetchall(

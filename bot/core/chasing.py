@@ -667,17 +667,29 @@ class AgendaBlockers:
 
 
 @dataclass(frozen=True)
+class CompileNow:
+    """The last working day before a meeting's agenda goes out: time to compile."""
+
+    meeting: Meeting
+    publication: Deadline
+    answered: int
+    awaited: tuple[tuple[str | None, int], ...]
+    """(officer, how many of their questions still await an answer)."""
+
+
+@dataclass(frozen=True)
 class ClerkDigest:
     day: date
     since: datetime
     new_answers: tuple[AnsweredQuestion, ...]
     overdue_by_officer: tuple[OfficerOverdue, ...]
     agenda_blockers: tuple[AgendaBlockers, ...]
+    compile_now: tuple[CompileNow, ...] = ()
 
     @property
     def is_empty(self) -> bool:
         blocked = any(blockers.questions for blockers in self.agenda_blockers)
-        return not (self.new_answers or self.overdue_by_officer or blocked)
+        return not (self.new_answers or self.overdue_by_officer or blocked or self.compile_now)
 
 
 BLOCKING_STATES = frozenset(
@@ -716,7 +728,48 @@ def build_clerk_digest(
         ),
         overdue_by_officer=_overdue_by_officer(awaiting, today, calendar, settings),
         agenda_blockers=_agenda_blockers(next_meetings, targeted, today, calendar),
+        compile_now=_compile_now(next_meetings, targeted, today, calendar),
     )
+
+
+ANSWERED_STATES = frozenset(
+    {QuestionState.ANSWERED, QuestionState.APPROVED, QuestionState.PUBLISHED}
+)
+
+
+def _compile_now(
+    meetings: Sequence[Meeting],
+    targeted: Iterable[Question],
+    today: date,
+    calendar: WorkingCalendar,
+) -> tuple[CompileNow, ...]:
+    """Meetings whose agenda goes out on the next working day."""
+    tomorrow = calendar.add_working_days(today, 1)
+    due = [
+        (meeting, publication)
+        for meeting in meetings
+        if (publication := agenda_publication_day(meeting.date, calendar, today=today)).date
+        == tomorrow
+    ]
+    if not due:
+        return ()
+    questions = list(targeted)
+    out = []
+    for meeting, publication in due:
+        mine = [q for q in questions if q.target_meeting_id == meeting.id]
+        waiting: dict[str | None, int] = {}
+        for question in mine:
+            if question.state in AWAITING_ANSWER:
+                waiting[question.assigned_officer] = waiting.get(question.assigned_officer, 0) + 1
+        out.append(
+            CompileNow(
+                meeting,
+                publication,
+                sum(1 for q in mine if q.state in ANSWERED_STATES),
+                tuple(sorted(waiting.items(), key=lambda pair: (pair[0] is None, pair[0] or ""))),
+            )
+        )
+    return tuple(out)
 
 
 def _overdue_by_officer(

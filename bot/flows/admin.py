@@ -440,7 +440,6 @@ async def set_clerk(services: Services, user_id: str, args: str, *, active: bool
     changed = await services.repos.people.set_clerk(person, active, actor, services.clock())
     if not changed:
         raise InvalidInput(
-            f"That person ({person}) is {'already' if active else 'not'} a clerk: nothing "
-            "changed."
+            f"That person ({person}) is {'already' if active else 'not'} a clerk: nothing changed."
         )
     return person

@@ -310,3 +310,39 @@ async def test_clerk_daily_digest_once_a_day(
     # Nothing on a bank holiday.
     holiday = at(date(2026, 5, 4), 10, 0)
     assert await clerk_daily_digest(services(bot), bot.app.client, holiday) is None
+
+
+async def test_digests_name_each_questions_topic_and_speak_to_their_reader(
+    slack: SlackDouble, bot: Runtime, clock: FixedClock
+) -> None:
+    await sent_on_monday_20_april(slack, bot)
+    assert await sweep_at(bot, clock, at(date(2026, 4, 23))) == 1
+    [officers] = [m for m in reminders_to(slack, DCSC_OFFICER)]
+    assert "How many care leavers live out of borough?" in officers
+    assert "Answer by replying in each question's thread." in officers
+    # Overdue on Tuesday 28 April: the clerks are told too, in their own words.
+    assert await sweep_at(bot, clock, at(date(2026, 4, 28))) == 1
+    clerks = [t for t in reminders_to(slack, CLERK) if "overdue scrutiny question" in t]
+    assert clerks
+    assert "(as clerks)" not in clerks[-1] and "Answer by replying" not in clerks[-1]
+    assert f"<@{DCSC_OFFICER}>" in clerks[-1]
+
+
+async def test_the_clerk_is_told_to_compile_on_the_last_working_day_before_the_agenda(
+    slack: SlackDouble, bot: Runtime, clock: FixedClock
+) -> None:
+    await sent_on_monday_20_april(slack, bot)
+    assert bot.app is not None
+    tuesday = at(date(2026, 4, 28), 10, 0)
+    clock.set(tuesday)
+    digest = await clerk_daily_digest(services(bot), bot.app.client, tuesday)
+    assert digest is not None and digest.compile_now == ()
+    wednesday = at(date(2026, 4, 29), 10, 0)  # the agenda goes out on Thursday 30 April
+    clock.set(wednesday)
+    digest = await clerk_daily_digest(services(bot), bot.app.client, wednesday)
+    assert digest is not None
+    text = await dm_containing(slack, CLERK, "Compile now for CYP-2026-05-11")
+    assert "the agenda goes out Thu 30 Apr. 0 answered, 1 awaited" in text
+    assert f"(by officer: <@{DCSC_OFFICER}> 1)" in text
+    # The digest's news starts where the previous digest ended.
+    assert digest.since == tuesday
