@@ -19,6 +19,7 @@ from bot.chasing import SweepReport, sweep
 from bot.compiling import compile_meeting, find_target_meeting, publish_meeting
 from bot.config import ConfigError, Settings, load_settings, settings_from_env
 from bot.core.agenda import CompiledAgenda
+from bot.core.calendar import use_time_zone
 from bot.core.clock import FixedClock, system_clock
 from bot.core.errors import DomainError
 from bot.core.permissions import Actor
@@ -138,6 +139,7 @@ async def compile_from_database(
     args: argparse.Namespace, database: Path, tz: ZoneInfo
 ) -> tuple[CompiledAgenda, list[str]]:
     """Find the meeting, publish its answers if --final, then compile it."""
+    use_time_zone(tz)
     now = system_clock()
     db = Database(database)
     try:
@@ -264,6 +266,7 @@ def cmd_chase(args: argparse.Namespace) -> int:
     env = cli_environment(args.env_file)
     try:
         settings = chase_settings(env, args.dry_run)
+        use_time_zone(settings.tz)
         now = parse_moment(args.now, settings.tz)
         report = asyncio.run(run_sweep(settings, now, args.dry_run))
     except (CommandFailed, DomainError) as error:

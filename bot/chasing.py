@@ -23,7 +23,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
-from bot.core.calendar import london_date, short_date
+from bot.core.calendar import local_date, short_date
 from bot.core.chasing import (
     AnsweredQuestion,
     Audience,
@@ -323,7 +323,7 @@ async def clerk_daily_digest(
     """
     repos = services.repos
     calendar = await repos.closure_days.calendar()
-    today = london_date(now)
+    today = local_date(now)
     if not calendar.is_working_day(today) or not services.settings.chase.working_hours.contains(
         now
     ):
@@ -370,7 +370,7 @@ async def gather_clerk_digest(services: Services, now: datetime) -> ClerkDigest:
         parts = [p for p in answers[question.id].parts if not p.deleted]
         if parts:
             answered.append(AnsweredQuestion(question, min(p.posted_at for p in parts)))
-    today = london_date(now)
+    today = local_date(now)
     upcoming = await repos.meetings.all(from_date=today)
     next_by_committee: dict[str, Meeting] = {}
     for meeting in upcoming:
@@ -461,6 +461,6 @@ async def snooze(
     question = await repos.questions.get(question_id)
     calendar = await repos.closure_days.calendar()
     now = services.clock()
-    until = snooze_until(choice, london_date(now), calendar, question.due_date, actor.is_clerk)
+    until = snooze_until(choice, local_date(now), calendar, question.due_date, actor.is_clerk)
     await repos.reminders.set_snooze(question.id, until, actor, now)
     return question.reference, until

@@ -39,7 +39,7 @@ from bot.core.agenda import (
     compile_agenda,
     long_date,
 )
-from bot.core.calendar import london_date, short_date
+from bot.core.calendar import local_date, short_date
 from bot.core.command_text import MEETING_ADD_USAGE
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.markup import UserNames
@@ -241,7 +241,7 @@ def agenda_entry(question: Question, answer: Answer, source: SourceDetails) -> A
         holding_note=holding.note if holding else None,
         promised_date=holding.promised_date if holding else None,
         correction_note=correction.reason if correction else None,
-        corrected_on=london_date(correction.corrected_at) if correction else None,
+        corrected_on=local_date(correction.corrected_at) if correction else None,
         original_text=_first_published(answer) if correction else None,
     )
 
@@ -293,7 +293,7 @@ def _parts_as_of(
 def _texts_and_date(parts: Sequence[tuple[str, datetime]]) -> tuple[tuple[str, ...], date | None]:
     texts = tuple(text for text, _ in parts)
     latest = max((moment for _, moment in parts), default=None)
-    return texts, None if latest is None else london_date(latest)
+    return texts, None if latest is None else local_date(latest)
 
 
 # --- compiling and publishing ---------------------------------------------------------------

@@ -15,6 +15,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.app import create_app, create_web_client
 from bot.catchup import PACE, catch_up
 from bot.config import Settings
+from bot.core.calendar import LONDON, use_time_zone
 from bot.core.clock import Clock, system_clock
 from bot.inbox import Inbox
 from bot.scheduler import create_scheduler
@@ -78,6 +79,7 @@ class Runtime:
     port: int | None = None
 
     async def start(self) -> None:
+        use_time_zone(self.settings.tz)
         db = await Database.open(self.settings.database_path)
         self.services = Services(settings=self.settings, db=db, clock=self.clock)
         await self.services.seed()
@@ -157,4 +159,5 @@ class Runtime:
             self._session = None
         if self.services is not None:
             await self.services.db.close()
+        use_time_zone(LONDON)
         logger.info("stopped")

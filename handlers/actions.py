@@ -12,7 +12,7 @@ from datetime import date
 from slack_bolt.async_app import AsyncApp
 
 from bot import chasing, messages
-from bot.core.calendar import london_date, short_date
+from bot.core.calendar import local_date, short_date
 from bot.core.errors import DomainError, InvalidInput
 from bot.core.mrkdwn import md, mention
 from bot.core.permissions import Action
@@ -53,7 +53,7 @@ async def open_edit(click: Click) -> None:
     services = click.services
     question = await services.repos.questions.get(click.question_id)
     choices = await intake.question_form(services)
-    today = london_date(services.clock())
+    today = local_date(services.clock())
     upcoming = sorted((m for m in choices.meetings if m.date > today), key=lambda m: m.date)
     await click.open(modals.edit_modal(question, choices, upcoming))
 
@@ -109,7 +109,7 @@ async def reject_submitted(submission: Submission) -> AfterAck:
 async def open_holding(click: Click) -> None:
     await click.check(Action.HOLDING_REPLY, click.question_id)
     question = await click.services.repos.questions.get(click.question_id)
-    await click.open(modals.holding_modal(question, london_date(click.services.clock())))
+    await click.open(modals.holding_modal(question, local_date(click.services.clock())))
 
 
 async def holding_submitted(submission: Submission) -> AfterAck:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from bot.core import lifecycle, validation
-from bot.core.calendar import london_date, short_date
+from bot.core.calendar import local_date, short_date
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.models import (
     Answer,
@@ -230,7 +230,7 @@ class AnswerRepository:
     ) -> HoldingReply:
         """'We will answer by <date>': the question moves to holding."""
         note = validation.text(note, "The holding reply", validation.NOTE_LIMIT)
-        if promised_date < london_date(now):
+        if promised_date < local_date(now):
             raise InvalidInput(
                 f"The promised date {short_date(promised_date, with_year=True)} has already passed."
             )

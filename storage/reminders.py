@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from bot.core.calendar import london_date, short_date
+from bot.core.calendar import local_date, short_date
 from bot.core.chasing import ChaseItem, ReminderKey, Snooze, chase_due_date
 from bot.core.errors import IllegalTransition, InvalidInput, NotFound
 from bot.core.lifecycle import AWAITING_ANSWER, STATE_DESCRIPTIONS
@@ -172,7 +172,7 @@ class ReminderRepository:
                     f"{question.reference} is {STATE_DESCRIPTIONS[question.state]}, so there "
                     "are no reminders to snooze."
                 )
-            if until <= london_date(now):
+            if until <= local_date(now):
                 raise InvalidInput("Snooze until a day after today.")
             promise = await _latest(tx, "holding_replies", "promised_date", question_id)
             due = chase_due_date(question, optional_day(promise))
@@ -229,7 +229,7 @@ def _chase_item(row: Row) -> ChaseItem:
         promised_date=optional_day(row["latest_promised_date"]) if holding else None,
         snoozed_until=optional_day(row["latest_snoozed_until"]),
         deputy=row["role_deputy"],
-        sent_on=None if sent_at is None else london_date(sent_at),
+        sent_on=None if sent_at is None else local_date(sent_at),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +14,7 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 
 from bot.config import Settings
+from bot.core.calendar import use_time_zone
 from bot.core.clock import FixedClock
 from bot.runtime import Runtime
 from bot.sandbox import SlackDouble
@@ -49,6 +50,14 @@ async def slack() -> AsyncIterator[SlackDouble]:
         double.add_user(DEPUTY, "deputy", "Dev Deputy")
         double.add_user(STRANGER, "stranger", "Stevie Stranger")
         yield double
+
+
+@pytest.fixture(autouse=True)
+def council_time_zone() -> Iterator[None]:
+    """Each test starts in Europe/London, whatever zone an earlier test's bot used."""
+    use_time_zone(LONDON)
+    yield
+    use_time_zone(LONDON)
 
 
 @pytest.fixture

@@ -18,15 +18,31 @@ import holidays
 LONDON = ZoneInfo("Europe/London")
 ONE_DAY = timedelta(days=1)
 
+_zone = LONDON
+
+
+def use_time_zone(zone: ZoneInfo) -> None:
+    """The council's time zone (``TIMEZONE``): working days, hours and deadlines follow it.
+
+    Set once when the bot or a command starts; Europe/London until then.
+    """
+    global _zone
+    _zone = zone
+
+
+def council_zone() -> ZoneInfo:
+    return _zone
+
+
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def london_date(moment: datetime) -> date:
-    """The Europe/London calendar date of a timezone-aware moment."""
+def local_date(moment: datetime) -> date:
+    """The council's calendar date (in ``TIMEZONE``) of a timezone-aware moment."""
     if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("london_date needs a timezone-aware datetime")
-    return moment.astimezone(LONDON).date()
+        raise ValueError("local_date needs a timezone-aware datetime")
+    return moment.astimezone(_zone).date()
 
 
 def short_date(day: date, *, with_year: bool = False) -> str:

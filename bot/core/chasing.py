@@ -41,7 +41,7 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from typing import NamedTuple
 
-from bot.core.calendar import LONDON, ONE_DAY, WorkingCalendar, london_date, short_date
+from bot.core.calendar import ONE_DAY, WorkingCalendar, council_zone, local_date, short_date
 from bot.core.deadlines import (
     DEFAULT_VERY_OVERDUE_AFTER,
     Deadline,
@@ -71,7 +71,7 @@ class WorkingHours:
     def contains(self, moment: datetime) -> bool:
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise ValueError("working hours need a timezone-aware datetime")
-        local = moment.astimezone(LONDON).time()
+        local = moment.astimezone(council_zone()).time()
         return self.start <= local < self.end
 
     def __str__(self) -> str:
@@ -263,7 +263,7 @@ def plan_reminders(
     items: Iterable[ChaseItem], now: datetime, calendar: WorkingCalendar, settings: ChaseSettings
 ) -> list[ReminderDue]:
     """The reminders due at ``now``: none outside working days and hours, one per question."""
-    today = london_date(now)
+    today = local_date(now)
     if not calendar.is_working_day(today) or not settings.working_hours.contains(now):
         return []
     due: list[ReminderDue] = []
@@ -716,7 +716,7 @@ def build_clerk_digest(
     targeted: Iterable[Question],
 ) -> ClerkDigest:
     """New answers since ``since``, overdue questions by officer, what blocks each agenda."""
-    today = london_date(now)
+    today = local_date(now)
     return ClerkDigest(
         day=today,
         since=since,

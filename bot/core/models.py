@@ -14,7 +14,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.core.calendar import LONDON
+from bot.core.calendar import council_zone
 from bot.core.errors import InvalidInput
 
 QUESTION_REFERENCE = re.compile(r"^([A-Z][A-Z0-9]{1,11})-(\d{4}-\d{2}-\d{2})-Q(\d{1,4})$")
@@ -81,10 +81,10 @@ class Meeting:
 
     @property
     def starts_at(self) -> datetime | None:
-        """The start as an aware Europe/London datetime, when the time is known."""
+        """The start as an aware datetime in the council's time zone, when the time is known."""
         if self.time is None:
             return None
-        return datetime.combine(self.date, self.time, tzinfo=LONDON)
+        return datetime.combine(self.date, self.time, tzinfo=council_zone())
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import messages
 from bot.compiling import find_target_meeting
 from bot.core import command_text
-from bot.core.calendar import london_date, short_date
+from bot.core.calendar import local_date, short_date
 from bot.core.deadlines import agenda_publication_day, answer_due_date
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.models import ClosureDay, Meeting, OfficerRole, Question, QuestionState
@@ -39,7 +39,7 @@ async def describe_meeting(services: Services, meeting: Meeting) -> MeetingSumma
     """A meeting with its agenda deadline and answer due date, each explained."""
     calendar = await services.repos.closure_days.calendar()
     committee = await services.repos.meetings.committee(meeting.committee_key)
-    today = london_date(services.clock())
+    today = local_date(services.clock())
     publication = agenda_publication_day(meeting.date, calendar, today=today)
     due = answer_due_date(
         meeting.date, calendar, services.settings.answer_due_working_days, today=today
@@ -121,7 +121,7 @@ async def list_meetings(services: Services, args: str = "") -> list[MeetingSumma
     words = args.split()
     if words not in ([], ["--all"]):
         raise InvalidInput("Usage: /agenda meeting list [--all]")
-    today = london_date(services.clock())
+    today = local_date(services.clock())
     since = None if words else today - PAST_MEETINGS_SHOWN
     meetings = await services.repos.meetings.all(from_date=since)
     return [await describe_meeting(services, m) for m in meetings]
@@ -309,7 +309,7 @@ async def remove_closure_day(services: Services, user_id: str, args: str) -> Cal
 
 async def list_closure_days(services: Services) -> list[ClosureDay]:
     """Closure days from today on."""
-    today = london_date(services.clock())
+    today = local_date(services.clock())
     return await services.repos.closure_days.days(from_date=today)
 
 
@@ -321,7 +321,7 @@ async def move_meeting(
     actor = await services.actor(user_id)
     check(actor, Action.MANAGE_MEETINGS)
     request = command_text.parse_meeting_move(args)
-    today = london_date(services.clock())
+    today = local_date(services.clock())
     meeting = await find_target_meeting(services.repos, request.meeting, today)
     if request.new_date < today:
         raise InvalidInput(
@@ -383,7 +383,7 @@ async def remove_agenda_item(services: Services, user_id: str, args: str) -> str
     actor = await services.actor(user_id)
     check(actor, Action.MANAGE_MEETINGS)
     spec, number = command_text.parse_item_remove(args)
-    meeting = await find_target_meeting(services.repos, spec, london_date(services.clock()))
+    meeting = await find_target_meeting(services.repos, spec, local_date(services.clock()))
     item = await services.repos.meetings.remove_agenda_item(
         meeting.id, number, actor, services.clock()
     )

@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import messages
 from bot.compiling import compile_meeting, find_target_meeting, publish_meeting
 from bot.core.agenda import AgendaSummary, CompiledAgenda
-from bot.core.calendar import london_date, short_date
+from bot.core.calendar import local_date, short_date
 from bot.core.models import Meeting
 from bot.core.mrkdwn import join, md
 from bot.core.permissions import Action, check
@@ -40,7 +40,7 @@ def parse_compile_args(args: str) -> CompileRequest:
 
 
 async def target_meeting(services: Services, spec: str | None) -> Meeting:
-    today = london_date(services.clock())
+    today = local_date(services.clock())
     return await find_target_meeting(services.repos, spec, today)
 
 

@@ -11,7 +11,7 @@ from datetime import date
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
-from bot.core.calendar import london_date, short_date
+from bot.core.calendar import local_date, short_date
 from bot.core.deadlines import answer_due_date
 from bot.core.lifecycle import AWAITING_ANSWER
 from bot.core.models import Meeting, Question, QuestionState
@@ -46,7 +46,7 @@ async def recompute_due_dates(
     """
     repos = services.repos
     calendar = await repos.closure_days.calendar()
-    today = london_date(services.clock())
+    today = local_date(services.clock())
     moves = moves or {}
     wanted = None if meeting_ids is None else {*meeting_ids, *moves}
     meetings: dict[int, Meeting] = {}

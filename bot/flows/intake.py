@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.core import validation
-from bot.core.calendar import london_date
+from bot.core.calendar import local_date
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.importer import ImportResult, parse_question_list
 from bot.core.lifecycle import draft_question
@@ -60,7 +60,7 @@ async def question_form(services: Services, user_id: str | None = None) -> Quest
         actor = await services.actor(user_id)
         check(actor, Action.SUBMIT_QUESTION)
         hackney_of_tomorrow = actor.hackney_of_tomorrow
-    today = london_date(services.clock())
+    today = local_date(services.clock())
     meetings = await services.repos.meetings.all()
     held = [m for m in meetings if m.date <= today]
     upcoming = [m for m in meetings if m.date > today]

@@ -9,7 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
 from bot.core import validation
-from bot.core.calendar import london_date, short_date
+from bot.core.calendar import local_date, short_date
 from bot.core.deadlines import Deadline, answer_due_date
 from bot.core.errors import DomainError, InvalidInput, NotFound
 from bot.core.models import Meeting, MessageRef, Question, QuestionState
@@ -49,7 +49,7 @@ async def question_card(services: Services, question: Question) -> messages.Ques
 
 async def due_for(services: Services, meeting: Meeting) -> Deadline:
     calendar = await services.repos.closure_days.calendar()
-    today = london_date(services.clock())
+    today = local_date(services.clock())
     return answer_due_date(
         meeting.date, calendar, services.settings.answer_due_working_days, today=today
     )
@@ -72,7 +72,7 @@ async def choose_target(
             )
         return meeting, deadline
     source = await services.repos.meetings.get(question.source_meeting_id)
-    today = london_date(services.clock())
+    today = local_date(services.clock())
     for meeting in await services.repos.meetings.for_committee(
         source.committee_key, from_date=today
     ):

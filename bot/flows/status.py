@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from bot.core.calendar import london_date
+from bot.core.calendar import local_date
 from bot.core.deadlines import Lateness, agenda_publication_day, answer_due_date, lateness
 from bot.core.lifecycle import AWAITING_ANSWER
 from bot.core.models import Meeting, Question, QuestionState
@@ -55,7 +55,7 @@ class StatusReport:
 async def statuses(services: Services, questions: list[Question]) -> list[QuestionStatus]:
     """Each question with its lateness today, overdue first, then by due date."""
     calendar = await services.repos.closure_days.calendar()
-    today = london_date(services.clock())
+    today = local_date(services.clock())
     held = await services.repos.answers.get_many(
         q.id for q in questions if q.state is QuestionState.HOLDING
     )
@@ -85,7 +85,7 @@ async def meeting_report(services: Services, meeting: Meeting | None) -> StatusR
     publication = due = None
     if meeting is not None:
         calendar = await repos.closure_days.calendar()
-        today = london_date(services.clock())
+        today = local_date(services.clock())
         publication = agenda_publication_day(meeting.date, calendar, today=today).explanation
         due = answer_due_date(
             meeting.date, calendar, services.settings.answer_due_working_days, today=today
@@ -98,7 +98,7 @@ async def meeting_report(services: Services, meeting: Meeting | None) -> StatusR
         questions = await repos.questions.search(states=[*AWAITING_ANSWER, QuestionState.ANSWERED])
     report = StatusReport(meeting, publication, due)
     if meeting is not None:
-        today = london_date(services.clock())
+        today = local_date(services.clock())
         upcoming = await next_meeting(services)
         report.when = (
             "past"
@@ -117,7 +117,7 @@ async def meeting_report(services: Services, meeting: Meeting | None) -> StatusR
 
 
 async def next_meeting(services: Services) -> Meeting | None:
-    today = london_date(services.clock())
+    today = local_date(services.clock())
     upcoming = await services.repos.meetings.all(from_date=today)
     return upcoming[0] if upcoming else None
 

@@ -9,7 +9,7 @@ from bot.core.calendar import (
     DayOff,
     WorkingCalendar,
     bank_holiday_name,
-    london_date,
+    local_date,
     short_date,
 )
 
@@ -72,18 +72,18 @@ def test_skipped_days_name_holidays_and_closures_but_not_weekends() -> None:
     assert skipped[2].name == "Christmas closure"
 
 
-def test_london_date_follows_summer_time() -> None:
+def test_local_date_follows_summer_time() -> None:
     # 23:30 UTC on 30 April is 00:30 on 1 May in London (BST).
-    assert london_date(datetime(2026, 4, 30, 23, 30, tzinfo=UTC)) == date(2026, 5, 1)
+    assert local_date(datetime(2026, 4, 30, 23, 30, tzinfo=UTC)) == date(2026, 5, 1)
     # In winter London is on UTC.
-    assert london_date(datetime(2026, 1, 15, 23, 30, tzinfo=UTC)) == date(2026, 1, 15)
+    assert local_date(datetime(2026, 1, 15, 23, 30, tzinfo=UTC)) == date(2026, 1, 15)
     new_york = datetime(2026, 6, 1, 20, 0, tzinfo=ZoneInfo("America/New_York"))
-    assert london_date(new_york) == date(2026, 6, 2)
+    assert local_date(new_york) == date(2026, 6, 2)
 
 
-def test_london_date_refuses_naive_datetimes() -> None:
+def test_local_date_refuses_naive_datetimes() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        london_date(datetime(2026, 1, 1, 12, 0))
+        local_date(datetime(2026, 1, 1, 12, 0))
 
 
 def test_short_date_does_not_depend_on_locale() -> None:

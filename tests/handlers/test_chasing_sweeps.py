@@ -6,6 +6,7 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 from bot.chasing import SENDS_AT_ONCE, clerk_daily_digest, sweep
@@ -346,3 +347,22 @@ async def test_the_clerk_is_told_to_compile_on_the_last_working_day_before_the_a
     assert f"(by officer: <@{DCSC_OFFICER}> 1)" in text
     # The digest's news starts where the previous digest ended.
     assert digest.since == tuesday
+
+
+async def test_working_days_and_hours_follow_the_councils_time_zone(
+    slack: SlackDouble, make_bot: Callable[..., Awaitable[Runtime]], clock: FixedClock
+) -> None:
+    """A council in Auckland: 10:00 on Monday there is 22:00 on Sunday in London."""
+    auckland = ZoneInfo("Pacific/Auckland")
+    bot = await make_bot(timezone="Pacific/Auckland", triage_required=False)
+    clock.set(datetime(2026, 4, 20, 10, 0, tzinfo=auckland))
+    await set_up_commission(slack)
+    await submit_question(slack, MEMBER, "How many care leavers live out of borough?")
+    await officer_parent(slack, DCSC_OFFICER, REF, bot)
+    question = await services(bot).repos.questions.by_reference(REF)
+    assert question.due_date == date(2026, 4, 27)
+    # Sunday night in London is Monday morning in Auckland: working hours there.
+    assert await sweep_at(bot, clock, datetime(2026, 4, 20, 10, 5, tzinfo=auckland)) == 1
+    # 10:00 Monday in London is 21:00 in Auckland: outside its working hours.
+    assert await sweep_at(bot, clock, at(date(2026, 4, 23), 10, 0)) == 0
+    assert await sweep_at(bot, clock, datetime(2026, 4, 23, 9, 35, tzinfo=auckland)) == 1

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.calendar import WorkingCalendar, london_date
+from bot.core.calendar import WorkingCalendar, local_date
 from bot.core.chasing import ChaseSettings, ReminderKey, plan_reminders
 from bot.core.errors import IllegalTransition, InvalidInput, NotFound, NotPermitted
 from bot.core.lifecycle import draft_question
@@ -226,7 +226,7 @@ async def test_a_sweep_plans_claims_and_sends_once(seeded: Seeded) -> None:
     [item] = await reminders.inputs_for_sweep()
     assert item.question == await seeded.repos.questions.get(question.id)
     assert (item.sent_on, item.deputy, item.promised_date, item.snoozed_until) == (
-        london_date(NOW),
+        local_date(NOW),
         DEPUTY.user_id,
         None,
         None,
@@ -279,7 +279,7 @@ async def test_snoozing_is_audited_and_capped_at_the_due_date(seeded: Seeded) ->
     question = await sent_question(seeded)
     snooze = await reminders.set_snooze(question.id, TOMORROW, OFFICER, NOW)
     assert (snooze.until, snooze.snoozed_by, snooze.snoozed_at) == (TOMORROW, OFFICER.user_id, NOW)
-    assert (await reminders.active_snoozes(london_date(NOW))) == {question.id: snooze}
+    assert (await reminders.active_snoozes(local_date(NOW))) == {question.id: snooze}
     assert (await reminders.active_snoozes(TOMORROW)) == {}
     events = await seeded.repos.audit.for_subject("question", question.reference)
     assert (events[-1].action, events[-1].actor, dict(events[-1].detail)) == (
@@ -293,7 +293,7 @@ async def test_snoozing_is_audited_and_capped_at_the_due_date(seeded: Seeded) ->
         (OFFICER, DUE + timedelta(days=1), InvalidInput, "beyond the due date"),
         (STRANGER, TOMORROW, NotPermitted, "Only"),
         (OTHER_OFFICER, TOMORROW, NotPermitted, "Only"),
-        (OFFICER, london_date(NOW), InvalidInput, "after today"),
+        (OFFICER, local_date(NOW), InvalidInput, "after today"),
     ]
     before = await count(seeded.db, "snoozes"), await count(seeded.db, "audit_events")
     for actor, until, error, message in refusals:
