@@ -6,8 +6,8 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.chasing import SENDS_AT_ONCE, clerk_daily_digest, sweep
 from bot.core.clock import FixedClock
