@@ -27,7 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
 from bot.core import validation
-from bot.core.models import AnswerPart, Question, QuestionState, ts_order
+from bot.core.models import AnswerPart, MessageRef, Question, QuestionState, ts_order
 from bot.core.mrkdwn import esc, md
 from bot.flows.sending import tell_clerks
 from bot.inbox import REPLY_SUBTYPES, Inbox
@@ -188,10 +188,11 @@ async def catch_up(
         new = await repos.inbox.add_many(found)
         if new:
             report.found += len(new)
-            await _record(services, client, inbox, question, new, report)
+            await _record(services, client, inbox, new)
         replies = [m["ts"] for m in thread if m.get("ts") != question.thread.ts and "ts" in m]
         latest = max(replies, key=ts_order) if replies else None
         await repos.inbox.mark_thread_checked(question.id, latest, now)
+    told = await _what_to_tell(services, report)
     if report.found or report.unreadable:
         logger.info(
             "catch-up: %d thread(s) read, %d unreadable, %d missed event(s) found, "
@@ -203,6 +204,8 @@ async def catch_up(
         )
     if report.answered or report.edits or report.deletions:
         await _tell_clerks(services, client, report)
+    if told:
+        await repos.inbox.mark_told(told, services.clock())
     return report
 
 
@@ -214,22 +217,28 @@ async def _record(
     services: Services,
     client: AsyncWebClient,
     inbox: Inbox,
-    question: Question,
     entry_ids: list[int],
-    report: CatchUpReport,
 ) -> None:
     entries = [await services.repos.inbox.get(entry_id) for entry_id in entry_ids]
     await inbox.record_all(entries, client)
-    for entry_id in entry_ids:
-        entry = await services.repos.inbox.get(entry_id)
+
+
+async def _what_to_tell(services: Services, report: CatchUpReport) -> list[int]:
+    """Fill the report from every catch-up entry the clerks have not heard of; their ids."""
+    untold = await services.repos.inbox.untold()
+    for entry in untold:
         outcome, kind = entry.outcome, entry.incoming.kind
         if kind == "reply" and outcome == "recorded":
-            if question.reference not in report.answered:
-                report.answered.append(question.reference)
+            thread = MessageRef(entry.incoming.channel, entry.incoming.thread_ts or "")
+            question = await services.repos.questions.by_thread(thread)
+            reference = question.reference if question else thread.ts
+            if reference not in report.answered:
+                report.answered.append(reference)
         elif kind == "edit" and outcome == "edited":
             report.edits += 1
         elif kind == "delete" and outcome == "deleted":
             report.deletions += 1
+    return [entry.id for entry in untold]
 
 
 async def _tell_clerks(services: Services, client: AsyncWebClient, report: CatchUpReport) -> None:

@@ -142,6 +142,22 @@ class EventInbox:
             )
         return result.rowcount
 
+    async def untold(self) -> list[InboxEntry]:
+        """What catch-ups recorded that the clerks have not been told of yet (a catch-up
+        stopped half-way leaves some; the next one tells of them)."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM event_inbox WHERE source = 'catch-up' AND told_at IS NULL"
+            " AND done_at IS NOT NULL ORDER BY id"
+        )
+        return [_entry(row) for row in rows]
+
+    async def mark_told(self, entry_ids: Iterable[int], now: datetime) -> None:
+        async with self.db.transaction() as tx:
+            await tx.executemany(
+                "UPDATE event_inbox SET told_at = ? WHERE id = ?",
+                [(moment_text(now), entry_id) for entry_id in entry_ids],
+            )
+
     async def thread_checked(self, question_id: int) -> tuple[datetime, str | None] | None:
         """When the catch-up last read this question's thread, and the newest reply seen."""
         row = await self.db.fetchone(

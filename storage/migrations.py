@@ -366,4 +366,13 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        11,
+        "catch_up_told",
+        (
+            "ALTER TABLE event_inbox ADD COLUMN told_at TEXT",
+            "CREATE INDEX event_inbox_untold ON event_inbox (id)"
+            " WHERE source = 'catch-up' AND told_at IS NULL AND done_at IS NOT NULL",
+        ),
+    ),
 )

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from bot import catchup as catchup_module
 from bot import inbox as inbox_module
 from bot import runtime as runtime_module
 from bot.catchup import catch_up
@@ -240,3 +241,39 @@ async def test_a_catch_up_that_stopped_half_way_starts_with_the_threads_it_misse
     await catch_up(services(bot), bot.app.client, bot.inbox, pace=0)
     assert threads_read()[already + 3] == missed_ts
     assert {q.thread.ts for q in questions if q.thread} == set(order)
+
+
+async def test_answers_a_stopped_catch_up_recorded_are_told_by_the_next_one(
+    slack: SlackDouble,
+    bot: Runtime,
+    clock: FixedClock,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    parent = await sent_question(slack, bot)
+    await bot.stop()
+    await slack.post_user_message(
+        parent.channel, DCSC_OFFICER, "Given while the bot was down.", thread_ts=parent.ts
+    )
+
+    async def dies_before_telling(*_: Any) -> None:
+        raise asyncio.CancelledError  # the process is killed before the clerks hear
+
+    monkeypatch.setattr(catchup_module, "_tell_clerks", dies_before_telling)
+    again = await restart(slack, tmp_path, clock)
+    await again.caught_up()
+    assert len(await parts_of(again)) == 1
+    assert clerk_notices(slack, OFFLINE) == []
+    await again.stop()
+    monkeypatch.undo()
+
+    third = await restart(slack, tmp_path, clock)
+    try:
+        await third.caught_up()
+        [notice] = clerk_notices(slack, OFFLINE)
+        assert f"1 answer {OFFLINE} was recorded ({REF})" in notice.all_text()
+        assert third.app is not None and third.inbox is not None
+        await catch_up(services(third), third.app.client, third.inbox, pace=0)
+        assert len(clerk_notices(slack, OFFLINE)) == 1  # told once, not again
+    finally:
+        await third.stop()
