@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,20 +18,22 @@ logger = logging.getLogger(__name__)
 
 DM_CHANNELS_KEPT = 10_000
 
-_dm_channels: dict[tuple[str, str | None, str], str] = {}
-"""Direct-message channel ids by (Web API address, token, user): a person's DM with the bot
-never changes, so ``conversations.open`` is called once per person, not once per message."""
+_dm_channels: weakref.WeakKeyDictionary[AsyncWebClient, dict[str, str]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Direct-message channel ids by client, then user: a person's DM with the bot never
+changes, so ``conversations.open`` is called once per person, not once per message."""
 
 
 async def dm_channel(client: AsyncWebClient, user_id: str) -> str:
-    key = (client.base_url, client.token, user_id)
-    channel = _dm_channels.get(key)
+    known = _dm_channels.setdefault(client, {})
+    channel = known.get(user_id)
     if channel is None:
         response = await client.conversations_open(users=user_id)
         channel = str(response["channel"]["id"])
-        if len(_dm_channels) >= DM_CHANNELS_KEPT:
-            _dm_channels.clear()
-        _dm_channels[key] = channel
+        if len(known) >= DM_CHANNELS_KEPT:
+            known.clear()
+        known[user_id] = channel
     return channel
 
 
