@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core import command_text
 from bot.core.permissions import Action, check
 from bot.flows import admin, agenda, answers
-from handlers import blocks, home, modals
+from handlers import blocks, home, modals, payload
 from handlers.errors import guarded
 from handlers.middleware import services_of
 
@@ -26,6 +26,11 @@ class Subcommand:
     summary: str
     clerk_only: bool
     run: AgendaHandler
+
+
+def typed_by(command: dict[str, Any]) -> str:
+    """Who typed the command."""
+    return payload.text(command, "user_id")
 
 
 async def say(
@@ -48,9 +53,9 @@ async def open_form(
     command: dict[str, Any], context: AsyncBoltContext, action: Action, view: dict[str, Any]
 ) -> None:
     """Open a set-up form, for those allowed to use it."""
-    check(await services_of(context).actor(command["user_id"]), action)
+    check(await services_of(context).actor(typed_by(command)), action)
     assert context.client is not None
-    await context.client.views_open(trigger_id=command["trigger_id"], view=view)
+    await context.client.views_open(trigger_id=payload.text(command, "trigger_id"), view=view)
 
 
 async def meeting_add(
@@ -59,7 +64,7 @@ async def meeting_add(
     if not args.strip():
         await open_form(command, context, Action.MANAGE_MEETINGS, modals.meeting_add_modal())
         return
-    summary = await admin.add_meeting(services_of(context), command["user_id"], args)
+    summary = await admin.add_meeting(services_of(context), typed_by(command), args)
     await say(respond, f"Added {summary.meeting.reference}", blocks.meeting_added(summary))
 
 
@@ -73,7 +78,7 @@ async def meeting_list(
 async def item_add(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
-    added = await admin.add_agenda_item(services_of(context), command["user_id"], args)
+    added = await admin.add_agenda_item(services_of(context), typed_by(command), args)
     await say(respond, f"Added {added}.")
 
 
@@ -83,14 +88,14 @@ async def officer_set(
     if not args.strip():
         await open_form(command, context, Action.MANAGE_OFFICERS, modals.officer_set_modal())
         return
-    role = await admin.set_officer(services_of(context), command["user_id"], args)
+    role = await admin.set_officer(services_of(context), typed_by(command), args)
     await say(respond, f"{role.key} is now {role.title}: <@{role.officer}>.")
 
 
 async def officer_deputy(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
-    role = await admin.set_deputy(services_of(context), command["user_id"], args)
+    role = await admin.set_deputy(services_of(context), typed_by(command), args)
     deputy = f"<@{role.deputy}>" if role.deputy else "nobody"
     await say(respond, f"Deputy for {role.key} ({role.title}): {deputy}.")
 
@@ -108,7 +113,7 @@ async def closure_add(
     if not args.strip():
         await open_form(command, context, Action.ADD_CLOSURE_DAY, modals.closure_add_modal())
         return
-    added = await admin.add_closure_day(services_of(context), command["user_id"], args)
+    added = await admin.add_closure_day(services_of(context), typed_by(command), args)
     await say(
         respond,
         f"Added a council closure day: {added}. It no longer counts as a working day for "
@@ -120,10 +125,10 @@ async def import_questions(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     services = services_of(context)
-    check(await services.actor(command["user_id"]), Action.IMPORT_QUESTIONS)
+    check(await services.actor(typed_by(command)), Action.IMPORT_QUESTIONS)
     assert context.client is not None
     await context.client.views_open(
-        trigger_id=command["trigger_id"], view=modals.import_paste_modal()
+        trigger_id=payload.text(command, "trigger_id"), view=modals.import_paste_modal()
     )
 
 
@@ -138,7 +143,7 @@ async def withdraw_question(
     question = await answers.withdraw(
         services_of(context),
         context.client,
-        command["user_id"],
+        typed_by(command),
         words[0],
         words[1] if len(words) > 1 else None,
     )
@@ -153,7 +158,7 @@ async def agenda_status(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     services = services_of(context)
-    check(await services.actor(command["user_id"]), Action.COMPILE)
+    check(await services.actor(typed_by(command)), Action.COMPILE)
     assert context.client is not None
     block_list = await home.status_command(services, context.client, args.strip() or None)
     await say(respond, "Scrutiny questions: status", block_list)
@@ -165,7 +170,7 @@ async def compile_agenda(
     services = services_of(context)
     client = context.client
     assert client is not None
-    user = command["user_id"]
+    user = typed_by(command)
     check(await services.actor(user), Action.COMPILE)
     request = agenda.parse_compile_args(args)
     meeting = await agenda.target_meeting(services, request.meeting)
@@ -173,7 +178,7 @@ async def compile_agenda(
     compiled, published = await agenda.compile_for_slack(
         services, client, user, meeting, final=request.final
     )
-    await agenda.upload(client, command["channel_id"], user, compiled)
+    await agenda.upload(client, payload.text(command, "channel_id"), user, compiled)
     await say(
         respond,
         compiled.summary.headline,
@@ -283,8 +288,9 @@ def register(app: AsyncApp) -> None:
     ) -> None:
         await ack()
         async with guarded(command, respond, client):
-            subcommand, args = find_subcommand(command.get("text") or "")
+            text = payload.optional_text(command, "text") or ""
+            subcommand, args = find_subcommand(text)
             if subcommand is None:
-                await say(respond, blocks.unknown_subcommand(command.get("text") or ""))
+                await say(respond, blocks.unknown_subcommand(text))
                 return
             await subcommand.run(args, command, context, respond)

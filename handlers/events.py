@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.flows import answers
+from handlers import payload
 from handlers.errors import guarded
 from handlers.middleware import first_delivery, services_of
 
@@ -32,11 +33,11 @@ def register(app: AsyncApp) -> None:
             return
         async with guarded(body, None, client):
             reply = answers.ThreadReply(
-                channel=event["channel"],
-                ts=event["ts"],
-                thread_ts=event["thread_ts"],
-                user=event["user"],
-                text=event.get("text") or "",
+                channel=payload.text(event, "channel"),
+                ts=payload.text(event, "ts"),
+                thread_ts=payload.text(event, "thread_ts"),
+                user=payload.text(event, "user"),
+                text=payload.optional_text(event, "text") or "",
                 parent_by_bot=bool(context.bot_user_id)
                 and event.get("parent_user_id") == context.bot_user_id,
             )
@@ -59,10 +60,10 @@ def register(app: AsyncApp) -> None:
         async with guarded(body, None, client):
             await answers.record_edit(
                 services_of(context),
-                event["channel"],
-                message["ts"],
-                message["user"],
-                message.get("text") or "",
+                payload.text(event, "channel"),
+                payload.text(message, "ts"),
+                payload.text(message, "user"),
+                payload.optional_text(message, "text") or "",
             )
 
     @app.event({"type": "message", "subtype": "message_deleted"})
@@ -77,5 +78,8 @@ def register(app: AsyncApp) -> None:
             return
         async with guarded(body, None, client):
             await answers.record_delete(
-                services_of(context), event["channel"], event["deleted_ts"], previous.get("user")
+                services_of(context),
+                payload.text(event, "channel"),
+                payload.text(event, "deleted_ts"),
+                payload.optional_text(previous, "user"),
             )

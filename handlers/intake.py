@@ -14,7 +14,7 @@ from bot.flows import intake, sending
 from bot.flows.intake import SubmittedQuestion
 from bot.flows.slack import dm
 from bot.services import Services
-from handlers import blocks, modals
+from handlers import blocks, modals, payload
 from handlers.errors import guarded
 from handlers.middleware import services_of
 from handlers.plumbing import AfterAck, Click, Submission, UpdateView, on_click, on_submit
@@ -62,7 +62,11 @@ def register(app: AsyncApp) -> None:
         await ack()
         async with guarded(command, context.respond, client):
             await open_question_form(
-                services_of(context), client, command["trigger_id"], command.get("text") or "", {}
+                services_of(context),
+                client,
+                payload.text(command, "trigger_id"),
+                payload.optional_text(command, "text") or "",
+                {},
             )
 
     @app.shortcut(LOG_QUESTION_SHORTCUT)
@@ -72,16 +76,17 @@ def register(app: AsyncApp) -> None:
         await ack()
         async with guarded(shortcut, context.respond, client):
             services = services_of(context)
-            text = str(shortcut.get("message", {}).get("text") or "")
-            user_id = shortcut["user"]["id"]
+            text = payload.optional_text(shortcut, "message", "text") or ""
+            user_id = payload.user_id(shortcut)
+            trigger_id = payload.text(shortcut, "trigger_id")
             source = {
-                "channel": shortcut.get("channel", {}).get("id"),
-                "ts": shortcut.get("message_ts"),
+                "channel": payload.optional_text(shortcut, "channel", "id"),
+                "ts": payload.optional_text(shortcut, "message_ts"),
             }
             if context["is_clerk"] and len(parse_question_list(text).questions) > 1:
-                await open_import_review(services, client, shortcut["trigger_id"], user_id, text)
+                await open_import_review(services, client, trigger_id, user_id, text)
                 return
-            await open_question_form(services, client, shortcut["trigger_id"], text, source)
+            await open_question_form(services, client, trigger_id, text, source)
 
     on_submit(app, modals.QUESTION_CALLBACK, question_submitted, field="text")
     on_submit(app, modals.IMPORT_PASTE_CALLBACK, import_pasted, field="paste")
@@ -103,7 +108,7 @@ async def question_submitted(submission: Submission) -> AfterAck:
     )
     name = await member_name(client, user_id) if form.on_behalf_of == "member" else ""
     question, created = await intake.submit_question(
-        services, user_id, name, form, submission_key=submission.view["id"]
+        services, user_id, name, form, submission_key=submission.view_id
     )
     if not created:
         return None
@@ -132,10 +137,10 @@ async def import_reviewed(submission: Submission) -> AfterAck:
     saved = await intake.save_import(
         services,
         user_id,
-        int(submission.metadata.get("pending", 0)),
+        payload.record_id(submission.metadata.get("pending"), "the import"),
         values.get("meeting"),
         values.get("item"),
-        submission.view["id"],
+        submission.view_id,
     )
 
     async def after() -> None:
@@ -150,7 +155,7 @@ async def import_reviewed(submission: Submission) -> AfterAck:
 
 
 async def send_imported(click: Click) -> None:
-    ids = [int(v) for v in click.value.split(",") if v]
+    ids = [payload.record_id(v, "a question in the button") for v in click.value.split(",") if v]
     await click.respond(replace_original=False, text=f"Sending {len(ids)} questions to officers…")
     outcome = await sending.send_many(click.services, click.client, click.user, ids)
     await click.respond(replace_original=True, text=outcome.summary, blocks=outcome.blocks())
