@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+import aiohttp
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import create_app
 from bot.config import Settings
 from bot.core.clock import Clock, system_clock
+from bot.gate import MAX_BODY_BYTES, Gate
 from bot.scheduler import create_scheduler
 from bot.services import Services
-from storage.db import Database
+from storage.db import Database, DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -45,9 +51,10 @@ async def healthz(_request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
-def create_web_app(app: AsyncApp) -> web.Application:
-    """Bolt's aiohttp application plus ``GET /healthz``."""
-    web_app = app.web_app(path=EVENTS_PATH)
+def create_web_app(app: AsyncApp, signing_secret: str) -> web.Application:
+    """``POST /slack/events`` through the gate to Bolt, plus ``GET /healthz``."""
+    web_app = web.Application(client_max_size=MAX_BODY_BYTES)
+    web_app.router.add_post(EVENTS_PATH, Gate(app, signing_secret).handle)
     web_app.router.add_get("/healthz", healthz)
     return web_app
 
@@ -68,26 +75,44 @@ class Runtime:
     port: int | None = None
 
     async def start(self) -> None:
-        db = await Database.open(self.settings.database_path)
-        self.services = Services(settings=self.settings, db=db, clock=self.clock)
-        self.app = create_app(self.services)
-        self.scheduler = create_scheduler(self.services, self.app.client)
-        if self.start_scheduler:
-            self.scheduler.start()
-        if self.settings.socket_mode:
-            await self._start_socket_mode()
-        else:
-            await self._start_http()
+        """Check what can fail first (port, tokens, database), then start; ``StartupFailed``
+        says in one line what is wrong, with everything already started stopped again."""
+        try:
+            listening = None if self.settings.socket_mode else self._listen()
+            await check_tokens(self.settings)
+            db = await open_database(self.settings.database_path)
+            self.services = Services(settings=self.settings, db=db, clock=self.clock)
+            self.app = create_app(self.services)
+            self.scheduler = create_scheduler(self.services, self.app.client)
+            if self.start_scheduler:
+                self.scheduler.start()
+            if listening is None:
+                await self._start_socket_mode()
+            else:
+                await self._start_http(listening)
+        except BaseException:
+            await self._close()
+            raise
 
-    async def _start_http(self) -> None:
+    def _listen(self) -> socket.socket:
+        """Take the port before anything else, so a port in use is the first thing said."""
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        try:
+            return socket.create_server((self.host, self.settings.port), family=family)
+        except OSError as error:
+            raise StartupFailed(
+                f"PORT={self.settings.port}: cannot listen on {self.host}:{self.settings.port} "
+                f"({error.strerror or error})"
+            ) from None
+
+    async def _start_http(self, listening: socket.socket) -> None:
         assert self.app is not None
-        self._runner = web.AppRunner(create_web_app(self.app), access_log=None)
+        self._runner = web.AppRunner(
+            create_web_app(self.app, self.settings.slack_signing_secret), access_log=None
+        )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.settings.port)
-        await site.start()
-        server = site._server
-        sockets = getattr(server, "sockets", None) or []
-        self.port = sockets[0].getsockname()[1] if sockets else self.settings.port
+        await web.SockSite(self._runner, listening).start()
+        self.port = listening.getsockname()[1]
         logger.info("HTTP mode: listening on %s:%s%s", self.host, self.port, EVENTS_PATH)
 
     async def _start_socket_mode(self) -> None:
@@ -103,6 +128,10 @@ class Runtime:
 
     async def stop(self) -> None:
         """Stop taking requests, let work already acknowledged finish, then close the database."""
+        await self._close()
+        logger.info("stopped")
+
+    async def _close(self) -> None:
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None
@@ -114,4 +143,49 @@ class Runtime:
         await finish_listeners(LISTENER_GRACE)
         if self.services is not None:
             await self.services.db.close()
-        logger.info("stopped")
+
+
+class StartupFailed(Exception):
+    """The bot cannot start: one line naming the setting to fix."""
+
+
+STARTUP_CHECK_TIMEOUT = 5.0
+"""Seconds to wait for Slack to answer the start-up checks."""
+
+REFUSED_TOKEN = {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
+
+
+async def check_tokens(settings: Settings) -> None:
+    """``auth.test`` with the bot token, and in Socket Mode ``apps.connections.open`` with the
+    app token: a token Slack refuses stops the start, naming the setting."""
+    client = AsyncWebClient(
+        base_url=settings.slack_api_url, timeout=int(STARTUP_CHECK_TIMEOUT), retry_handlers=[]
+    )
+    checks: list[tuple[str, Callable[[], Awaitable[object]]]] = [
+        ("SLACK_BOT_TOKEN", lambda: client.auth_test(token=settings.slack_bot_token))
+    ]
+    app_token = settings.slack_app_token
+    if app_token is not None:
+        checks.append(
+            ("SLACK_APP_TOKEN", lambda: client.apps_connections_open(app_token=app_token))
+        )
+    for setting, call in checks:
+        try:
+            async with asyncio.timeout(STARTUP_CHECK_TIMEOUT):
+                await call()
+        except SlackApiError as error:
+            code = error.response.get("error")
+            cause = "Slack refused it" if code in REFUSED_TOKEN else "Slack answered"
+            raise StartupFailed(f"{setting}: {cause} ({code})") from None
+        except (OSError, TimeoutError, aiohttp.ClientError) as error:
+            raise StartupFailed(
+                f"{setting}: could not check it, Slack at {settings.slack_api_url} did not answer "
+                f"({type(error).__name__}; SLACK_API_URL says where Slack is)"
+            ) from None
+
+
+async def open_database(path: str) -> Database:
+    try:
+        return await Database.open(path)
+    except DatabaseUnavailable as error:
+        raise StartupFailed(f"DATABASE_PATH={path}: {error}") from None

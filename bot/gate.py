@@ -1,0 +1,163 @@
+"""The front door of ``POST /slack/events``: size, then signature, then a strict parse, and only
+then Bolt.
+
+Nothing reads or parses a body before its size is known to be reasonable, and nothing parses
+it before Slack's signature is checked, so anyone who can reach the port gets a short 413, 401
+or 400 and the log gets at most one line every few seconds about them, never a traceback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+
+from handlers.payload import MalformedPayload, check_request, load_object
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1024 * 1024
+"""Slack publishes no maximum for what it sends; its own Bolt for JavaScript refuses bodies over
+4 MB. A message is at most 40,000 characters and a modal's inputs at most 3,000 each, so 1 MiB
+(aiohttp's default too) holds any request this app is sent with room to spare."""
+
+MAX_CLOCK_SKEW = 5 * 60
+"""Slack's rule: a request whose timestamp is more than five minutes away is a replay."""
+
+CHUNK = 64 * 1024
+
+
+class Refused(Exception):
+    """A request turned away at the door: the status to answer and why."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+class QuietLog:
+    """At most one warning per ``interval`` seconds; the lines in between are counted and
+    reported with the next one."""
+
+    def __init__(self, interval: float = 10.0, now: Callable[[], float] = time.monotonic) -> None:
+        self.interval = interval
+        self.now = now
+        self.last: float | None = None
+        self.suppressed: Counter[int] = Counter()
+
+    def warn(self, status: int, message: str) -> None:
+        moment = self.now()
+        if self.last is not None and moment - self.last < self.interval:
+            self.suppressed[status] += 1
+            return
+        more = ""
+        if self.suppressed:
+            counts = ", ".join(f"{n} × {code}" for code, n in sorted(self.suppressed.items()))
+            more = f" (and {self.suppressed.total()} more refused since the last line: {counts})"
+        logger.warning("refused a request to /slack/events: %d %s%s", status, message, more)
+        self.last = moment
+        self.suppressed.clear()
+
+
+def is_ssl_check(body: bytes) -> bool:
+    """Slack's certificate check: a small form with ``ssl_check=1``, answered with a bare 200."""
+    if len(body) > 1024 or not body.startswith((b"ssl_check=", b"token=")):
+        return False
+    return ("ssl_check", "1") in parse_qsl(body.decode("latin-1"))
+
+
+def parse_body(text: str, content_type: str) -> dict[str, object]:
+    """The body as Bolt will read it (JSON, or a form with JSON in ``payload``), strictly."""
+    if content_type == "application/json" or text.startswith("{"):
+        return load_object(text)
+    form = dict(parse_qsl(text, keep_blank_values=True))
+    if "payload" in form:
+        return load_object(form["payload"])
+    return dict(form)
+
+
+class Gate:
+    """Checks each request to ``/slack/events`` and hands the good ones to Bolt."""
+
+    def __init__(
+        self,
+        app: AsyncApp,
+        signing_secret: str,
+        *,
+        now: Callable[[], float] = time.time,
+        log: QuietLog | None = None,
+        max_body: int = MAX_BODY_BYTES,
+    ) -> None:
+        self.app = app
+        self.secret = signing_secret.encode()
+        self.now = now
+        self.log = log or QuietLog()
+        self.max_body = max_body
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        try:
+            body = await self.read(request)
+            if is_ssl_check(body):
+                return web.Response(status=200)
+            self.verify(request, body)
+            text = self.decode(body)
+            check_request(parse_body(text, request.content_type))
+            bolt_request = AsyncBoltRequest(
+                body=text,
+                query=request.query_string,
+                headers=request.headers,  # type: ignore[arg-type]
+            )
+        except Refused as refused:
+            self.log.warn(refused.status, refused.reason)
+            return web.Response(status=refused.status, text=refused.reason)
+        except MalformedPayload as problem:
+            self.log.warn(400, f"malformed: {problem}")
+            return web.Response(status=400, text="malformed request")
+        del body
+        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+
+    async def read(self, request: web.Request) -> bytes:
+        """The body, refusing it as soon as it is known to be too big."""
+        declared = request.content_length
+        if declared is not None and declared > self.max_body:
+            raise Refused(413, f"body of {declared} bytes is over {self.max_body}")
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := await request.content.read(CHUNK):
+            size += len(chunk)
+            if size > self.max_body:
+                raise Refused(413, f"body over {self.max_body} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def verify(self, request: web.Request, body: bytes) -> None:
+        """Slack's signature: ``v0=`` HMAC-SHA256 of ``v0:{timestamp}:{body}``, timestamp fresh."""
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        signature = request.headers.get("X-Slack-Signature", "")
+        if not signature or not timestamp:
+            raise Refused(401, "unsigned")
+        if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+            raise Refused(401, "timestamp is not a number")
+        if abs(self.now() - int(timestamp)) > MAX_CLOCK_SKEW:
+            raise Refused(401, "stale timestamp")
+        base = b"v0:" + timestamp.encode() + b":" + body
+        expected = "v0=" + hmac.new(self.secret, base, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
+            raise Refused(401, "bad signature")
+
+    @staticmethod
+    def decode(body: bytes) -> str:
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise MalformedPayload("body is not UTF-8") from None
