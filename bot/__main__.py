@@ -22,7 +22,7 @@ from bot.core.agenda import CompiledAgenda
 from bot.core.clock import FixedClock, system_clock
 from bot.core.errors import DomainError
 from bot.core.permissions import Actor
-from bot.runtime import Runtime
+from bot.runtime import Runtime, StartupFailed
 from bot.services import Services
 from storage.db import Database, DatabaseUnavailable
 from storage.repositories import Repositories
@@ -56,7 +56,11 @@ async def serve(settings: Settings) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings(args.env_file)
-    asyncio.run(serve(settings))
+    try:
+        asyncio.run(serve(settings))
+    except StartupFailed as error:
+        print(f"Cannot start: {error}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -76,7 +80,7 @@ def cli_environment(env_file: str | None) -> dict[str, str]:
     from dotenv import dotenv_values
 
     values: dict[str, str] = {}
-    if env_file is not None and Path(env_file).is_file():
+    if env_file is not None:
         values = {k: v for k, v in dotenv_values(env_file).items() if v is not None}
     return {**values, **os.environ}
 
@@ -299,9 +303,29 @@ def add_chase_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import OutputFolderUnusable
     from bot.demo import main as demo_main
 
-    return demo_main(args.out)
+    try:
+        return demo_main(args.out)
+    except OutputFolderUnusable as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 2
+
+
+def settings_file(given: str | None) -> str | None:
+    """``--env-file``, which must be readable when given; without it, ``.env`` if present."""
+    if given is None:
+        return DEFAULT_ENV_FILE if Path(DEFAULT_ENV_FILE).is_file() else None
+    try:
+        with open(given, encoding="utf-8"):
+            pass
+    except OSError as error:
+        raise ConfigError(f"--env-file {given}: {error.strerror or error}") from None
+    return given
+
+
+DEFAULT_ENV_FILE = ".env"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -310,7 +334,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="The scrutiny questions bot: collect, send, chase and compile council "
         "scrutiny questions in Slack.",
     )
-    parser.add_argument("--env-file", default=".env", help="settings file to read (default: .env)")
+    parser.add_argument(
+        "--env-file", help="settings file to read, which must exist (default: .env if there is one)"
+    )
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     run = sub.add_parser("run", help="connect to the Slack workspace in .env and serve")
@@ -334,6 +360,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     configure_logging(args.log_level)
     try:
+        args.env_file = settings_file(args.env_file)
         result: int = args.func(args)
         return result
     except ConfigError as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -506,7 +507,7 @@ async def run_cli(database: Path, *args: str, env_file: Path | None = None) -> R
         "-m",
         "bot",
         "--env-file",
-        str(env_file or database.parent / "none.env"),
+        str(env_file or os.devnull),
         "compile",
         *args,
         cwd=ROOT,

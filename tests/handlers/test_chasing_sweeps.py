@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -192,7 +193,7 @@ async def test_chase_command_dry_run(
         "-m",
         "bot",
         "--env-file",
-        str(tmp_path / "none"),
+        os.devnull,
         "chase",
         "--now",
         "2026-04-23T09:30",
