@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -123,7 +124,7 @@ def output_format(args: argparse.Namespace) -> str:
     return "md" if out == STDOUT or out.lower().endswith(".md") else "docx"
 
 
-def write_agenda(agenda: CompiledAgenda, out: str | None, fmt: str) -> str:
+def write_agenda(agenda: CompiledAgenda, out: str | None, fmt: str, force: bool = False) -> str:
     """Write the agenda as ``fmt``; returns where it went."""
     data = agenda.to_docx_bytes() if fmt == "docx" else agenda.markdown.encode("utf-8")
     if out == STDOUT:
@@ -132,10 +133,55 @@ def write_agenda(agenda: CompiledAgenda, out: str | None, fmt: str) -> str:
         return "standard output"
     path = Path(out or f"{agenda.file_stem}.{fmt}")
     try:
-        path.write_bytes(data)
+        write_file(path, data, replace=force)
+    except FileExistsError:
+        raise CommandFailed(f"{path} already exists: give --force to replace it") from None
     except OSError as error:
         raise CommandFailed(f"Could not write {path}: {error.strerror or error}") from None
     return str(path)
+
+
+def check_destination(out: str | None, force: bool) -> None:
+    """Before compiling (and publishing with --final): could ``--out`` be written at all?"""
+    if out is None or out == STDOUT:
+        return
+    path = Path(out)
+    if path.is_symlink():
+        raise CommandFailed(f"{path} is a symbolic link: give the real file's path")
+    if path.exists() and not force:
+        raise CommandFailed(f"{path} already exists: give --force to replace it")
+    folder = path.parent
+    if not folder.is_dir():
+        raise CommandFailed(f"Could not write {path}: there is no folder {folder}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CommandFailed(f"Could not write {path}: the folder {folder} is not writable")
+
+
+def write_file(path: Path, data: bytes, *, replace: bool) -> None:
+    """Write a new file, never through a symbolic link. With ``replace`` an existing file is
+    replaced whole (written beside it, then renamed over it); without, it is left alone."""
+    if path.is_symlink():
+        raise CommandFailed(f"{path} is a symbolic link: give the real file's path")
+    if not replace:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+        with os.fdopen(os.open(path, flags, 0o666), "wb") as file:
+            file.write(data)
+        return
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.chmod(temporary, 0o666 & ~current_umask())
+        os.replace(temporary, path)  # renames over a link, never through it
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 async def compile_from_database(
@@ -175,11 +221,12 @@ def cmd_compile(args: argparse.Namespace) -> int:
     env = cli_environment(args.env_file)
     try:
         fmt = output_format(args)
+        check_destination(args.out, args.force)
         database = database_path_from_env(env)
         agenda, published = asyncio.run(
             compile_from_database(args, database, timezone_from_env(env))
         )
-        where = write_agenda(agenda, args.out, fmt)
+        where = write_agenda(agenda, args.out, fmt, force=args.force)
     except (CommandFailed, DomainError) as error:
         print(f"Error: {error}", file=sys.stderr)
         return 2
@@ -223,6 +270,11 @@ def add_compile_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser])
         metavar="FILE",
         help="where to write; - writes Markdown to stdout "
         "(default: <meeting>-question-responses.docx here)",
+    )
+    command.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the --out file if it exists (a symbolic link is never followed)",
     )
     command.add_argument(
         "--final",
