@@ -1,5 +1,5 @@
 """The front door of ``POST /slack/events``: size, then signature, then a strict parse, and only
-then Bolt.
+then Bolt. Socket Mode gets the same check of each payload's shape.
 
 Nothing reads or parses a body before its size is known to be reasonable, and nothing parses
 it before Slack's signature is checked, so anyone who can reach the port gets a short 413, 401
@@ -18,8 +18,13 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.adapter.socket_mode.async_internals import run_async_bolt_app, send_async_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
 
 from handlers.payload import MalformedPayload, check_request, load_object
 
@@ -49,7 +54,13 @@ class QuietLog:
     """At most one warning per ``interval`` seconds; the lines in between are counted and
     reported with the next one."""
 
-    def __init__(self, interval: float = 10.0, now: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        where: str = "/slack/events",
+        interval: float = 10.0,
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.where = where
         self.interval = interval
         self.now = now
         self.last: float | None = None
@@ -64,7 +75,7 @@ class QuietLog:
         if self.suppressed:
             counts = ", ".join(f"{n} × {code}" for code, n in sorted(self.suppressed.items()))
             more = f" (and {self.suppressed.total()} more refused since the last line: {counts})"
-        logger.warning("refused a request to /slack/events: %d %s%s", status, message, more)
+        logger.warning("refused a request to %s: %d %s%s", self.where, status, message, more)
         self.last = moment
         self.suppressed.clear()
 
@@ -161,3 +172,26 @@ class Gate:
             return body.decode("utf-8")
         except UnicodeDecodeError:
             raise MalformedPayload("body is not UTF-8") from None
+
+
+class CheckedSocketModeHandler(AsyncSocketModeHandler):
+    """Socket Mode with the gate's check of each payload. A malformed one is acknowledged
+    (Slack would only send it again) and dropped, with at most one warning every few seconds."""
+
+    def __init__(self, app: AsyncApp, app_token: str) -> None:
+        super().__init__(app, app_token)
+        self.quiet_log = QuietLog("Socket Mode")
+
+    async def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+        started = time.time()
+        try:
+            if not isinstance(req.payload, dict):
+                raise MalformedPayload("payload is not an object")
+            check_request(req.payload)
+            response = await run_async_bolt_app(self.app, req)
+        except MalformedPayload as problem:
+            self.quiet_log.warn(400, f"malformed: {problem}")
+            response = BoltResponse(status=200)
+        if 400 <= response.status < 500:  # malformed, or nothing handles it: a redelivery
+            response = BoltResponse(status=200)  # would fare no better, so acknowledge it
+        await send_async_response(client, req, response, started)

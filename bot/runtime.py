@@ -19,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app import create_app
 from bot.config import Settings
 from bot.core.clock import Clock, system_clock
-from bot.gate import MAX_BODY_BYTES, Gate
+from bot.gate import MAX_BODY_BYTES, CheckedSocketModeHandler, Gate
 from bot.scheduler import create_scheduler
 from bot.services import Services
 from storage.db import Database, DatabaseUnavailable
@@ -117,7 +117,7 @@ class Runtime:
 
     async def _start_socket_mode(self) -> None:
         assert self.app is not None and self.settings.slack_app_token is not None
-        self._socket = AsyncSocketModeHandler(self.app, self.settings.slack_app_token)
+        self._socket = CheckedSocketModeHandler(self.app, self.settings.slack_app_token)
         await self._socket.connect_async()  # type: ignore[no-untyped-call]
         logger.info("Socket Mode: connected")
 

@@ -15,7 +15,7 @@ import logging
 import random
 import sqlite3
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl, quote_plus
 
@@ -35,6 +35,7 @@ from tests.test_slack_payloads import PAYLOADS, redirect_hooks
 
 SEED = 14
 CASES = 400
+SOCKET_CASES = 150
 
 Json = Any
 BOT_ACTIONS = (
@@ -279,6 +280,34 @@ def mutated(rng: random.Random, base: list[Json], slack: SlackDouble) -> tuple[s
     return name, body, content_type
 
 
+def mutated_envelope(rng: random.Random, base: list[Json], slack: SlackDouble) -> tuple[str, Json]:
+    """A seeded mutation of one sample as Socket Mode carries it: an envelope's payload."""
+    data = retarget(rng, rng.choice(base), slack)
+    if "@form" in data:
+        data = data["@form"]
+    for _ in range(rng.choice((1, 2))):
+        spots = places(data)
+        if not spots:
+            break
+        read = [(node, key) for node, key in spots if key in READ_BY_LISTENERS]
+        node, key = rng.choice(read if read and rng.random() < 0.7 else spots)
+        VALUE_MUTATIONS[rng.choice(sorted(VALUE_MUTATIONS))](rng, node, key)
+    nested: Json = []
+    for _ in range(60):
+        nested = [nested]
+    text = json.dumps(data).replace(f'"{DEEP}"', json.dumps(nested))
+    return envelope_kind(data), json.loads(text)
+
+
+def envelope_kind(data: Json) -> str:
+    kind = str(data.get("type"))
+    if kind == "event_callback":
+        return "events_api"
+    if kind in INTERACTIVE or "command" not in data:
+        return "interactive"
+    return "slash_commands"
+
+
 async def healthy(bot: Runtime) -> bool:
     async with (
         aiohttp.ClientSession() as session,
@@ -318,6 +347,31 @@ async def test_malformed_signed_requests_never_get_5xx_or_an_error(
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
     assert errors == [], [r.getMessage() for r in errors[:5]]
     assert bot.services is not None
+    assert integrity(bot.settings.database_path) == "ok"
+
+
+async def test_malformed_socket_mode_payloads_are_acknowledged_without_an_error(
+    slack: SlackDouble,
+    make_bot: Callable[..., Awaitable[Runtime]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bot = await make_bot(socket_mode=True)
+    await set_up_commission(slack)
+    rng = random.Random(SEED)
+    base = samples(slack)
+    caplog.set_level(logging.WARNING)
+    unacknowledged = []
+    for _ in range(SOCKET_CASES):
+        kind, payload = mutated_envelope(rng, base, slack)
+        result = await slack.send_raw_envelope(kind, payload)  # type: ignore[arg-type]
+        if result.status != 200:
+            unacknowledged.append((kind, str(payload)[:200]))
+    assert unacknowledged == []
+    await slack.send_command("/agenda", "help", MEMBER)
+    await ephemeral_containing(slack, MEMBER, "/agenda")
+    await bot.stop()
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert errors == [], [r.getMessage() for r in errors[:5]]
     assert integrity(bot.settings.database_path) == "ok"
 
 
