@@ -8,6 +8,9 @@ or 400 and the log gets at most one line every few seconds about them, never a t
 
 from __future__ import annotations
 
+import asyncio
+import ctypes
+import ctypes.util
 import hashlib
 import hmac
 import logging
@@ -97,6 +100,39 @@ def parse_body(text: str, content_type: str) -> dict[str, object]:
     return dict(form)
 
 
+class Trimmer:
+    """Hands memory freed after large requests back to the system (glibc keeps it otherwise,
+    so a burst of big bodies would leave the process large for good). It runs a few seconds
+    after the request, once listeners still working on it (a reply waiting for its thread is
+    the longest) are done, and at most once in that time."""
+
+    LARGE = 16 * 1024
+    DELAY = 3.0
+
+    def __init__(self) -> None:
+        self._trim = _malloc_trim()
+        self._pending: asyncio.TimerHandle | None = None
+
+    def after(self, size: int) -> None:
+        if self._trim is None or size < self.LARGE or self._pending is not None:
+            return
+        self._pending = asyncio.get_running_loop().call_later(self.DELAY, self._run)
+
+    def _run(self) -> None:
+        self._pending = None
+        if self._trim is not None:
+            self._trim(0)
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim: Callable[[int], int] = libc.malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return None
+    return trim
+
+
 class Gate:
     """Checks each request to ``/slack/events`` and hands the good ones to Bolt."""
 
@@ -114,8 +150,16 @@ class Gate:
         self.now = now
         self.log = log or QuietLog()
         self.max_body = max_body
+        self.trimmer = Trimmer()
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        size = request.content_length or 0
+        try:
+            return await self._handle(request)
+        finally:
+            self.trimmer.after(size)
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
         try:
             body = await self.read(request)
             if is_ssl_check(body):

@@ -37,7 +37,7 @@ def register(app: AsyncApp) -> None:
                 ts=payload.text(event, "ts"),
                 thread_ts=payload.text(event, "thread_ts"),
                 user=payload.text(event, "user"),
-                text=payload.optional_text(event, "text") or "",
+                text=payload.message_text(event),
                 parent_by_bot=bool(context.bot_user_id)
                 and event.get("parent_user_id") == context.bot_user_id,
             )
@@ -63,7 +63,7 @@ def register(app: AsyncApp) -> None:
                 payload.text(event, "channel"),
                 payload.text(message, "ts"),
                 payload.text(message, "user"),
-                payload.optional_text(message, "text") or "",
+                payload.message_text(message),
             )
 
     @app.event({"type": "message", "subtype": "message_deleted"})

@@ -165,6 +165,10 @@ def check_request(body: Mapping[str, Any]) -> None:
         for name in ("command", "user_id", "response_url"):
             if not isinstance(body.get(name), str):
                 raise MalformedPayload(f"a slash command without {name}")
+    event = body.get("event")
+    if isinstance(event, dict):  # refused before Bolt holds it while listeners work
+        for message in (event, event.get("message"), event.get("previous_message")):
+            message_text(message)
     response_url = body.get("response_url")
     if response_url is not None and not is_web_address(response_url):
         raise MalformedPayload("response_url is not a web address")
@@ -225,6 +229,18 @@ def optional_text(data: Any, *path: str) -> str | None:
     """Text that may be missing or null, but is text when it is there."""
     value = optional_field(data, *path)
     return None if value is None else as_text(value, ".".join(path))
+
+
+SLACK_MESSAGE_LIMIT = 40_000
+"""Slack truncates a message's text beyond 40,000 characters, so no real event holds more."""
+
+
+def message_text(message: Any) -> str:
+    """A message event's text ('' when it has none), no longer than Slack allows."""
+    found = optional_text(message, "text") or ""
+    if len(found) > SLACK_MESSAGE_LIMIT:
+        raise MalformedPayload(f"message text of {len(found)} characters")
+    return found
 
 
 def record_id(value: Any, name: str = "id") -> int:

@@ -29,6 +29,7 @@ from bot.runtime import Runtime
 from bot.sandbox import SlackDouble
 from handlers import home, modals
 from handlers.blocks import SEND_IMPORTED
+from handlers.payload import SLACK_MESSAGE_LIMIT
 from tests.conftest import CLERK, MEMBER
 from tests.handlers.support import ephemeral_containing, set_up_commission, submit_question
 from tests.test_slack_payloads import PAYLOADS, redirect_hooks
@@ -423,6 +424,16 @@ async def test_signed_garbage_gets_400_with_one_warning(
         result = await slack.send_raw(body)
         assert result.status == 400, body[:20]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+
+
+async def test_a_message_longer_than_slack_allows_is_refused_at_the_door(
+    slack: SlackDouble, bot: Runtime
+) -> None:
+    event = {"type": "message", "channel": "C1", "user": MEMBER, "ts": "1.2", "thread_ts": "1.1"}
+    too_long = await slack.send_event({**event, "text": "x" * (SLACK_MESSAGE_LIMIT + 1)})
+    assert too_long.status == 400
+    longest = await slack.send_event({**event, "text": "x" * SLACK_MESSAGE_LIMIT, "ts": "1.3"})
+    assert longest.status == 200
 
 
 async def test_url_verification_and_ssl_check_still_work(slack: SlackDouble, bot: Runtime) -> None:
