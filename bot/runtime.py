@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -102,7 +103,7 @@ class Runtime:
         except OSError as error:
             raise StartupFailed(
                 f"PORT={self.settings.port}: cannot listen on {self.host}:{self.settings.port} "
-                f"({error.strerror or error})"
+                f"({os.strerror(error.errno) if error.errno else error})"
             ) from None
 
     async def _start_http(self, listening: socket.socket) -> None:
