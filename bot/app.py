@@ -37,30 +37,33 @@ def create_app(services: Services, client: AsyncWebClient | None = None) -> Asyn
     """The real Bolt app with every listener registered."""
     settings = services.settings
     bolt_logger = logging.getLogger("bot.slack")
-    # Bolt also reads SLACK_BOT_TOKEN from the environment and warns that the client's token
-    # wins: it is the same token, so that line is noise.
-    quiet = DropMessage(warning_client_prioritized_and_token_skipped())
-    bolt_logger.addFilter(quiet)
-    try:
-        app = AsyncApp(
-            client=client or create_web_client(settings),
-            signing_secret=settings.slack_signing_secret,
-            logger=bolt_logger,
-            # No AI-assistant surface: Bolt's assistant helpers would only fail on odd events.
-            attaching_conversation_kwargs_enabled=False,
-        )
-    finally:
-        bolt_logger.removeFilter(quiet)
+    if not any(isinstance(f, TidyBoltLog) for f in bolt_logger.filters):
+        bolt_logger.addFilter(TidyBoltLog())
+    app = AsyncApp(
+        client=client or create_web_client(settings),
+        signing_secret=settings.slack_signing_secret,
+        logger=bolt_logger,
+        # No AI-assistant surface: Bolt's assistant helpers would only fail on odd events.
+        attaching_conversation_kwargs_enabled=False,
+    )
     register_handlers(app, services)
     return app
 
 
-class DropMessage(logging.Filter):
-    """Drops log records whose message is exactly ``message``."""
+class TidyBoltLog(logging.Filter):
+    """Bolt's log, one line per record and without its noise.
 
-    def __init__(self, message: str) -> None:
-        super().__init__()
-        self.message = message
+    Bolt reads SLACK_BOT_TOKEN from the environment too and warns that the client's token wins:
+    it is the same token. Its warning about a request no listener took ends with a suggested
+    listener in code; the first line says what came in.
+    """
+
+    NOISE = warning_client_prioritized_and_token_skipped()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.getMessage() != self.message
+        message = record.getMessage()
+        if message == self.NOISE:
+            return False
+        if "\n" in message and not record.exc_info:
+            record.msg, record.args = message.split("\n", 1)[0], None
+        return True

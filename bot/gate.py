@@ -17,13 +17,15 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.socket_mode.async_internals import run_async_bolt_app, send_async_response
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
@@ -90,7 +92,7 @@ def is_ssl_check(body: bytes) -> bool:
     return ("ssl_check", "1") in parse_qsl(body.decode("latin-1"))
 
 
-def parse_body(text: str, content_type: str) -> dict[str, object]:
+def parse_body(text: str, content_type: str) -> dict[str, Any]:
     """The body as Bolt will read it (JSON, or a form with JSON in ``payload``), strictly."""
     if content_type == "application/json" or text.startswith("{"):
         return load_object(text)
@@ -166,12 +168,18 @@ class Gate:
                 return web.Response(status=200)
             self.verify(request, body)
             text = self.decode(body)
-            check_request(parse_body(text, request.content_type))
+            parsed = parse_body(text, request.content_type)
+            check_request(parsed)
             bolt_request = AsyncBoltRequest(
                 body=text,
                 query=request.query_string,
                 headers=request.headers,  # type: ignore[arg-type]
             )
+            if bolt_request.body != parsed:
+                # Bolt reads any form containing the word "payload" as an interaction and finds
+                # nothing, so "/question ... payload ..." went unanswered: give it the form.
+                bolt_request.body = parsed
+                bolt_request.context = build_async_context(AsyncBoltContext({}), parsed)
         except Refused as refused:
             self.log.warn(refused.status, refused.reason)
             return web.Response(status=refused.status, text=refused.reason)

@@ -436,6 +436,15 @@ async def test_a_message_longer_than_slack_allows_is_refused_at_the_door(
     assert longest.status == 200
 
 
+async def test_a_command_mentioning_payload_is_still_a_command(
+    slack: SlackDouble, bot: Runtime
+) -> None:
+    """Bolt alone reads any form containing "payload" as an interaction, and finds nothing."""
+    result = await slack.send_command("/agenda", "help with the payload", MEMBER)
+    assert result.status == 200
+    await ephemeral_containing(slack, MEMBER, "/agenda")
+
+
 async def test_url_verification_and_ssl_check_still_work(slack: SlackDouble, bot: Runtime) -> None:
     challenge = await slack.send_raw(b'{"type": "url_verification", "challenge": "abc123"}')
     assert challenge.status == 200 and "abc123" in challenge.body
