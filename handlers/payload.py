@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-SQLITE_MAX_INTEGER = 2**63 - 1
-"""Ids are stored in SQLite, whose integers are signed 64-bit."""
+from bot.core import validation
+
+SQLITE_MAX_INTEGER = validation.MAX_RECORD_ID
 
 MAX_NESTING = 48
 """Slack's deepest payloads (a modal's state inside a view inside a body) nest about 10 deep."""
@@ -246,13 +247,10 @@ def message_text(message: Any) -> str:
 def record_id(value: Any, name: str = "id") -> int:
     """A database id sent back by Slack (a button's value, a modal's metadata): a positive
     whole number SQLite can store."""
-    if isinstance(value, bool):
-        raise MalformedPayload(f"{name} is not a number")
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
-        value = int(value)
-    if not isinstance(value, int) or not 0 < value <= SQLITE_MAX_INTEGER:
+    found = validation.record_id(value)
+    if found is None:
         raise MalformedPayload(f"{name} is not an id")
-    return value
+    return found
 
 
 def user_id(body: Any) -> str:

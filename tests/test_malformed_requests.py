@@ -465,3 +465,28 @@ def test_the_quiet_log_counts_what_it_holds_back(caplog: pytest.LogCaptureFixtur
     lines = [r.getMessage() for r in caplog.records]
     assert len(lines) == 2
     assert "2 more refused" in lines[1] and "1 × 401" in lines[1] and "1 × 413" in lines[1]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1", 1),
+        (7, 7),
+        (str(2**63 - 1), 2**63 - 1),
+        (str(2**63), None),
+        ("9" * 30, None),
+        ("0", None),
+        ("-1", None),
+        ("１", None),
+        ("1.0", None),
+        (True, None),
+        (None, None),
+        ({"id": 1}, None),
+        (2**64, None),
+        ("", None),
+    ],
+)
+def test_record_ids_are_whole_numbers_sqlite_can_hold(value: object, expected: int | None) -> None:
+    from bot.core.validation import record_id
+
+    assert record_id(value) == expected
