@@ -155,13 +155,6 @@ class Gate:
         self.trimmer = Trimmer()
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        size = request.content_length or 0
-        try:
-            return await self._handle(request)
-        finally:
-            self.trimmer.after(size)
-
-    async def _handle(self, request: web.Request) -> web.StreamResponse:
         try:
             body = await self.read(request)
             if is_ssl_check(body):
@@ -196,11 +189,14 @@ class Gate:
             raise Refused(413, f"body of {declared} bytes is over {self.max_body}")
         chunks: list[bytes] = []
         size = 0
-        while chunk := await request.content.read(CHUNK):
-            size += len(chunk)
-            if size > self.max_body:
-                raise Refused(413, f"body over {self.max_body} bytes")
-            chunks.append(chunk)
+        try:
+            while chunk := await request.content.read(CHUNK):
+                size += len(chunk)
+                if size > self.max_body:
+                    raise Refused(413, f"body over {self.max_body} bytes")
+                chunks.append(chunk)
+        finally:
+            self.trimmer.after(size)
         return b"".join(chunks)
 
     def verify(self, request: web.Request, body: bytes) -> None:
