@@ -21,7 +21,14 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bench import ack_latency, chase_delivery, compile_docs, memory_use, sweep_history
+from bench import (
+    ack_latency,
+    chase_delivery,
+    compile_docs,
+    large_events,
+    memory_use,
+    sweep_history,
+)
 from bench.report import Emit, emit, figure
 from bot.chasing import SLACK_PACE
 
@@ -64,6 +71,11 @@ BENCHMARKS = (
         "memory",
         "resident memory idle vs with 10,000 questions loaded",
         lambda o, out: memory_use.run(o.quick, out),
+    ),
+    Benchmark(
+        "events",
+        "resident memory before, during and after a burst of 1 MB thread replies",
+        lambda o, out: large_events.run(o.quick, out),
     ),
 )
 NAMES = tuple(b.name for b in BENCHMARKS)

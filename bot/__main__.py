@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +24,7 @@ from bot.core.calendar import use_time_zone
 from bot.core.clock import FixedClock, system_clock
 from bot.core.errors import DomainError
 from bot.core.permissions import Actor
-from bot.runtime import Runtime
+from bot.runtime import Runtime, StartupFailed
 from bot.services import Services
 from storage.db import Database, DatabaseUnavailable
 from storage.repositories import Repositories
@@ -57,7 +58,11 @@ async def serve(settings: Settings) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings(args.env_file)
-    asyncio.run(serve(settings))
+    try:
+        asyncio.run(serve(settings))
+    except StartupFailed as error:
+        print(f"Cannot start: {error}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -77,7 +82,7 @@ def cli_environment(env_file: str | None) -> dict[str, str]:
     from dotenv import dotenv_values
 
     values: dict[str, str] = {}
-    if env_file is not None and Path(env_file).is_file():
+    if env_file is not None:
         values = {k: v for k, v in dotenv_values(env_file).items() if v is not None}
     return {**values, **os.environ}
 
@@ -120,7 +125,7 @@ def output_format(args: argparse.Namespace) -> str:
     return "md" if out == STDOUT or out.lower().endswith(".md") else "docx"
 
 
-def write_agenda(agenda: CompiledAgenda, out: str | None, fmt: str) -> str:
+def write_agenda(agenda: CompiledAgenda, out: str | None, fmt: str, force: bool = False) -> str:
     """Write the agenda as ``fmt``; returns where it went."""
     data = agenda.to_docx_bytes() if fmt == "docx" else agenda.markdown.encode("utf-8")
     if out == STDOUT:
@@ -129,10 +134,55 @@ def write_agenda(agenda: CompiledAgenda, out: str | None, fmt: str) -> str:
         return "standard output"
     path = Path(out or f"{agenda.file_stem}.{fmt}")
     try:
-        path.write_bytes(data)
+        write_file(path, data, replace=force)
+    except FileExistsError:
+        raise CommandFailed(f"{path} already exists: give --force to replace it") from None
     except OSError as error:
         raise CommandFailed(f"Could not write {path}: {error.strerror or error}") from None
     return str(path)
+
+
+def check_destination(out: str | None, force: bool) -> None:
+    """Before compiling (and publishing with --final): could ``--out`` be written at all?"""
+    if out is None or out == STDOUT:
+        return
+    path = Path(out)
+    if path.is_symlink():
+        raise CommandFailed(f"{path} is a symbolic link: give the real file's path")
+    if path.exists() and not force:
+        raise CommandFailed(f"{path} already exists: give --force to replace it")
+    folder = path.parent
+    if not folder.is_dir():
+        raise CommandFailed(f"Could not write {path}: there is no folder {folder}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CommandFailed(f"Could not write {path}: the folder {folder} is not writable")
+
+
+def write_file(path: Path, data: bytes, *, replace: bool) -> None:
+    """Write a new file, never through a symbolic link. With ``replace`` an existing file is
+    replaced whole (written beside it, then renamed over it); without, it is left alone."""
+    if path.is_symlink():
+        raise CommandFailed(f"{path} is a symbolic link: give the real file's path")
+    if not replace:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+        with os.fdopen(os.open(path, flags, 0o666), "wb") as file:
+            file.write(data)
+        return
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.chmod(temporary, 0o666 & ~current_umask())
+        os.replace(temporary, path)  # renames over a link, never through it
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 async def compile_from_database(
@@ -173,11 +223,12 @@ def cmd_compile(args: argparse.Namespace) -> int:
     env = cli_environment(args.env_file)
     try:
         fmt = output_format(args)
+        check_destination(args.out, args.force)
         database = database_path_from_env(env)
         agenda, published = asyncio.run(
             compile_from_database(args, database, timezone_from_env(env))
         )
-        where = write_agenda(agenda, args.out, fmt)
+        where = write_agenda(agenda, args.out, fmt, force=args.force)
     except (CommandFailed, DomainError) as error:
         print(f"Error: {error}", file=sys.stderr)
         return 2
@@ -221,6 +272,11 @@ def add_compile_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser])
         metavar="FILE",
         help="where to write; - writes Markdown to stdout "
         "(default: <meeting>-question-responses.docx here)",
+    )
+    command.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the --out file if it exists (a symbolic link is never followed)",
     )
     command.add_argument(
         "--final",
@@ -303,9 +359,29 @@ def add_chase_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import OutputFolderUnusable
     from bot.demo import main as demo_main
 
-    return demo_main(args.out)
+    try:
+        return demo_main(args.out)
+    except OutputFolderUnusable as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 2
+
+
+def settings_file(given: str | None) -> str | None:
+    """``--env-file``, which must be readable when given; without it, ``.env`` if present."""
+    if given is None:
+        return DEFAULT_ENV_FILE if Path(DEFAULT_ENV_FILE).is_file() else None
+    try:
+        with open(given, encoding="utf-8"):
+            pass
+    except OSError as error:
+        raise ConfigError(f"--env-file {given}: {error.strerror or error}") from None
+    return given
+
+
+DEFAULT_ENV_FILE = ".env"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -314,7 +390,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="The scrutiny questions bot: collect, send, chase and compile council "
         "scrutiny questions in Slack.",
     )
-    parser.add_argument("--env-file", default=".env", help="settings file to read (default: .env)")
+    parser.add_argument(
+        "--env-file", help="settings file to read, which must exist (default: .env if there is one)"
+    )
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     run = sub.add_parser("run", help="connect to the Slack workspace in .env and serve")
@@ -338,6 +416,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     configure_logging(args.log_level)
     try:
+        args.env_file = settings_file(args.env_file)
         result: int = args.func(args)
         return result
     except ConfigError as error:

@@ -279,10 +279,24 @@ async def compile_agenda(demo: Demo, out_dir: Path) -> list[Path]:
     return written
 
 
+class OutputFolderUnusable(Exception):
+    """``--out`` cannot take the demo's files: one line saying why."""
+
+
 def fresh_folder(out_dir: Path) -> None:
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    out_dir.mkdir(parents=True)
+    """An empty ``out_dir``. Only a folder an earlier demo wrote (it holds ``demo.db``) or an
+    empty one is cleared: anything else is refused, never deleted."""
+    try:
+        if out_dir.exists():
+            earlier = (out_dir / "demo.db").exists()
+            if not out_dir.is_dir() or (not earlier and any(out_dir.iterdir())):
+                raise OutputFolderUnusable(
+                    f"--out {out_dir}: not an earlier demo's folder; give a new or empty folder"
+                )
+            shutil.rmtree(out_dir)
+        out_dir.mkdir(parents=True)
+    except OSError as error:
+        raise OutputFolderUnusable(f"--out {out_dir}: {error.strerror or error}") from None
 
 
 async def run_demo(out_dir: Path, out: Callable[[str], None] = print) -> list[Path]:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -11,16 +14,19 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import create_app, create_web_client
 from bot.catchup import PACE, catch_up
 from bot.config import Settings
 from bot.core.calendar import LONDON, use_time_zone
 from bot.core.clock import Clock, system_clock
+from bot.gate import MAX_BODY_BYTES, CheckedSocketModeHandler, Gate
 from bot.inbox import Inbox
 from bot.scheduler import create_scheduler
 from bot.services import Services
-from storage.db import Database
+from storage.db import Database, DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +57,10 @@ async def healthz(_request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
-def create_web_app(app: AsyncApp) -> web.Application:
-    """Bolt's aiohttp application plus ``GET /healthz``."""
-    web_app = app.web_app(path=EVENTS_PATH)
+def create_web_app(app: AsyncApp, signing_secret: str) -> web.Application:
+    """``POST /slack/events`` through the gate to Bolt, plus ``GET /healthz``."""
+    web_app = web.Application(client_max_size=MAX_BODY_BYTES)
+    web_app.router.add_post(EVENTS_PATH, Gate(app, signing_secret).handle)
     web_app.router.add_get("/healthz", healthz)
     return web_app
 
@@ -79,27 +86,37 @@ class Runtime:
     port: int | None = None
 
     async def start(self) -> None:
+        """Check what can fail first (port, tokens, database), then start; ``StartupFailed``
+        says in one line what is wrong, with everything already started stopped again."""
         use_time_zone(self.settings.tz)
-        db = await Database.open(self.settings.database_path)
-        self.services = Services(settings=self.settings, db=db, clock=self.clock)
-        await self.services.seed()
-        self.inbox = Inbox(self.services)
-        # One connection pool for every Web API call, instead of a connection per call.
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WEB_API_TIMEOUT))
-        client = create_web_client(self.settings, self._session)
-        self.app = create_app(self.services, self.inbox, client)
-        self.scheduler = create_scheduler(
-            self.services, self.app.client, self.inbox, self.catch_up_pace
-        )
-        if self.start_scheduler:
-            self.scheduler.start()
-        if self.settings.socket_mode:
-            await self._start_socket_mode()
-        else:
-            await self._start_http()
-        # What a crash left between ack and record, then what Slack never delivered.
-        await self.inbox.resume(self.app.client)
-        self._catch_up = asyncio.create_task(self._catch_up_at_start(), name="catch-up")
+        try:
+            listening = None if self.settings.socket_mode else self._listen()
+            await check_tokens(self.settings)
+            db = await open_database(self.settings.database_path)
+            self.services = Services(settings=self.settings, db=db, clock=self.clock)
+            await self.services.seed()
+            self.inbox = Inbox(self.services)
+            # One connection pool for every Web API call, instead of a connection per call.
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=WEB_API_TIMEOUT)
+            )
+            client = create_web_client(self.settings, self._session)
+            self.app = create_app(self.services, self.inbox, client)
+            self.scheduler = create_scheduler(
+                self.services, self.app.client, self.inbox, self.catch_up_pace
+            )
+            if self.start_scheduler:
+                self.scheduler.start()
+            if listening is None:
+                await self._start_socket_mode()
+            else:
+                await self._start_http(listening)
+            # What a crash left between ack and record, then what Slack never delivered.
+            await self.inbox.resume(self.app.client)
+            self._catch_up = asyncio.create_task(self._catch_up_at_start(), name="catch-up")
+        except BaseException:
+            await self._close()
+            raise
 
     async def _catch_up_at_start(self) -> None:
         assert self.services is not None and self.app is not None and self.inbox is not None
@@ -115,20 +132,30 @@ class Runtime:
         if self._catch_up is not None:
             await asyncio.wait([self._catch_up])
 
-    async def _start_http(self) -> None:
+    def _listen(self) -> socket.socket:
+        """Take the port before anything else, so a port in use is the first thing said."""
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        try:
+            return socket.create_server((self.host, self.settings.port), family=family)
+        except OSError as error:
+            raise StartupFailed(
+                f"PORT={self.settings.port}: cannot listen on {self.host}:{self.settings.port} "
+                f"({os.strerror(error.errno) if error.errno else error})"
+            ) from None
+
+    async def _start_http(self, listening: socket.socket) -> None:
         assert self.app is not None
-        self._runner = web.AppRunner(create_web_app(self.app), access_log=None)
+        self._runner = web.AppRunner(
+            create_web_app(self.app, self.settings.slack_signing_secret), access_log=None
+        )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.settings.port)
-        await site.start()
-        server = site._server
-        sockets = getattr(server, "sockets", None) or []
-        self.port = sockets[0].getsockname()[1] if sockets else self.settings.port
+        await web.SockSite(self._runner, listening).start()
+        self.port = listening.getsockname()[1]
         logger.info("HTTP mode: listening on %s:%s%s", self.host, self.port, EVENTS_PATH)
 
     async def _start_socket_mode(self) -> None:
         assert self.app is not None and self.settings.slack_app_token is not None
-        self._socket = AsyncSocketModeHandler(self.app, self.settings.slack_app_token)
+        self._socket = CheckedSocketModeHandler(self.app, self.settings.slack_app_token)
         await self._socket.connect_async()  # type: ignore[no-untyped-call]
         logger.info("Socket Mode: connected")
 
@@ -139,6 +166,10 @@ class Runtime:
 
     async def stop(self) -> None:
         """Stop taking requests, let work already acknowledged finish, then close the database."""
+        await self._close()
+        logger.info("stopped")
+
+    async def _close(self) -> None:
         if self._catch_up is not None:
             self._catch_up.cancel()
             await asyncio.wait([self._catch_up])
@@ -160,4 +191,49 @@ class Runtime:
         if self.services is not None:
             await self.services.db.close()
         use_time_zone(LONDON)
-        logger.info("stopped")
+
+
+class StartupFailed(Exception):
+    """The bot cannot start: one line naming the setting to fix."""
+
+
+STARTUP_CHECK_TIMEOUT = 5.0
+"""Seconds to wait for Slack to answer the start-up checks."""
+
+REFUSED_TOKEN = {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
+
+
+async def check_tokens(settings: Settings) -> None:
+    """``auth.test`` with the bot token, and in Socket Mode ``apps.connections.open`` with the
+    app token: a token Slack refuses stops the start, naming the setting."""
+    client = AsyncWebClient(
+        base_url=settings.slack_api_url, timeout=int(STARTUP_CHECK_TIMEOUT), retry_handlers=[]
+    )
+    checks: list[tuple[str, Callable[[], Awaitable[object]]]] = [
+        ("SLACK_BOT_TOKEN", lambda: client.auth_test(token=settings.slack_bot_token))
+    ]
+    app_token = settings.slack_app_token
+    if app_token is not None:
+        checks.append(
+            ("SLACK_APP_TOKEN", lambda: client.apps_connections_open(app_token=app_token))
+        )
+    for setting, call in checks:
+        try:
+            async with asyncio.timeout(STARTUP_CHECK_TIMEOUT):
+                await call()
+        except SlackApiError as error:
+            code = error.response.get("error")
+            cause = "Slack refused it" if code in REFUSED_TOKEN else "Slack answered"
+            raise StartupFailed(f"{setting}: {cause} ({code})") from None
+        except (OSError, TimeoutError, aiohttp.ClientError) as error:
+            raise StartupFailed(
+                f"{setting}: could not check it, Slack at {settings.slack_api_url} did not answer "
+                f"({type(error).__name__}; SLACK_API_URL says where Slack is)"
+            ) from None
+
+
+async def open_database(path: str) -> Database:
+    try:
+        return await Database.open(path)
+    except DatabaseUnavailable as error:
+        raise StartupFailed(f"DATABASE_PATH={path}: {error}") from None

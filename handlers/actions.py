@@ -19,15 +19,8 @@ from bot.core.permissions import Action
 from bot.flows import agenda, answers, intake, sending
 from bot.flows.intake import FormErrors
 from bot.flows.slack import dm
-from handlers import modals
-from handlers.plumbing import (
-    AfterAck,
-    Click,
-    Submission,
-    note_required,
-    on_click,
-    on_submit,
-)
+from handlers import modals, payload
+from handlers.plumbing import AfterAck, Click, Submission, note_required, on_click, on_submit
 
 # --- Triage ---------------------------------------------------------------------------
 
@@ -68,7 +61,7 @@ async def edit_submitted(submission: Submission) -> AfterAck:
             submission.question_id,
             text=values.get("text"),
             role_key=values.get("role"),
-            meeting_id=int(meeting) if meeting else None,
+            meeting_id=payload.record_id(meeting, "meeting") if meeting else None,
         )
     except DomainError as problem:
         field = "meeting" if "agenda" in problem.message and meeting else "text"
@@ -289,7 +282,7 @@ async def correct_submitted(submission: Submission) -> AfterAck:
 
 async def publish_answers(click: Click) -> None:
     published = await agenda.publish_from_button(
-        click.services, click.client, click.user, int(click.value)
+        click.services, click.client, click.user, payload.record_id(click.value, "meeting")
     )
     listed = f": {', '.join(published)}." if published else "."
     await click.respond(

@@ -15,7 +15,7 @@ from bot.core.markup import to_command_text
 from bot.core.mrkdwn import Mrkdwn, esc, join, md, mention
 from bot.core.permissions import Action, check
 from bot.flows import admin, agenda, answers
-from handlers import blocks, home, modals
+from handlers import blocks, home, modals, payload
 from handlers.errors import guarded
 from handlers.middleware import services_of
 
@@ -29,6 +29,11 @@ class Subcommand:
     summary: str
     clerk_only: bool
     run: AgendaHandler
+
+
+def typed_by(command: dict[str, Any]) -> str:
+    """Who typed the command."""
+    return payload.text(command, "user_id")
 
 
 async def say(
@@ -51,9 +56,9 @@ async def open_form(
     command: dict[str, Any], context: AsyncBoltContext, action: Action, view: dict[str, Any]
 ) -> None:
     """Open a set-up form, for those allowed to use it."""
-    check(await services_of(context).actor(command["user_id"]), action)
+    check(await services_of(context).actor(typed_by(command)), action)
     assert context.client is not None
-    await context.client.views_open(trigger_id=command["trigger_id"], view=view)
+    await context.client.views_open(trigger_id=payload.text(command, "trigger_id"), view=view)
 
 
 async def meeting_add(
@@ -62,14 +67,14 @@ async def meeting_add(
     if not args.strip():
         await open_form(command, context, Action.MANAGE_MEETINGS, modals.meeting_add_modal())
         return
-    summary = await admin.add_meeting(services_of(context), command["user_id"], args)
+    summary = await admin.add_meeting(services_of(context), typed_by(command), args)
     await say(respond, md("Added {}", summary.meeting.reference), blocks.meeting_added(summary))
 
 
 async def member_add(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
-    member = await admin.add_member(services_of(context), command["user_id"], args)
+    member = await admin.add_member(services_of(context), typed_by(command), args)
     group = (
         " of Hackney of Tomorrow: their questions are the group's, and they are never named in "
         "anything the bot publishes, compiles or sends to officers"
@@ -82,14 +87,14 @@ async def member_add(
 async def member_remove(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
-    person = await admin.remove_member(services_of(context), command["user_id"], args)
+    person = await admin.remove_member(services_of(context), typed_by(command), args)
     await say(respond, md("{} is no longer on the members list.", mention(person)))
 
 
 async def member_list(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
-    members = await admin.list_members(services_of(context), command["user_id"])
+    members = await admin.list_members(services_of(context), typed_by(command))
     services = services_of(context)
     mode = services.settings.membership
     head = md(
@@ -116,14 +121,14 @@ async def member_list(
 async def clerk_add(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
-    person = await admin.set_clerk(services_of(context), command["user_id"], args, active=True)
+    person = await admin.set_clerk(services_of(context), typed_by(command), args, active=True)
     await say(respond, md("{} is a clerk now.", mention(person)))
 
 
 async def clerk_remove(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
-    person = await admin.set_clerk(services_of(context), command["user_id"], args, active=False)
+    person = await admin.set_clerk(services_of(context), typed_by(command), args, active=False)
     await say(respond, md("{} is no longer a clerk.", mention(person)))
 
 
@@ -137,7 +142,7 @@ async def clerk_list(
 async def committee_rename(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
-    old, new = await admin.rename_committee(services_of(context), command["user_id"], args)
+    old, new = await admin.rename_committee(services_of(context), typed_by(command), args)
     await say(
         respond, md("Committee {} is now {}: its meetings' references start {}-.", old, new, new)
     )
@@ -160,7 +165,7 @@ async def meeting_list(
 async def item_add(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
-    added = await admin.add_agenda_item(services_of(context), command["user_id"], args)
+    added = await admin.add_agenda_item(services_of(context), typed_by(command), args)
     await say(respond, md("Added {}.", added))
 
 
@@ -170,7 +175,7 @@ async def officer_set(
     if not args.strip():
         await open_form(command, context, Action.MANAGE_OFFICERS, modals.officer_set_modal())
         return
-    change = await admin.set_officer(services_of(context), command["user_id"], args)
+    change = await admin.set_officer(services_of(context), typed_by(command), args)
     role = change.role
     await say(
         respond,
@@ -183,21 +188,21 @@ async def officer_set(
 async def officer_remove(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
-    role = await admin.remove_officer_role(services_of(context), command["user_id"], args)
+    role = await admin.remove_officer_role(services_of(context), typed_by(command), args)
     await say(respond, md("Removed {} ({}) from the officer directory.", role.key, role.title))
 
 
 async def item_remove(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
-    removed = await admin.remove_agenda_item(services_of(context), command["user_id"], args)
+    removed = await admin.remove_agenda_item(services_of(context), typed_by(command), args)
     await say(respond, md("Removed {}.", removed))
 
 
 async def officer_deputy(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
-    role = await admin.set_deputy(services_of(context), command["user_id"], args)
+    role = await admin.set_deputy(services_of(context), typed_by(command), args)
     await say(respond, md("Deputy for {} ({}): {}.", role.key, role.title, mention(role.deputy)))
 
 
@@ -214,7 +219,7 @@ async def closure_add(
     if not args.strip():
         await open_form(command, context, Action.ADD_CLOSURE_DAY, modals.closure_add_modal())
         return
-    change = await admin.add_closure_day(services_of(context), command["user_id"], args)
+    change = await admin.add_closure_day(services_of(context), typed_by(command), args)
     await say(
         respond,
         md(
@@ -231,7 +236,7 @@ async def closure_add(
 async def closure_remove(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
-    change = await admin.remove_closure_day(services_of(context), command["user_id"], args)
+    change = await admin.remove_closure_day(services_of(context), typed_by(command), args)
     await say(
         respond,
         md(
@@ -260,7 +265,7 @@ async def closure_list(
 async def meeting_move(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
-    summary, change = await admin.move_meeting(services_of(context), command["user_id"], args)
+    summary, change = await admin.move_meeting(services_of(context), typed_by(command), args)
     await say(
         respond,
         md("{}. {}", change.done, change.moved_text),
@@ -274,10 +279,10 @@ async def import_questions(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     services = services_of(context)
-    check(await services.actor(command["user_id"]), Action.IMPORT_QUESTIONS)
+    check(await services.actor(typed_by(command)), Action.IMPORT_QUESTIONS)
     assert context.client is not None
     await context.client.views_open(
-        trigger_id=command["trigger_id"], view=modals.import_paste_modal()
+        trigger_id=payload.text(command, "trigger_id"), view=modals.import_paste_modal()
     )
 
 
@@ -292,7 +297,7 @@ async def withdraw_question(
     question = await answers.withdraw(
         services_of(context),
         context.client,
-        command["user_id"],
+        typed_by(command),
         words[0],
         words[1] if len(words) > 1 else None,
     )
@@ -308,7 +313,7 @@ async def reopen_question(
         return
     assert context.client is not None
     question = await answers.reopen(
-        services_of(context), context.client, command["user_id"], words[0]
+        services_of(context), context.client, typed_by(command), words[0]
     )
     await say(respond, md("{} is reopened and waits for triage again.", question.reference))
 
@@ -321,7 +326,7 @@ async def correct_published(
         await say(respond, md("Say which question. Usage: `{}`", CORRECT_USAGE))
         return
     services = services_of(context)
-    question = await answers.check_correctable(services, command["user_id"], words[0])
+    question = await answers.check_correctable(services, typed_by(command), words[0])
     text = await answers.published_text(services, question.id)
     assert context.client is not None
     await context.client.views_open(
@@ -339,7 +344,7 @@ async def agenda_status(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     services = services_of(context)
-    check(await services.actor(command["user_id"]), Action.COMPILE)
+    check(await services.actor(typed_by(command)), Action.COMPILE)
     assert context.client is not None
     block_list = await home.status_command(services, context.client, args.strip() or None)
     await say(respond, Mrkdwn("Scrutiny questions: status"), block_list)
@@ -351,7 +356,7 @@ async def compile_agenda(
     services = services_of(context)
     client = context.client
     assert client is not None
-    user = command["user_id"]
+    user = typed_by(command)
     check(await services.actor(user), Action.COMPILE)
     request = agenda.parse_compile_args(args)
     meeting = await agenda.target_meeting(services, request.meeting)
@@ -359,7 +364,7 @@ async def compile_agenda(
     compiled, published = await agenda.compile_for_slack(
         services, client, user, meeting, final=request.final
     )
-    await agenda.upload(client, command["channel_id"], user, compiled)
+    await agenda.upload(client, payload.text(command, "channel_id"), user, compiled)
     await say(
         respond,
         esc(compiled.summary.headline),
@@ -577,8 +582,9 @@ def register(app: AsyncApp) -> None:
     ) -> None:
         await ack()
         async with guarded(command, respond, client):
-            subcommand, args = find_subcommand(to_command_text(command.get("text") or ""))
+            text = payload.optional_text(command, "text") or ""
+            subcommand, args = find_subcommand(to_command_text(text))
             if subcommand is None:
-                await say(respond, blocks.unknown_subcommand(command.get("text") or ""))
+                await say(respond, blocks.unknown_subcommand(text))
                 return
             await subcommand.run(args, command, context, respond)

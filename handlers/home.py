@@ -16,7 +16,7 @@ from bot.core.permissions import Action, check
 from bot.flows import agenda, status
 from bot.flows.slack import dm, dm_channel, message_link, workspace_url
 from bot.services import Services
-from handlers import modals
+from handlers import modals, payload
 from handlers.errors import guarded
 from handlers.middleware import services_of
 
@@ -164,7 +164,7 @@ def register(app: AsyncApp) -> None:
         if event.get("tab", "home") != "home":
             return
         async with guarded(body, None, client):
-            user = event["user"]
+            user = payload.text(event, "user")
             await client.views_publish(
                 user_id=user, view=await home_view(services_of(context), client, user)
             )
@@ -176,8 +176,10 @@ def register(app: AsyncApp) -> None:
         await ack()
         async with guarded(body, None, client):
             services = services_of(context)
-            check(await services.actor(body["user"]["id"]), Action.IMPORT_QUESTIONS)
-            await client.views_open(trigger_id=body["trigger_id"], view=modals.import_paste_modal())
+            check(await services.actor(payload.user_id(body)), Action.IMPORT_QUESTIONS)
+            await client.views_open(
+                trigger_id=payload.text(body, "trigger_id"), view=modals.import_paste_modal()
+            )
 
     @app.action(HOME_COMPILE)
     async def home_compile(
@@ -186,7 +188,7 @@ def register(app: AsyncApp) -> None:
         await ack()
         async with guarded(body, None, client):
             services = services_of(context)
-            user = body["user"]["id"]
+            user = payload.user_id(body)
             meeting = await agenda.target_meeting(services, None)
             compiled, published = await agenda.compile_for_slack(
                 services, client, user, meeting, final=False

@@ -16,7 +16,7 @@ from bot.flows import intake, sending
 from bot.flows.intake import SubmittedQuestion
 from bot.flows.slack import dm, slack_names
 from bot.services import Services
-from handlers import blocks, modals
+from handlers import blocks, modals, payload
 from handlers.errors import guarded
 from handlers.middleware import services_of
 from handlers.plumbing import AfterAck, Click, Submission, UpdateView, on_click, on_submit
@@ -75,14 +75,14 @@ def register(app: AsyncApp) -> None:
     ) -> None:
         await ack()
         async with guarded(command, context.respond, client):
-            text = await as_typed(client, command.get("text") or "")
+            text = await as_typed(client, payload.optional_text(command, "text") or "")
             await open_question_form(
                 services_of(context),
                 client,
-                command["trigger_id"],
+                payload.text(command, "trigger_id"),
                 text,
                 {},
-                command.get("user_id"),
+                payload.optional_text(command, "user_id"),
             )
 
     @app.shortcut(LOG_QUESTION_SHORTCUT)
@@ -92,18 +92,17 @@ def register(app: AsyncApp) -> None:
         await ack()
         async with guarded(shortcut, context.respond, client):
             services = services_of(context)
-            text = await as_typed(client, str(shortcut.get("message", {}).get("text") or ""))
-            user_id = shortcut["user"]["id"]
+            text = await as_typed(client, payload.optional_text(shortcut, "message", "text") or "")
+            user_id = payload.user_id(shortcut)
+            trigger_id = payload.text(shortcut, "trigger_id")
             source = {
-                "channel": shortcut.get("channel", {}).get("id"),
-                "ts": shortcut.get("message_ts"),
+                "channel": payload.optional_text(shortcut, "channel", "id"),
+                "ts": payload.optional_text(shortcut, "message_ts"),
             }
             if context["is_clerk"] and len(parse_question_list(text).questions) > 1:
-                await open_import_review(services, client, shortcut["trigger_id"], user_id, text)
+                await open_import_review(services, client, trigger_id, user_id, text)
                 return
-            await open_question_form(
-                services, client, shortcut["trigger_id"], text, source, user_id
-            )
+            await open_question_form(services, client, trigger_id, text, source, user_id)
 
     on_submit(app, modals.QUESTION_CALLBACK, question_submitted, field="text")
     on_submit(app, modals.IMPORT_PASTE_CALLBACK, import_pasted, field="paste")
@@ -125,7 +124,7 @@ async def question_submitted(submission: Submission) -> AfterAck:
     )
     name = await member_name(client, user_id) if form.on_behalf_of == "member" else ""
     question, created = await intake.submit_question(
-        services, user_id, name, form, submission_key=submission.view["id"]
+        services, user_id, name, form, submission_key=submission.view_id
     )
     if not created:
         return None
@@ -154,10 +153,10 @@ async def import_reviewed(submission: Submission) -> AfterAck:
     saved = await intake.save_import(
         services,
         user_id,
-        int(submission.metadata.get("pending", 0)),
+        payload.record_id(submission.metadata.get("pending"), "the import"),
         values.get("meeting"),
         values.get("item"),
-        submission.view["id"],
+        submission.view_id,
     )
 
     async def after() -> None:
@@ -172,7 +171,7 @@ async def import_reviewed(submission: Submission) -> AfterAck:
 
 
 async def send_imported(click: Click) -> None:
-    ids = [int(v) for v in click.value.split(",") if v]
+    ids = [payload.record_id(v, "a question in the button") for v in click.value.split(",") if v]
     await click.respond(
         replace_original=False, text=md("Sending {} questions to officers…", len(ids))
     )

@@ -8,7 +8,6 @@ or an ``UpdateView`` to show next.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +21,7 @@ from bot.core.mrkdwn import Mrkdwn
 from bot.core.permissions import Action, check
 from bot.flows.intake import FormErrors
 from bot.services import Services
+from handlers import payload
 from handlers.errors import guarded
 from handlers.middleware import services_of
 
@@ -29,19 +29,32 @@ from handlers.middleware import services_of
 def values_of(view: dict[str, Any]) -> dict[str, str | None]:
     """Each input's value by block id: text typed, date chosen, or the option's value."""
     out: dict[str, str | None] = {}
-    for block_id, actions in view.get("state", {}).get("values", {}).items():
+    blocks = payload.optional_field(view, "state", "values") or {}
+    if not isinstance(blocks, dict):
+        raise payload.MalformedPayload("view.state.values is not an object")
+    for block_id, actions in blocks.items():
+        if not isinstance(actions, dict):
+            raise payload.MalformedPayload(f"the state of {block_id} is not an object")
         for state in actions.values():
-            if "selected_option" in state:
-                out[block_id] = (state.get("selected_option") or {}).get("value")
-            elif state.get("type") == "datepicker":
-                out[block_id] = state.get("selected_date")
-            elif state.get("type") == "timepicker":
-                out[block_id] = state.get("selected_time")
-            elif state.get("type") == "users_select":
-                out[block_id] = state.get("selected_user")
-            else:
-                out[block_id] = state.get("value")
+            out[block_id] = input_value(state, block_id)
     return out
+
+
+def input_value(state: Any, block_id: str) -> str | None:
+    """What one input holds, which must be text (or nothing chosen)."""
+    if not isinstance(state, dict):
+        raise payload.MalformedPayload(f"an input in {block_id} is not an object")
+    if "selected_option" in state:
+        return payload.optional_text(state, "selected_option", "value")
+    key = STATE_KEYS.get(str(state.get("type")), "value")
+    return payload.optional_text(state, key)
+
+
+STATE_KEYS = {
+    "datepicker": "selected_date",
+    "timepicker": "selected_time",
+    "users_select": "selected_user",
+}
 
 
 @dataclass(frozen=True)
@@ -67,7 +80,7 @@ class Click:
 
     @property
     def question_id(self) -> int:
-        return int(self.value)
+        return payload.record_id(self.value, "the button's value")
 
     async def check(self, action: Action, question_id: int | None = None) -> None:
         question = None
@@ -76,7 +89,7 @@ class Click:
         check(await self.services.actor(self.user), action, question)
 
     async def open(self, view: dict[str, Any]) -> None:
-        await self.client.views_open(trigger_id=self.body["trigger_id"], view=view)
+        await self.client.views_open(trigger_id=payload.text(self.body, "trigger_id"), view=view)
 
     async def replace(self, text: Mrkdwn, blocks: list[messages.Block] | None = None) -> None:
         """Replace the message the button was on (its buttons go)."""
@@ -101,12 +114,15 @@ class Submission:
 
     @property
     def metadata(self) -> dict[str, Any]:
-        loaded: dict[str, Any] = json.loads(self.view.get("private_metadata") or "{}")
-        return loaded
+        return payload.json_object(self.view.get("private_metadata"), "private_metadata")
 
     @property
     def question_id(self) -> int:
-        return int(self.metadata["question"])
+        return payload.record_id(self.metadata.get("question"), "the form's question")
+
+    @property
+    def view_id(self) -> str:
+        return payload.text(self.view, "id")
 
 
 def on_click(app: AsyncApp, action_id: str, work: Callable[[Click], Awaitable[None]]) -> None:
@@ -120,8 +136,8 @@ def on_click(app: AsyncApp, action_id: str, work: Callable[[Click], Awaitable[No
     ) -> None:
         await ack()
         async with guarded(body, respond, client):
-            user = body["user"]["id"]
-            value = str(action.get("value") or "")
+            user = payload.user_id(body)
+            value = payload.optional_text(action, "value") or ""
             await work(Click(services_of(context), client, user, value, body, respond))
 
     app.action(action_id)(listener)
@@ -144,7 +160,7 @@ def on_submit(
         context: AsyncBoltContext,
         client: AsyncWebClient,
     ) -> None:
-        submission = Submission(services_of(context), client, body["user"]["id"], view, body)
+        submission = Submission(services_of(context), client, payload.user_id(body), view, body)
         try:
             after = await work(submission)
         except FormErrors as problems:

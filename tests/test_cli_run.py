@@ -46,7 +46,7 @@ async def test_run_serves_http_and_stops_on_sigterm(slack: SlackDouble, tmp_path
         "-m",
         "bot",
         "--env-file",
-        str(tmp_path / "none.env"),
+        os.devnull,
         "run",
         cwd=ROOT,
         env=env,

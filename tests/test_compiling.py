@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -509,7 +510,7 @@ async def run_cli(database: Path, *args: str, env_file: Path | None = None) -> R
         "-m",
         "bot",
         "--env-file",
-        str(env_file or database.parent / "none.env"),
+        str(env_file or os.devnull),
         "compile",
         *args,
         cwd=ROOT,
@@ -632,4 +633,58 @@ async def test_cli_file_that_is_not_a_database(tmp_path: Path) -> None:
     assert result.code == 2
     assert result.stderr.splitlines() == [
         f"Error: {not_a_database} is not a database the bot can read: file is not a database"
+    ]
+
+
+async def test_cli_refuses_to_replace_a_file_without_force(closed: Record, tmp_path: Path) -> None:
+    out = tmp_path / "agenda.md"
+    out.write_text("the clerk's own notes", encoding="utf-8")
+    refused = await run_cli(
+        closed.path, "--meeting", "CYP-2026-05-11", "--final", "--out", str(out)
+    )
+    assert refused.code == 2
+    assert refused.stderr.splitlines() == [
+        f"Error: {out} already exists: give --force to replace it"
+    ]
+    assert out.read_text(encoding="utf-8") == "the clerk's own notes"
+    assert " Published " not in refused.stderr  # refused before --final published anything
+    replaced = await run_cli(
+        closed.path, "--meeting", "CYP-2026-05-11", "--force", "--out", str(out)
+    )
+    assert replaced.code == 0, replaced.stderr
+    expected_md, _ = await expected_agenda(closed.path, closed.target)
+    assert out.read_text(encoding="utf-8") == expected_md
+    assert temporary_files(tmp_path) == []
+
+
+def temporary_files(folder: Path) -> list[str]:
+    return [p.name for p in folder.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("force", [False, True])
+async def test_cli_never_writes_through_a_symbolic_link(
+    closed: Record, tmp_path: Path, force: bool
+) -> None:
+    target = tmp_path / "elsewhere.md"
+    target.write_text("not to be touched", encoding="utf-8")
+    link = tmp_path / "agenda.md"
+    link.symlink_to(target)
+    dangling = tmp_path / "new.md"
+    dangling.symlink_to(tmp_path / "created-through-a-link.md")
+    for out in (link, dangling):
+        args = ["--meeting", "CYP-2026-05-11", "--out", str(out)] + (["--force"] if force else [])
+        result = await run_cli(closed.path, *args)
+        assert result.code == 2
+        assert result.stderr.splitlines() == [
+            f"Error: {out} is a symbolic link: give the real file's path"
+        ]
+    assert target.read_text(encoding="utf-8") == "not to be touched"
+    assert not (tmp_path / "created-through-a-link.md").exists()
+
+
+async def test_cli_out_in_a_folder_that_cannot_be_written(closed: Record) -> None:
+    result = await run_cli(closed.path, "--meeting", "CYP-2026-05-11", "--out", "/proc/nope/a.md")
+    assert result.code == 2
+    assert result.stderr.splitlines() == [
+        "Error: Could not write /proc/nope/a.md: there is no folder /proc/nope"
     ]

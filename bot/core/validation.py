@@ -20,6 +20,20 @@ NOTE_LIMIT = 3000
 NAME_LIMIT = 100
 
 
+MAX_RECORD_ID = 2**63 - 1
+"""Ids are SQLite integers: signed 64-bit."""
+
+
+def record_id(value: object) -> int | None:
+    """A database id chosen in a form or sent back on a button (text or a number), or None
+    when it is not a positive whole number SQLite can hold."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 < value <= MAX_RECORD_ID else None
+
+
 def slack_user(value: str, field: str = "Slack user") -> str:
     """A Slack user id such as U012AB3CD."""
     value = value.strip()

@@ -123,11 +123,14 @@ async def _meeting(services: Services, value: str | None, errors: dict[str, str]
     if not value:
         errors["meeting"] = "Pick the meeting where the question was not reached."
         return None
+    meeting_id = validation.record_id(value)
     try:
-        return await services.repos.meetings.get(int(value))
-    except (ValueError, NotFound):
-        errors["meeting"] = "That meeting is not known (it may have been removed): pick another."
-        return None
+        if meeting_id is not None:
+            return await services.repos.meetings.get(meeting_id)
+    except NotFound:
+        pass
+    errors["meeting"] = "That meeting is not known (it may have been removed): pick another."
+    return None
 
 
 def _asker(choice: str | None, member_name: str, errors: dict[str, str]) -> Asker | None:

@@ -427,6 +427,14 @@ class SlackDouble:
         self.deliveries.append(result)
         return result
 
+    async def send_raw_envelope(self, kind: RequestKind, payload: JsonDict) -> DeliveryResult:
+        """Deliver any payload, unchecked, in a Socket Mode envelope of ``kind``."""
+        if not self._uses_socket():
+            raise RuntimeError("no Socket Mode connection: start the bot's Socket Mode handler")
+        result = await self._socket.deliver(kind, payload)
+        self.deliveries.append(result)
+        return result
+
     # ------------------------------------------------------------------ people acting
 
     def seed_message(

@@ -150,7 +150,7 @@ class SocketModeHub:
 def _accepts_response(kind: RequestKind, payload: JsonDict) -> bool:
     if kind == "slash_commands":
         return True
-    return kind == "interactive" and payload.get("type") in _ACCEPTS_RESPONSE
+    return kind == "interactive" and str(payload.get("type")) in _ACCEPTS_RESPONSE
 
 
 def _acknowledged(ack: JsonDict, payload: JsonDict, envelope_id: str) -> DeliveryResult:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 from collections.abc import Mapping
@@ -9,7 +11,6 @@ from typing import Literal
 from urllib.parse import urlencode
 
 import aiohttp
-from slack_sdk.signature import SignatureVerifier
 
 from bot.sandbox.models import DeliveryResult, JsonDict, parse_json_body
 
@@ -28,9 +29,13 @@ def encode_for_http(kind: RequestKind, payload: JsonDict) -> tuple[bytes, str]:
 
 
 def signature_headers(secret: str, body: bytes, timestamp: str) -> dict[str, str]:
-    """``X-Slack-Request-Timestamp`` and the v0 ``X-Slack-Signature`` for ``body``."""
-    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
-    return {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature or ""}
+    """``X-Slack-Request-Timestamp`` and the v0 ``X-Slack-Signature`` for ``body``.
+
+    Slack signs the bytes it sends, so a body that is not UTF-8 is signed too.
+    """
+    base = b"v0:" + timestamp.encode() + b":" + body
+    signature = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature}
 
 
 def retry_headers(retry_num: int | None, reason: str | None) -> dict[str, str]:

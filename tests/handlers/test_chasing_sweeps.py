@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
@@ -127,6 +128,8 @@ async def test_429_and_500_are_retried_and_a_failure_stays_due(
 
 
 async def chase_process(slack: SlackDouble, database: str, now: str) -> asyncio.subprocess.Process:
+    env_file = Path(database).with_name("chase.env")
+    env_file.touch()
     """``python -m bot chase --now ...`` against the double, as cron would run it."""
     env = {
         "PATH": "/usr/bin:/bin",
@@ -142,7 +145,7 @@ async def chase_process(slack: SlackDouble, database: str, now: str) -> asyncio.
         "-m",
         "bot",
         "--env-file",
-        "/nonexistent/none.env",
+        str(env_file),
         "chase",
         "--now",
         now,
@@ -277,7 +280,7 @@ async def test_chase_command_dry_run(
         "-m",
         "bot",
         "--env-file",
-        str(tmp_path / "none"),
+        os.devnull,
         "chase",
         "--now",
         "2026-04-23T09:30",
