@@ -1,7 +1,7 @@
 """``python -m bench.soak``: drive the real bot as black-box testing would, and print whether
 any answer or reminder was lost, repeated or stranded.
 
-    python -m bench.soak             # every figure (about 5 minutes on 2 cores)
+    python -m bench.soak             # every figure (about 2 minutes on 2 cores)
     python -m bench.soak --quick     # smaller sizes, a smoke run
 
 The Slack double runs in this process; the bot runs as ``python -m bot run`` (HTTP mode, its
@@ -497,24 +497,21 @@ async def crash_outage_and_characters(folder: Path, figures: Figures) -> None:
             bot, acked, RECOVERY_GOAL + 30, stalled_after=RECOVERY_GOAL + 30
         )
         since_restart = time.monotonic() - bot.started_at
-        sources = Counter(
-            str(r["source"])
-            for r in await bot.rows_if_any(
-                "SELECT source FROM event_inbox WHERE kind = 'reply' AND outcome = 'recorded'"
-            )
-        )
+        entered = await bot.rows_if_any("SELECT ts, source FROM event_inbox WHERE kind = 'reply'")
+        sources = Counter(str(r["source"]) for r in entered if str(r["ts"]) in found)
         figures.line(
             "crash after ack",
             f"kill -9 right after {len(acked)} acks ({len(before)} recorded at the kill); "
             f"after the restart {len(found)}/{len(acked)} recorded "
-            f"within {since_restart:.1f} s of it (from the inbox {sources['event']}, "
-            f"by catch-up {sources['catch-up']})",
+            f"within {since_restart:.1f} s of it (stored as events {sources['event']}, "
+            f"found by the catch-up {sources['catch-up']})",
             len(acked) == len(replies)
             and len(found) == len(acked)
             and since_restart <= RECOVERY_GOAL,
         )
 
         await outage(slack, bot, questions, figures)
+        await catch_up_killed(slack, bot, questions, figures)
         await invisible_characters(slack, bot, questions, figures)
     finally:
         await bot.stop()
@@ -557,6 +554,57 @@ async def outage(
         f"{len(found)}/{len(missed)} recorded in {waited:.1f} s; clerk told "
         f"{len(notices)} time(s) over that restart and one more: {told[:90]!r}",
         len(found) == len(missed) and len(notices) == 1,
+    )
+
+
+async def catch_up_killed(
+    slack: SlackDouble, bot: BotProcess, questions: Sequence[SentQuestion], figures: Figures
+) -> None:
+    """Another outage, with edits and deletions too; the bot is killed while its start-up
+    catch-up is recording what it missed, and started again."""
+    earlier = await bot.rows(
+        "SELECT channel, ts, text FROM answer_parts WHERE deleted_at IS NULL ORDER BY ts"
+    )
+    await bot.stop()
+    results = await reply_all(
+        slack, [(q, f"A further answer for {q.reference}, given offline.") for q in questions], 10
+    )
+    missed = reply_ts(results)
+    edited = [(str(r["channel"]), str(r["ts"])) for r in earlier[:3]]
+    deleted = [(str(r["channel"]), str(r["ts"])) for r in earlier[3:5]]
+    for channel, ts in edited:
+        await slack.edit_user_message(channel, ts, f"Corrected while the bot was down ({ts}).")
+    for channel, ts in deleted:
+        await slack.delete_user_message(channel, ts)
+    notices_before = len(clerk_notices(slack, OFFLINE))
+    await bot.start()
+    # kill -9 as soon as the catch-up has recorded its first missed reply.
+    await poll(lambda: bot.recorded(missed), lambda found: len(found) >= 1, 60, "catch-up")
+    await bot.kill()
+    at_kill = len(await bot.recorded(missed))
+    await bot.start()
+    await asyncio.sleep(len(questions) * CATCH_UP_PACE + 5)
+    found = await bot.recorded(missed)
+    parts = {
+        (str(r["channel"]), str(r["ts"])): (str(r["text"]), r["deleted_at"])
+        for r in await bot.rows("SELECT channel, ts, text, deleted_at FROM answer_parts")
+    }
+    edits = sum(1 for key in edited if parts[key][0].startswith("Corrected while the bot"))
+    deletions = sum(1 for key in deleted if parts[key][1] is not None)
+    notices = clerk_notices(slack, OFFLINE)[notices_before:]
+    told = " ".join(n.all_text() for n in notices)
+    untold = [q.reference for q in questions if q.reference not in told]
+    all_recorded = len(found) == len(missed) and edits == len(edited)
+    all_recorded = all_recorded and deletions == len(deleted)
+    figures.line(
+        "outage, kill -9",
+        f"{len(missed)} replies, {len(edited)} edits, {len(deleted)} deletions while the bot "
+        f"was stopped; kill -9 during the start-up catch-up ({at_kill} recorded), restart: "
+        f"replies {len(found)}/{len(missed)}, edits {edits}/{len(edited)}, deletions "
+        f"{deletions}/{len(deleted)} recorded; clerk told {len(notices)} time(s), "
+        f"answers never mentioned to the clerk {len(untold)}"
+        + (f" ({', '.join(untold)})" if untold else ""),
+        all_recorded and len(notices) == 1 and not untold,
     )
 
 
