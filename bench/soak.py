@@ -499,12 +499,16 @@ async def crash_outage_and_characters(folder: Path, figures: Figures) -> None:
         since_restart = time.monotonic() - bot.started_at
         entered = await bot.rows_if_any("SELECT ts, source FROM event_inbox WHERE kind = 'reply'")
         sources = Counter(str(r["source"]) for r in entered if str(r["ts"]) in found)
+        # Let the start-up catch-up finish: did it report acked replies as missed?
+        await asyncio.sleep(len(questions) * CATCH_UP_PACE + 3)
+        offline = clerk_notices(slack, OFFLINE)
         figures.line(
             "crash after ack",
             f"kill -9 right after {len(acked)} acks ({len(before)} recorded at the kill); "
             f"after the restart {len(found)}/{len(acked)} recorded "
             f"within {since_restart:.1f} s of it (stored as events {sources['event']}, "
-            f"found by the catch-up {sources['catch-up']})",
+            f"found by the catch-up {sources['catch-up']}; clerk told of answers received "
+            f"while offline {len(offline)} time(s))",
             len(acked) == len(replies)
             and len(found) == len(acked)
             and since_restart <= RECOVERY_GOAL,
