@@ -302,6 +302,27 @@ class SlackDouble:
             channel=channel,
         )
 
+    def fail_randomly(
+        self,
+        method: str,
+        rate: float,
+        *,
+        status: int = 429,
+        error: str | None = None,
+        retry_after: int | None = 1,
+        seed: int | None = None,
+    ) -> None:
+        """Answer each call of ``method`` ("*" for any) with an error, with probability ``rate``.
+
+        Several rules for one method add up: ``fail_randomly(m, 0.2, status=429)`` then
+        ``fail_randomly(m, 0.05, status=500)`` fails 25% of calls, one draw per call. The draws
+        come from one generator (seeded 0, or ``seed``), so a run can be repeated exactly.
+        Errors are as for ``fail_next``; ``clear_faults`` removes the rules.
+        """
+        self._s.faults.fail_randomly(
+            method, rate, status=status, error=error, retry_after=retry_after, seed=seed
+        )
+
     def delay(self, method: str, seconds: float, *, times: int | None = None) -> None:
         """Answer ``method`` ("*" for any) ``seconds`` late, for ``times`` calls (None: always)."""
         self._s.faults.delay(method, seconds, times=times)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -20,6 +21,16 @@ class _Failure:
     remaining: int
     channel: str | None = None
     """Only calls to this channel fail (None: any call)."""
+
+
+@dataclass
+class _RandomFailure:
+    """Each call fails with probability ``rate`` (drawn from the plan's seeded generator)."""
+
+    rate: float
+    status: int
+    error: str
+    retry_after: int | None
 
 
 @dataclass
@@ -54,6 +65,8 @@ class FaultPlan:
         self._failures: dict[str, list[_Failure]] = {}
         self._delays: dict[str, _Delay] = {}
         self._rate_limit: _ChannelRateLimit | None = None
+        self._random: dict[str, list[_RandomFailure]] = {}
+        self._rng = random.Random(0)
 
     def fail_next(
         self,
@@ -74,6 +87,32 @@ class FaultPlan:
         )
         self._failures.setdefault(method, []).append(failure)
 
+    def fail_randomly(
+        self,
+        method: str,
+        rate: float,
+        *,
+        status: int = 429,
+        error: str | None = None,
+        retry_after: int | None = 1,
+        seed: int | None = None,
+    ) -> None:
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError(f"rate must be between 0 and 1, not {rate}")
+        rules = self._random.setdefault(method, [])
+        if sum(r.rate for r in rules) + rate > 1.0:
+            raise ValueError(f"the failure rates of {method} add up to more than 1")
+        if seed is not None:
+            self._rng.seed(seed)
+        rules.append(
+            _RandomFailure(
+                rate=rate,
+                status=status,
+                error=error or _DEFAULT_ERRORS.get(status, "internal_error"),
+                retry_after=retry_after if status == 429 else None,
+            )
+        )
+
     def delay(self, method: str, seconds: float, *, times: int | None = None) -> None:
         self._delays[method] = _Delay(seconds=seconds, remaining=times)
 
@@ -87,6 +126,7 @@ class FaultPlan:
 
     def clear(self) -> None:
         self._failures.clear()
+        self._random.clear()
         self._delays.clear()
         self._rate_limit = None
 
@@ -107,6 +147,9 @@ class FaultPlan:
         forced = self._forced(method, args)
         if forced is not None:
             return forced
+        chance = self._by_chance(method)
+        if chance is not None:
+            return chance
         return self._rate_limited(method, args)
 
     def _forced(self, method: str, args: JsonDict) -> ApiError | None:
@@ -121,6 +164,19 @@ class FaultPlan:
             if failure.remaining <= 0:
                 queue.remove(failure)
             return ApiError(failure.error, status=failure.status, retry_after=failure.retry_after)
+        return None
+
+    def _by_chance(self, method: str) -> ApiError | None:
+        """One draw per call: the rules' rates are consecutive slices of [0, 1)."""
+        for key in (method, ANY_METHOD):
+            rules = self._random.get(key)
+            if not rules:
+                continue
+            draw = self._rng.random()
+            for rule in rules:
+                if draw < rule.rate:
+                    return ApiError(rule.error, status=rule.status, retry_after=rule.retry_after)
+                draw -= rule.rate
         return None
 
     def _rate_limited(self, method: str, args: JsonDict) -> ApiError | None:

@@ -268,6 +268,31 @@ async def test_per_channel_rate_limit_answers_429_with_retry_after(double: Slack
     assert len(double.messages(GENERAL)) == 1
 
 
+async def random_statuses(double: SlackDouble, calls: int) -> list[int]:
+    return [(await post_raw(double, GENERAL))[0] for _ in range(calls)]
+
+
+async def test_random_failures_come_at_their_rates_and_repeat_with_the_seed(
+    double: SlackDouble,
+) -> None:
+    double.fail_randomly("chat.postMessage", 0.2, status=429, seed=7)
+    double.fail_randomly("chat.postMessage", 0.05, status=500)
+    first = await random_statuses(double, 400)
+    assert set(first) == {200, 429, 500}
+    assert 40 <= first.count(429) <= 120 and 5 <= first.count(500) <= 40
+    assert len(double.messages(GENERAL)) == first.count(200)  # a refused call posts nothing
+    limited = [c for c in double.calls_to("chat.postMessage") if c.status == 429]
+    assert limited[0].response == {"ok": False, "error": "ratelimited"}
+
+    double.clear_faults()
+    assert set(await random_statuses(double, 20)) == {200}
+    double.fail_randomly("chat.postMessage", 0.2, status=429, seed=7)
+    double.fail_randomly("chat.postMessage", 0.05, status=500)
+    assert await random_statuses(double, 400) == first
+    with pytest.raises(ValueError, match="more than 1"):
+        double.fail_randomly("chat.postMessage", 0.9, status=500)
+
+
 async def test_files_upload_v2_reaches_the_double_with_the_bytes(
     client: AsyncWebClient, double: SlackDouble
 ) -> None:
