@@ -342,8 +342,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         9,
         "index_for_submitters",
-        (
-            "CREATE INDEX questions_on_behalf_of ON questions (on_behalf_of, submitted_by)",
-        ),
+        ("CREATE INDEX questions_on_behalf_of ON questions (on_behalf_of, submitted_by)",),
     ),
 )
