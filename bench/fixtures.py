@@ -200,9 +200,11 @@ async def create_sent_question(
     *,
     text: str,
     agenda_item: str | None = None,
+    sent_at: datetime = SENT_AT,
+    due_date: date = DUE_DATE,
 ) -> Question:
     """One question through the lifecycle as the clerk does it: create, triage, send, thread."""
-    now = SENT_AT
+    now = sent_at
     role = role_key(officer_number)
     draft = QuestionDraft(
         source_meeting_id=commission.source.id,
@@ -220,7 +222,7 @@ async def create_sent_question(
         addressed_role=role,
         assigned_officer=commission.officers[officer_number - 1],
         target_meeting_id=commission.target.id,
-        due_date=DUE_DATE,
+        due_date=due_date,
     )
     question = await repos.questions.send(question.id, CLERK_ACTOR, now)
     return await repos.questions.set_thread(question.id, thread_for(question), CLERK_ACTOR, now)

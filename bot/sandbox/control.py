@@ -111,11 +111,11 @@ class ControlApi:
         return {}
 
     def counts(self, body: JsonDict) -> JsonDict:
-        """Calls per method and status, response_url posts, and bot messages whose text
-        contains (or, for ``startswith``, starts with) each given text, optionally only in
-        the bot's DM with ``dm_user``."""
+        """Calls per method and status (unless ``calls`` is false), response_url posts, and
+        bot messages whose text contains (or, for ``startswith``, starts with) each given
+        text, optionally only in the bot's DM with ``dm_user``."""
         calls: dict[str, dict[str, int]] = {}
-        for call in self._d.calls:
+        for call in self._d.calls if body.get("calls", True) else []:
             by_status = calls.setdefault(call.method, {})
             key = "ok" if call.ok else str(call.status if call.status != 200 else "error")
             by_status[key] = by_status.get(key, 0) + 1
