@@ -14,7 +14,7 @@ import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -130,13 +130,13 @@ async def serving(
         await stop_process(process)
 
 
-def bot_process(slack: RemoteDouble, database: Path) -> Any:
+def bot_process(slack: RemoteDouble, database: Path) -> AbstractAsyncContextManager[Served]:
     """``python -m bot run`` on ``database`` against the served double."""
     port = free_port()
     return serving("bot", bot_command(), port, bot_environment(slack, database, port))
 
 
-def bare_process(slack: RemoteDouble) -> Any:
+def bare_process(slack: RemoteDouble) -> AbstractAsyncContextManager[Served]:
     """A bare Bolt app with no-op listeners, served as the bot serves itself."""
     port = free_port()
     return serving("bare Bolt", bare_command(slack, port), port)
