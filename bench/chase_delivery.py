@@ -267,8 +267,10 @@ def tiers_line(planned: Plan, outcome: Outcome) -> str:
     return figure(
         "chase tiers",
         f"the same with Slack's per-method tiers on too: in {took} vs minimum "
-        f"{duration(minimum)}{shown}  429s {outcome.rate_limited}  lost "
-        f"{problems(planned, outcome)}  (no goal: the first sweep after a start)",
+        f"{duration(minimum)}{shown}  429s {outcome.rate_limited}  digests sent "
+        f"{outcome.digests}/{planned.digests}  reminders sent "
+        f"{count(outcome.reminders['sent'])}/{count(len(planned.due))} (failed, due again: "
+        f"{outcome.reminders['failed']})  lost {lost(planned, outcome)}  (no goal)",
     )
 
 

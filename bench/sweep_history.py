@@ -166,14 +166,13 @@ async def timings(
     small, large = services_on(small_db), services_on(large_db)
     small_after = services_on(small_db, AFTER_LAST_MEETING)
     large_after = services_on(large_db, AFTER_LAST_MEETING)
-    few = max(3, repeats // 2)
     return Timings(
         sweep=await pair(due_count, small, large, repeats),
         home=await pair(clerk_status, small, large, repeats),
-        status_next=await pair(agenda_status, small, large, few),
-        status_none=await pair(agenda_status, small_after, large_after, few),
-        clerk_home_next=await pair(clerk_home, small, large, few),
-        clerk_home_none=await pair(clerk_home, small_after, large_after, few),
+        status_next=await pair(agenda_status, small, large, repeats),
+        status_none=await pair(agenda_status, small_after, large_after, repeats),
+        clerk_home_next=await pair(clerk_home, small, large, repeats),
+        clerk_home_none=await pair(clerk_home, small_after, large_after, repeats),
         compile=await pair(
             lambda services: compile_next(services, commission), small, large, repeats // 2
         ),
