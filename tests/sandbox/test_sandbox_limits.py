@@ -65,3 +65,17 @@ async def test_the_double_serves_from_its_own_process() -> None:
         counts = await slack.call("counts", startswith={"reminders": "Reminder:"})
         assert counts["matching"] == {"reminders": 1}
         assert counts["calls"]["chat.postMessage"] == {"ok": 1}
+
+
+async def test_a_served_double_is_configured_from_another_process() -> None:
+    async with served_double() as slack:
+        await slack.call("configure", channel_rate=1.0, channel_burst=1)
+        client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)
+        await client.chat_postMessage(channel="C0GENERAL", text="first")
+        with pytest.raises(SlackApiError) as refused:
+            await client.chat_postMessage(channel="C0GENERAL", text="too soon")
+        assert refused.value.response.status_code == 429
+        await slack.call("configure", channel_rate=None)
+        await client.chat_postMessage(channel="C0GENERAL", text="no limit now")
+        counts = await slack.call("counts")
+        assert counts["calls"]["chat.postMessage"] == {"ok": 2, "429": 1}
