@@ -36,7 +36,7 @@ from bench.fixtures import (
     set_up_commission,
     shuffled_assignments,
 )
-from bench.processes import Served, bare_process, bot_process, run_json
+from bench.processes import Served, bare_process, bot_process, pin, run_json
 from bench.report import (
     Emit,
     count,
@@ -244,7 +244,9 @@ async def measure(sizes: Sizes) -> Measured:
     commands = sizes.requests - events
     with tempfile.TemporaryDirectory(prefix="bench-ack-") as folder:
         options = ServeOptions(latency=SLACK_LATENCY, signing_secret=SIGNING_SECRET)
+        pin(0, "slack")  # this process only sets up and waits: Slack's side
         async with served_double(options) as slack:
+            pin(slack.pid, "slack")
             database = Path(folder) / "scrutiny.db"
             started = time.perf_counter()
             threads = await prepare(database, slack, events * sizes.rounds)

@@ -38,6 +38,7 @@ from bench.fixtures import (
     set_up_commission,
     shuffled_assignments,
 )
+from bench.processes import pin
 from bench.report import Emit, count, duration, figure, note, ratio, ratio_goal
 from bot.app import create_web_client
 from bot.chasing import SLACK_PACE, sweep
@@ -183,7 +184,9 @@ async def measure(sizes: Sizes, pace: float, tiers: bool) -> tuple[Plan, Outcome
         users=((MEMBER, "cllr.mirza", "Cllr Sam Mirza"),),
     )
     with tempfile.TemporaryDirectory(prefix="bench-chase-") as folder:
+        pin(0, "app")  # the sweep runs here, as in the bot
         async with served_double(options) as slack:
+            pin(slack.pid, "slack")
             database = Path(folder) / "scrutiny.db"
             db = await Database.open(database)
             try:

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from bench.fixtures import SIGNING_SECRET
-from bench.processes import bare_process, bot_process
+from bench.processes import bare_process, bot_process, pin
 from bench.report import Emit, duration, figure, ratio, value_goal
 from bot.sandbox.remote import RemoteDouble, ServeOptions, served_double
 
@@ -40,7 +40,9 @@ async def measure(rounds: int) -> tuple[list[float], list[float]]:
     with tempfile.TemporaryDirectory(prefix="bench-start-") as folder:
         database = Path(folder) / "scrutiny.db"
         options = ServeOptions(latency=LATENCY, signing_secret=SIGNING_SECRET)
+        pin(0, "slack")  # this process only polls /healthz
         async with served_double(options) as slack:
+            pin(slack.pid, "slack")
             await bot_start(slack, database)
             await bare_start(slack)
             for _ in range(rounds):

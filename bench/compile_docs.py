@@ -38,6 +38,7 @@ from bench.fixtures import (
     set_up_commission,
     shuffled_assignments,
 )
+from bench.processes import pin
 from bench.report import Emit, count, duration, figure, note, ratio_goal
 from bot.compiling import agenda_meeting, compile_meeting, gather_entries
 from bot.core.agenda import CompiledAgenda, compile_agenda
@@ -246,6 +247,7 @@ async def timings(repos: Repositories, commission: Commission, repeats: int) -> 
 
 
 async def measure(sizes: Sizes) -> Timings:
+    pin(0, "app")
     with tempfile.TemporaryDirectory(prefix="bench-compile-") as folder:
         db = await Database.open(Path(folder) / "scrutiny.db")
         try:

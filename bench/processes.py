@@ -2,7 +2,8 @@
 
 The bot is started as people start it, ``python -m bot run``, configured through the
 environment to use a Slack double served by ``python -m bot.sandbox serve`` (another process).
-Memory is read from the child's ``/proc/<pid>/status``.
+Memory is read from the child's ``/proc/<pid>/status``. With two CPUs or more, the app being
+measured runs on the first and Slack's side (the double, the load generator) on the others.
 """
 
 from __future__ import annotations
@@ -28,6 +29,23 @@ ROOT = Path(__file__).resolve().parent.parent
 EVENTS_PATH = "/slack/events"
 START_TIMEOUT = 60.0
 NO_ENV_FILE = "/nonexistent/.env"
+
+
+def cpus_for(role: str) -> set[int] | None:
+    """CPUs for the app being measured ("app": the first) and for Slack's side ("slack": the
+    double and the load generator: the others), so that Slack's work, which in production runs
+    on Slack's machines, does not take the app's CPU. None on a single CPU."""
+    available = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if len(available) < 2:
+        return None
+    return {available[0]} if role == "app" else set(available[1:])
+
+
+def pin(pid: int, role: str) -> None:
+    """Keep process ``pid`` (0: this one) on the CPUs of ``role`` (see ``cpus_for``)."""
+    cpus = cpus_for(role)
+    if cpus is not None and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(pid, cpus)
 
 
 def free_port() -> int:
@@ -123,6 +141,7 @@ async def serving(
 ) -> AsyncIterator[Served]:
     started = time.perf_counter()
     process = await asyncio.create_subprocess_exec(*command, cwd=ROOT, env=env)
+    pin(process.pid, "app")
     try:
         took = await wait_healthy(port, process, started)
         yield Served(name, process, port, took)
@@ -152,6 +171,7 @@ async def run_json(module: str, spec: Mapping[str, object]) -> Any:
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
     )
+    pin(process.pid, "slack")
     out, _ = await process.communicate(json.dumps(spec).encode())
     if process.returncode != 0:
         raise RuntimeError(f"python -m {module} failed with exit status {process.returncode}")

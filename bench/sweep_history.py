@@ -47,7 +47,7 @@ from bench.fixtures import (
     paired_medians,
     set_up_commission,
 )
-from bench.processes import bot_process, run_json
+from bench.processes import bot_process, pin, run_json
 from bench.report import Emit, count, duration, figure, megabytes, note, ratio, value_goal
 from bot.compiling import compile_meeting
 from bot.config import Settings
@@ -166,13 +166,14 @@ async def timings(
     small, large = services_on(small_db), services_on(large_db)
     small_after = services_on(small_db, AFTER_LAST_MEETING)
     large_after = services_on(large_db, AFTER_LAST_MEETING)
+    turns = repeats * 2 + 1  # reads of a few milliseconds: more turns against the noise
     return Timings(
         sweep=await pair(due_count, small, large, repeats),
         home=await pair(clerk_status, small, large, repeats),
-        status_next=await pair(agenda_status, small, large, repeats),
-        status_none=await pair(agenda_status, small_after, large_after, repeats),
-        clerk_home_next=await pair(clerk_home, small, large, repeats),
-        clerk_home_none=await pair(clerk_home, small_after, large_after, repeats),
+        status_next=await pair(agenda_status, small, large, turns),
+        status_none=await pair(agenda_status, small_after, large_after, turns),
+        clerk_home_next=await pair(clerk_home, small, large, turns),
+        clerk_home_none=await pair(clerk_home, small_after, large_after, turns),
         compile=await pair(
             lambda services: compile_next(services, commission), small, large, repeats // 2
         ),
@@ -199,7 +200,9 @@ async def with_open_questions(path: Path, sizes: Sizes) -> Commission:
 
 async def status_peak(database: Path) -> Peak:
     """``python -m bot run`` on ``database``; the clerk types ``/agenda status``."""
+    pin(0, "slack")  # this process only sends the command and waits
     async with served_double(ServeOptions(signing_secret=SIGNING_SECRET)) as slack:
+        pin(slack.pid, "slack")
         await slack.call("add_users", users=[[CLERK, "clerk", "Casey Clerk"]])
         async with bot_process(slack, database) as bot:
             started = bot.memory()
@@ -232,6 +235,7 @@ async def status_peak(database: Path) -> Peak:
 async def measure(sizes: Sizes) -> tuple[Timings, list[str], Peak]:
     """Two databases with the same open questions, one with the history added; timed in
     turn; then the bot's memory on the large one."""
+    pin(0, "app")  # the reads are timed here, as in the bot
     with tempfile.TemporaryDirectory(prefix="bench-history-") as folder:
         small_path, large_path = Path(folder) / "open.db", Path(folder) / "history.db"
         commission = await with_open_questions(small_path, sizes)
