@@ -1,75 +1,88 @@
 """Ack latency: signed requests at concurrency 50 to the real bot, and to a bare Bolt app.
 
-Both apps are served the same way (Bolt's aiohttp app on 127.0.0.1) and receive the same mix:
+Four processes: the Slack double (``python -m bot.sandbox serve``, answering every Web API
+call 50 ms late), the bot as people run it (``python -m bot run``, pointed at the double), a
+bare Bolt app with no-op listeners served the same way (``python -m bench.bare_bolt``), and
+for each round a load generator (``python -m bench.ack_load``). Each round sends the same mix,
 officers' thread replies (``message`` events: for the bot, each is the answer to a question it
-sent) and ``/agenda help`` commands. Each request is signed as Slack signs it and sent by the
-Slack double (``send_raw``), at most ``concurrency`` in flight; its latency is the time from
-sending to the HTTP response, which is what Slack's 3-second ack limit measures. The load, the
-double and the app share one event loop, so both sides pay the same overhead.
+sent and not yet answered) and ``/agenda help`` commands, to one of the two apps; the rounds
+alternate, bare, bot, bare, bot ..., so that whatever else the machine does hits both alike.
+After each bot round the work behind its acks (answers recorded, confirmed in their threads,
+clerk and member told; command replies posted) is waited for, so the next round starts idle.
+
+The bot's resident memory is read from ``/proc/<pid>/status`` after its warm-up (idle) and
+after all the rounds.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import statistics
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlencode
-
-from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
+from typing import Any
 
 from bench.fixtures import (
     CLERK,
+    LONDON,
     MEMBER,
-    SENT_AT,
     SIGNING_SECRET,
-    Commission,
     create_sent_question,
-    double_thread,
-    new_double,
-    repositories,
-    running_bot,
+    officer_id,
     set_up_commission,
     shuffled_assignments,
 )
-from bench.report import Emit, count, duration, figure, note, percentile, ratio
-from bot.core.clock import FixedClock
+from bench.processes import Served, bare_process, bot_process, pin, run_json
+from bench.report import (
+    Emit,
+    count,
+    duration,
+    figure,
+    megabytes,
+    note,
+    percentile,
+    ratio,
+    value_goal,
+    verdict,
+)
 from bot.core.models import MessageRef
-from bot.runtime import Runtime
-from bot.sandbox import GENERAL_CHANNEL_ID, SlackDouble
-from bot.sandbox.harness import serving_http
+from bot.sandbox import GENERAL_CHANNEL_ID
+from bot.sandbox.remote import RemoteDouble, ServeOptions, served_double
+from storage.db import Database
+from storage.repositories import Repositories
 
 SLACK_ACK_LIMIT = 3.0
+SLACK_LATENCY = 0.05
+"""Seconds the double takes to answer each Web API call."""
+RATIO_GOAL = 1.3
+IDLE_GOAL = 80 * 1024 * 1024
+TRAFFIC_GOAL = 100 * 1024 * 1024
 OFFICERS = 50
 WARM_UP = 20
 BACKGROUND_TIMEOUT = 120.0
-JSON = "application/json"
-FORM = "application/x-www-form-urlencoded"
+ANNOUNCED = "has been answered"
 
 
 @dataclass(frozen=True)
 class Sizes:
     requests: int
     concurrency: int
+    rounds: int
+
+    @property
+    def events(self) -> int:
+        return self.requests // 2
 
 
-FULL = Sizes(requests=500, concurrency=50)
-QUICK = Sizes(requests=150, concurrency=50)
+FULL = Sizes(requests=500, concurrency=50, rounds=4)
+QUICK = Sizes(requests=150, concurrency=50, rounds=2)
 
-
-Threads = Sequence[tuple[str, MessageRef]]
-"""(officer, thread) of each question sent."""
-
-
-@dataclass(frozen=True)
-class Request:
-    kind: str
-    body: bytes
-    content_type: str
+Thread = tuple[str, str, str, str]
+"""(officer, channel, thread ts, channel type) of a question sent."""
 
 
 @dataclass(frozen=True)
@@ -100,256 +113,239 @@ class Latencies:
         return sum(1 for s in self.seconds if s > SLACK_ACK_LIMIT)
 
 
-@dataclass(frozen=True)
-class Run:
-    """One load run: latencies over all requests and per kind, and when the last ack came."""
+@dataclass
+class Side:
+    """Every round's results for one app, pooled."""
 
-    all: Latencies
-    by_kind: dict[str, Latencies]
-    finished_at: float
+    times: dict[str, list[float]] = field(default_factory=dict)
+    failures: dict[str, int] = field(default_factory=dict)
+    rounds: list[Latencies] = field(default_factory=list)
 
+    def add(self, result: dict[str, Any]) -> None:
+        every: list[float] = []
+        for kind, seconds in result["times"].items():
+            self.times.setdefault(kind, []).extend(seconds)
+            every += seconds
+        for kind, failed in result["failures"].items():
+            self.failures[kind] = self.failures.get(kind, 0) + int(failed)
+        self.rounds.append(Latencies.of(every, sum(result["failures"].values())))
 
-# --- requests as Slack sends them -----------------------------------------------------------
+    def kind(self, kind: str) -> Latencies:
+        return Latencies.of(self.times.get(kind, []), self.failures.get(kind, 0))
 
-
-def thread_reply_request(slack: SlackDouble, user: str, thread: MessageRef, n: int) -> Request:
-    """A person's reply in a thread: stored in the double, then a ``message`` event for it."""
-    reply = slack.seed_message(
-        thread.channel, user, f"Answer {n}: 78 care leavers live out of borough.", thread.ts
-    )
-    event: dict[str, object] = {
-        "type": "message",
-        "user": user,
-        "text": reply.text,
-        "ts": reply.ts,
-        "thread_ts": thread.ts,
-        "parent_user_id": slack.bot_user_id,
-        "team": slack.team_id,
-        "client_msg_id": reply.client_msg_id,
-        "channel": thread.channel,
-        "event_ts": reply.ts,
-        "channel_type": slack.channel(thread.channel).kind,
-    }
-    return Request("events", json.dumps(event_callback(slack, event, n)).encode(), JSON)
+    @property
+    def all(self) -> Latencies:
+        every = [s for seconds in self.times.values() for s in seconds]
+        return Latencies.of(every, sum(self.failures.values()))
 
 
-def event_callback(slack: SlackDouble, event: dict[str, object], n: int) -> dict[str, object]:
-    identity = slack.identity
-    return {
-        "token": "bench-verification-token",
-        "team_id": identity.team_id,
-        "api_app_id": identity.app_id,
-        "event": event,
-        "type": "event_callback",
-        "event_id": f"Ev{time.monotonic_ns():x}{n:06d}",
-        "event_time": int(time.time()),
-        "authorizations": [
-            {
-                "enterprise_id": None,
-                "team_id": identity.team_id,
-                "user_id": identity.bot_user_id,
-                "is_bot": True,
-                "is_enterprise_install": False,
-            }
+@dataclass
+class Measured:
+    bare: Side
+    bot: Side
+    drained: list[float | None]
+    idle_memory: int
+    bare_memory: int
+    traffic_memory: int
+    peak_memory: int
+    requests_to_bot: int
+
+
+# --- set-up ---------------------------------------------------------------------------------
+
+
+async def prepare(database: Path, slack: RemoteDouble, questions: int) -> list[Thread]:
+    """The commission and ``questions`` questions sent to its officers, each with its parent
+    message in the officer's DM in the double; sent now and due in eight weeks, so that no
+    reminder falls due while the bot is measured."""
+    people = [[CLERK, "clerk", "Casey Clerk"], [MEMBER, "cllr.mirza", "Cllr Sam Mirza"]]
+    officers = [[officer_id(n), f"officer{n}", f"Officer {n}"] for n in range(1, OFFICERS + 1)]
+    await slack.call("add_users", users=people + officers)
+    order = shuffled_assignments(questions, OFFICERS)
+    parents = await slack.call(
+        "seed_messages",
+        messages=[
+            {"channel": "@" + officer_id(o + 1), "user": slack.bot_user_id, "text": f"Q{n + 1}?"}
+            for n, o in enumerate(order)
         ],
-        "is_ext_shared_channel": False,
+    )
+    stored = parents["messages"]
+    refs = iter(MessageRef(m["channel"], m["ts"]) for m in stored)
+    now = datetime.now(LONDON)
+    due = (now + timedelta(weeks=8)).date()
+    db = await Database.open(database)
+    try:
+        repos = Repositories.on(db)
+        commission = await set_up_commission(repos, OFFICERS)
+        for n, officer in enumerate(order):
+            await create_sent_question(
+                repos,
+                commission,
+                officer + 1,
+                lambda _question: next(refs),
+                text=f"Question {n + 1}: how many care leavers live out of borough?",
+                sent_at=now,
+                due_date=due,
+            )
+    finally:
+        await db.close()
+    return [
+        (officer_id(o + 1), m["channel"], m["ts"], m["channel_type"])
+        for o, m in zip(order, stored, strict=True)
+    ]
+
+
+# --- rounds ---------------------------------------------------------------------------------
+
+
+def load_spec(
+    slack: RemoteDouble,
+    app: Served,
+    threads: Sequence[Thread],
+    commands: int,
+    concurrency: int,
+    *,
+    seed: bool,
+    warm_up: int = 0,
+) -> dict[str, object]:
+    return {
+        "target": app.events_url,
+        "control": slack.url,
+        "secret": SIGNING_SECRET,
+        "identity": slack.identity,
+        "threads": [list(t) for t in threads],
+        "commands": commands,
+        "concurrency": concurrency,
+        "warm_up": warm_up,
+        "seed": seed,
+        "people": [CLERK, MEMBER],
+        "general": GENERAL_CHANNEL_ID,
     }
-
-
-def agenda_help_request(slack: SlackDouble, user: str) -> Request:
-    """``/agenda help`` typed in #general, with a live response_url and trigger_id."""
-    identity = slack.identity
-    fields = {
-        "token": "bench-verification-token",
-        "team_id": identity.team_id,
-        "team_domain": identity.team_domain,
-        "channel_id": GENERAL_CHANNEL_ID,
-        "channel_name": "general",
-        "user_id": user,
-        "user_name": user.lower(),
-        "command": "/agenda",
-        "text": "help",
-        "api_app_id": identity.app_id,
-        "is_enterprise_install": "false",
-        "response_url": slack.new_response_url(user, GENERAL_CHANNEL_ID),
-        "trigger_id": slack.new_trigger_id(user),
-    }
-    return Request("commands", urlencode(fields).encode(), FORM)
-
-
-def request_mix(slack: SlackDouble, threads: Threads, total: int) -> list[Request]:
-    """Events and commands alternating: one reply per thread, then ``/agenda help``."""
-    events = [thread_reply_request(slack, user, ref, n) for n, (user, ref) in enumerate(threads)]
-    people = (CLERK, MEMBER)
-    commands = [agenda_help_request(slack, people[n % 2]) for n in range(total - len(events))]
-    mixed: list[Request] = []
-    for n in range(max(len(events), len(commands))):
-        mixed += events[n : n + 1] + commands[n : n + 1]
-    return mixed
-
-
-# --- sending --------------------------------------------------------------------------------
-
-
-async def fire(slack: SlackDouble, requests: Sequence[Request], concurrency: int) -> Run:
-    """Send every request with at most ``concurrency`` in flight; time each to its response."""
-    pending = iter(requests)
-    times: dict[str, list[float]] = {}
-    failures: dict[str, int] = {}
-
-    async def worker() -> None:
-        for request in pending:
-            started = time.perf_counter()
-            result = await slack.send_raw(request.body, request.content_type)
-            elapsed = time.perf_counter() - started
-            if result.status == 200:
-                times.setdefault(request.kind, []).append(elapsed)
-            else:
-                failures[request.kind] = failures.get(request.kind, 0) + 1
-
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    finished = time.perf_counter()
-    kinds = sorted(set(times) | set(failures))
-    by_kind = {k: Latencies.of(times.get(k, []), failures.get(k, 0)) for k in kinds}
-    every = [s for k in kinds for s in times.get(k, [])]
-    return Run(Latencies.of(every, sum(failures.values())), by_kind, finished)
-
-
-async def warm_up(slack: SlackDouble) -> None:
-    """First requests pay for auth.test and imports: keep them out of the figures."""
-    for n in range(WARM_UP):
-        request = agenda_help_request(slack, (CLERK, MEMBER)[n % 2])
-        await slack.send_raw(request.body, request.content_type)
-
-
-def bare_app(slack: SlackDouble) -> AsyncApp:
-    """Bolt with no-op listeners: the floor for an app served this way on this machine."""
-    client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)
-    app = AsyncApp(client=client, signing_secret=SIGNING_SECRET)
-
-    @app.event("message")
-    async def message() -> None:
-        return None
-
-    @app.command("/agenda")
-    async def agenda(ack: AsyncAck) -> None:
-        await ack()
-
-    return app
-
-
-# --- the benchmark --------------------------------------------------------------------------
-
-
-async def sent_threads(
-    runtime: Runtime, slack: SlackDouble, commission: Commission, count: int
-) -> list[tuple[str, MessageRef]]:
-    """``count`` questions sent to the officers; (officer, thread) for each."""
-    repos = repositories(runtime)
-    threads = []
-    for n, officer in enumerate(shuffled_assignments(count, len(commission.officers))):
-        question = await create_sent_question(
-            repos, commission, officer + 1, double_thread(slack), text=f"Question {n + 1}?"
-        )
-        assert question.thread is not None and question.assigned_officer is not None
-        threads.append((question.assigned_officer, question.thread))
-    return threads
-
-
-def answers_announced(slack: SlackDouble) -> int:
-    """The last step of recording an answer: the member is told in a DM."""
-    return sum(1 for m in slack.dm_messages(MEMBER) if "has been answered" in m.text)
 
 
 async def background_done(
-    slack: SlackDouble, answers: int, replies: int, within: float
+    slack: RemoteDouble, answers: int, replies: int, within: float
 ) -> float | None:
-    """Wait for the work done after the acks (each answer recorded, acknowledged in its
-    thread, the clerk and the member told; each command's reply posted to its response_url);
-    the moment it was all done, or None if it was not ``within`` seconds."""
+    """Wait until ``answers`` answers have been announced to the member and ``replies``
+    command replies posted; the moment it was all done, or None if not ``within`` seconds."""
     deadline = time.perf_counter() + within
     while time.perf_counter() < deadline:
-        if answers_announced(slack) >= answers and len(slack.responses) >= replies:
+        counts = await slack.call(
+            "counts", calls=False, dm_user=MEMBER, contains={"answered": ANNOUNCED}
+        )
+        if counts["matching"]["answered"] >= answers and counts["responses"] >= replies:
             return time.perf_counter()
-        await asyncio.sleep(0.02)
+        await asyncio.sleep(0.05)
     return None
 
 
-async def bare_run(slack: SlackDouble, threads: Threads, sizes: Sizes) -> Run:
-    async with serving_http(bare_app(slack), slack):
-        await warm_up(slack)
-        return await fire(slack, request_mix(slack, threads, sizes.requests), sizes.concurrency)
-
-
-async def bot_run(
-    slack: SlackDouble, runtime: Runtime, threads: Threads, sizes: Sizes
-) -> tuple[Run, float | None]:
-    """The load on the bot, and how long after the last ack its background work ended."""
-    slack.connect_http(runtime.events_url)
-    replies = len(slack.responses) + WARM_UP
-    await warm_up(slack)
-    await background_done(slack, 0, replies, within=BACKGROUND_TIMEOUT)
-    load = request_mix(slack, threads, sizes.requests)
-    real = await fire(slack, load, sizes.concurrency)
-    replies += sum(1 for request in load if request.kind == "commands")
-    done = await background_done(slack, len(threads), replies, within=BACKGROUND_TIMEOUT)
-    return real, None if done is None else done - real.finished_at
-
-
-async def measure(sizes: Sizes) -> tuple[Run, Run, float | None, int]:
-    """Bare app run, real bot run, when the bot's background work ended, events sent."""
-    events = sizes.requests // 2
+async def measure(sizes: Sizes) -> Measured:
+    events = sizes.events
+    commands = sizes.requests - events
     with tempfile.TemporaryDirectory(prefix="bench-ack-") as folder:
-        async with new_double(ack_timeout=30.0) as slack:
-            clock = FixedClock(SENT_AT)
-            async with running_bot(slack, Path(folder), clock) as runtime:
-                commission = await set_up_commission(repositories(runtime), OFFICERS, slack)
-                threads = await sent_threads(runtime, slack, commission, events)
-                note(f"ack: {events} questions sent; bare Bolt app first, then the bot")
-                bare = await bare_run(slack, threads, sizes)
-                real, drained = await bot_run(slack, runtime, threads, sizes)
-    return bare, real, drained, events
+        options = ServeOptions(latency=SLACK_LATENCY, signing_secret=SIGNING_SECRET)
+        pin(0, "slack")  # this process only sets up and waits: Slack's side
+        async with served_double(options) as slack:
+            pin(slack.pid, "slack")
+            database = Path(folder) / "scrutiny.db"
+            started = time.perf_counter()
+            threads = await prepare(database, slack, events * sizes.rounds)
+            note(f"ack: {len(threads)} questions sent in {time.perf_counter() - started:.1f} s")
+            async with bot_process(slack, database) as bot, bare_process(slack) as bare:
+                for app in (bare, bot):
+                    warm = load_spec(slack, app, [], 0, 1, seed=False, warm_up=WARM_UP)
+                    await run_json("bench.ack_load", warm)
+                replies = WARM_UP
+                if await background_done(slack, 0, replies, BACKGROUND_TIMEOUT) is None:
+                    raise RuntimeError("the bot did not answer its warm-up commands")
+                idle, bare_idle = bot.memory(), bare.memory()
+                sides = Measured(Side(), Side(), [], idle, bare_idle, 0, 0, WARM_UP)
+                for number in range(sizes.rounds):
+                    mine = threads[number * events : (number + 1) * events]
+                    note(f"ack: round {number + 1} of {sizes.rounds}, bare Bolt then the bot")
+                    spec = load_spec(slack, bare, mine, commands, sizes.concurrency, seed=False)
+                    sides.bare.add(await run_json("bench.ack_load", spec))
+                    spec = load_spec(slack, bot, mine, commands, sizes.concurrency, seed=True)
+                    sides.bot.add(await run_json("bench.ack_load", spec))
+                    acked = time.perf_counter()
+                    replies += commands
+                    sides.requests_to_bot += sizes.requests
+                    answers = (number + 1) * events
+                    done = await background_done(slack, answers, replies, BACKGROUND_TIMEOUT)
+                    sides.drained.append(None if done is None else done - acked)
+                sides.traffic_memory = bot.memory()
+                sides.peak_memory = bot.memory("VmHWM")
+    return sides
 
 
-def verdict(latencies: Latencies) -> str:
-    if latencies.failures:
-        return f"FAILED {latencies.failures}"
-    if latencies.over_limit:
-        return f"OVER 3 s: {latencies.over_limit}"
-    return "OK"
+# --- figures --------------------------------------------------------------------------------
 
 
-def latency_line(label: str, real: Latencies, bare: Latencies, prefix: str = "") -> str:
+def latency_line(label: str, bot: Latencies, bare: Latencies, prefix: str = "") -> str:
+    over = bot.over_limit + bot.failures
+    ok = over == 0 and bare.p99 > 0 and bot.p99 <= bare.p99 * RATIO_GOAL
     return figure(
         label,
-        f"{prefix}p50 {duration(real.p50)} vs bare {duration(bare.p50)} "
-        f"{ratio(real.p50, bare.p50)}  p99 {duration(real.p99)} vs bare {duration(bare.p99)} "
-        f"{ratio(real.p99, bare.p99)}  max {duration(real.max)}  {verdict(real)}",
+        f"{prefix}p50 {duration(bot.p50)} vs bare {duration(bare.p50)} {ratio(bot.p50, bare.p50)}"
+        f"  p99 {duration(bot.p99)} vs bare {duration(bare.p99)} {ratio(bot.p99, bare.p99)}"
+        f"  max {duration(bot.max)}  over 3 s or failed {over}"
+        f"  goal p99 ≤ x{RATIO_GOAL:g}, none > 3 s  {verdict(ok)}",
     )
+
+
+def lines(sizes: Sizes, m: Measured) -> list[str]:
+    out = [
+        latency_line(
+            "ack latency",
+            m.bot.all,
+            m.bare.all,
+            f"{count(sizes.requests)} requests x {sizes.rounds} rounds each, concurrency "
+            f"{sizes.concurrency}, Slack API {SLACK_LATENCY * 1000:.0f} ms: ",
+        )
+    ]
+    out += [latency_line(f"ack {k}", m.bot.kind(k), m.bare.kind(k)) for k in sorted(m.bot.times)]
+    by_round = "  ".join(
+        f"{duration(b.p99)}/{duration(a.p99)} {ratio(b.p99, a.p99)}"
+        for b, a in zip(m.bot.rounds, m.bare.rounds, strict=True)
+    )
+    out.append(figure("ack rounds", f"p99 bot/bare in each round (bare first): {by_round}"))
+    drained = [d for d in m.drained if d is not None]
+    unfinished = len(m.drained) - len(drained)
+    done = (
+        f"done {duration(statistics.median(drained))} after the last ack (median of rounds;"
+        f" slowest {duration(max(drained))})"
+        if drained
+        else "never"
+    )
+    if unfinished:
+        done += f"  NOT FINISHED within {BACKGROUND_TIMEOUT:.0f} s in {unfinished} round(s)"
+    out.append(
+        figure(
+            "ack background",
+            f"each round's {sizes.events} answers recorded, confirmed in their threads and "
+            f"announced, {sizes.requests - sizes.events} command replies posted: {done}",
+        )
+    )
+    out.append(
+        figure(
+            "memory idle",
+            f"the bot after start and {WARM_UP} commands "
+            f"{value_goal(m.idle_memory, IDLE_GOAL, megabytes)}  (bare Bolt "
+            f"{megabytes(m.bare_memory)})",
+        )
+    )
+    out.append(
+        figure(
+            "memory traffic",
+            f"the bot after {count(m.requests_to_bot)} mixed requests "
+            f"{value_goal(m.traffic_memory, TRAFFIC_GOAL, megabytes)}  "
+            f"(peak so far {megabytes(m.peak_memory)})",
+        )
+    )
+    return out
 
 
 def run(quick: bool, emit: Emit) -> None:
     sizes = QUICK if quick else FULL
-    bare, real, drained, events = asyncio.run(measure(sizes))
-    total = len(real.all.seconds) + real.all.failures
-    emit(
-        latency_line(
-            "ack latency",
-            real.all,
-            bare.all,
-            f"{count(total)} requests at concurrency {sizes.concurrency}: ",
-        )
-    )
-    for kind, latencies in real.by_kind.items():
-        emit(latency_line(f"ack {kind}", latencies, bare.by_kind.get(kind, latencies)))
-    if drained is None:
-        done = f"NOT FINISHED {BACKGROUND_TIMEOUT:.0f} s after the last ack"
-    else:
-        done = f"all done {duration(drained)} after the last ack"
-    emit(
-        figure(
-            "ack background",
-            f"{events} answers recorded, acknowledged in their threads and announced, "
-            f"{total - events} command replies posted: {done}",
-        )
-    )
+    for line in lines(sizes, asyncio.run(measure(sizes))):
+        emit(line)

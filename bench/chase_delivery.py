@@ -1,17 +1,20 @@
-"""Chase delivery: one sweep over many outstanding questions, with Slack's per-channel limit.
+"""Chase delivery: one sweep over many outstanding questions, at Slack's pace and latency.
 
 The questions are sent on Monday (through the repositories, with their parent message in the
 officer's DM in the double) and the sweep runs on Thursday morning, when every one is due its
 "2 working days before" reminder: each officer gets one digest in their DM and one nudge in
-each question's thread, which is in that same DM. The double answers 429 + ``Retry-After``
-to more than ``rate`` messages a second in a channel (burst 1), as Slack does; the bot's real
-Web API client (with its retry handlers) sends. The figure is the sweep's wall time against
-the least time those limits allow: the busiest channel's messages, one a second.
+each question's thread, which is in that same DM. The Slack double runs in its own process
+(``python -m bot.sandbox serve``): it answers every Web API call 100 ms late and 429 +
+``Retry-After`` to more than one message a second in a channel (burst 1), as Slack does. The
+sweep is the bot's (``bot.chasing.sweep``, with the running bot's Web API client: one
+connection pool, its retry handlers), in this process, which does nothing else meanwhile.
+The figure is the sweep's wall time against the least time those limits allow: the busiest
+channel's messages, one a second, plus one call's latency.
 
 Each officer gets an equal share of the questions, in a random (seeded) order, as questions
-from several meetings arrive. A full run repeats the sweep with the questions alternating
-between officers (question i to officer i mod N), the order in which a one-message-at-a-time
-sweep loses least to the per-channel pacing.
+from several meetings arrive. A full run repeats the sweep with Slack's per-method tiers on
+as well (``conversations.open`` is Tier 3, about 50 a minute), which a bot meets on the first
+sweep after it starts.
 """
 
 from __future__ import annotations
@@ -23,28 +26,37 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
+
 from bench.fixtures import (
-    SENT_AT,
+    CLERK,
+    MEMBER,
+    SIGNING_SECRET,
     SWEEP_AT,
-    alternating_assignments,
     create_sent_questions,
-    double_thread,
-    new_double,
-    repositories,
-    running_bot,
+    officer_id,
     set_up_commission,
     shuffled_assignments,
 )
-from bench.report import Emit, count, duration, figure, note, ratio
+from bench.processes import pin
+from bench.report import Emit, count, duration, figure, note, ratio, ratio_goal
+from bot.app import create_web_client
 from bot.chasing import SLACK_PACE, sweep
+from bot.config import Settings
 from bot.core.chasing import ReminderDue, group_digests, plan_reminders, thread_nudges
 from bot.core.clock import FixedClock
-from bot.runtime import Runtime
-from bot.sandbox import SlackDouble
+from bot.core.models import MessageRef
+from bot.runtime import WEB_API_TIMEOUT
+from bot.sandbox.remote import RemoteDouble, ServeOptions, served_double
+from bot.services import Services
+from storage.db import Database
 
 RATE = 1.0
 """Messages a second per channel the double allows (Slack: about one)."""
 BURST = 1
+LATENCY = 0.1
+"""Seconds the double takes to answer each Web API call."""
+RATIO_GOAL = 1.1
 DIGEST_MARK = ":alarm_clock:"
 NUDGE_MARK = "Reminder:"
 
@@ -71,9 +83,10 @@ class Plan:
 
     @property
     def minimum_seconds(self) -> float:
-        """The busiest channel's messages at ``RATE`` a second, after the first ``BURST``."""
+        """The busiest channel's messages at ``RATE`` a second, after the first ``BURST``,
+        and the last one's answer."""
         busiest = max(self.per_channel.values(), default=0)
-        return max(0.0, (busiest - BURST) / RATE)
+        return max(0.0, (busiest - BURST) / RATE) + LATENCY
 
 
 @dataclass(frozen=True)
@@ -86,77 +99,119 @@ class Outcome:
     nudges: int
 
 
-async def plan(runtime: Runtime, slack: SlackDouble) -> Plan:
+def settings_for(slack: RemoteDouble, database: Path) -> Settings:
+    return Settings(
+        slack_bot_token=slack.bot_token,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack.api_url,
+        database_path=str(database),
+        clerk_user_ids=frozenset({CLERK}),
+    )
+
+
+async def plan(services: Services, slack: RemoteDouble) -> Plan:
     """The reminders due, planned as the sweep plans them (nothing is claimed)."""
-    services = runtime.services
-    assert services is not None
     calendar = await services.repos.closure_days.calendar()
     items = await services.repos.reminders.inputs_for_sweep()
     due = plan_reminders(items, SWEEP_AT, calendar, services.settings.chase)
-    per_channel: Counter[str] = Counter()
     digests = group_digests(due)
-    for digest in digests:
-        users = [digest.user] if digest.user else sorted(services.settings.clerk_user_ids)
-        per_channel.update(slack.dm_channel_for(user) for user in users)
+    users = [
+        user
+        for digest in digests
+        for user in ([digest.user] if digest.user else sorted(services.settings.clerk_user_ids))
+    ]
+    channels = (await slack.call("dm_channels", users=users))["channels"]
+    per_channel: Counter[str] = Counter(channels)
     nudges = thread_nudges(due)
     per_channel.update(nudge.thread.channel for nudge in nudges)
     return Plan(due, len(digests), len(nudges), per_channel)
 
 
-async def timed_sweep(runtime: Runtime, slack: SlackDouble, pace: float, limit: float) -> Outcome:
-    assert runtime.services is not None and runtime.app is not None
-    calls_before = len(slack.calls)
-    started = time.perf_counter()
+async def timed_sweep(
+    services: Services, slack: RemoteDouble, pace: float, limit: float
+) -> Outcome:
+    """The sweep as the running bot's scheduler makes it: one pooled client."""
     seconds: float | None = None
-    try:
-        await asyncio.wait_for(
-            sweep(runtime.services, runtime.app.client, SWEEP_AT, pace=pace), limit
-        )
-        seconds = time.perf_counter() - started
-    except TimeoutError:
-        note(f"chase: the sweep did not finish within {limit:.0f} s")
-    posts = [c for c in slack.calls[calls_before:] if c.method == "chat.postMessage"]
-    bot_messages = slack.bot_messages()
+    timeout = aiohttp.ClientTimeout(total=WEB_API_TIMEOUT)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        client = create_web_client(services.settings, session)
+        started = time.perf_counter()
+        try:
+            await asyncio.wait_for(sweep(services, client, SWEEP_AT, pace=pace), limit)
+            seconds = time.perf_counter() - started
+        except TimeoutError:
+            note(f"chase: the sweep did not finish within {limit:.0f} s")
+    counts = await slack.call("counts", startswith={"digests": DIGEST_MARK, "nudges": NUDGE_MARK})
+    posts = counts["calls"].get("chat.postMessage", {})
     return Outcome(
         seconds=seconds,
-        sent=sum(1 for c in posts if c.ok),
-        rate_limited=sum(1 for c in posts if c.status == 429),
-        reminders=await reminder_statuses(runtime),
-        digests=sum(1 for m in bot_messages if m.text.startswith(DIGEST_MARK)),
-        nudges=sum(1 for m in bot_messages if m.text.startswith(NUDGE_MARK)),
+        sent=int(posts.get("ok", 0)),
+        rate_limited=sum(int(by.get("429", 0)) for by in counts["calls"].values()),
+        reminders=await reminder_statuses(services.db),
+        digests=int(counts["matching"]["digests"]),
+        nudges=int(counts["matching"]["nudges"]),
     )
 
 
-async def reminder_statuses(runtime: Runtime) -> Counter[str]:
-    assert runtime.services is not None
-    rows = await runtime.services.db.fetchall(
-        "SELECT status, COUNT(*) AS n FROM reminders GROUP BY status"
-    )
+async def reminder_statuses(db: Database) -> Counter[str]:
+    rows = await db.fetchall("SELECT status, COUNT(*) AS n FROM reminders GROUP BY status")
     return Counter({str(row["status"]): int(row["n"]) for row in rows})
 
 
-async def measure(sizes: Sizes, pace: float, alternating: bool) -> tuple[Plan, Outcome]:
+async def threads_in_double(
+    slack: RemoteDouble, officers: int, order: list[int]
+) -> list[MessageRef]:
+    """Each question's parent message, stored in its officer's DM in the double."""
+    people = [[officer_id(n), f"officer{n}", f"Officer {n}"] for n in range(1, officers + 1)]
+    await slack.call("add_users", users=[[CLERK, "clerk", "Casey Clerk"], *people])
+    stored = await slack.call(
+        "seed_messages",
+        messages=[
+            {"channel": "@" + officer_id(o + 1), "user": slack.bot_user_id, "text": f"Q{n + 1}"}
+            for n, o in enumerate(order)
+        ],
+    )
+    return [MessageRef(m["channel"], m["ts"]) for m in stored["messages"]]
+
+
+async def measure(sizes: Sizes, pace: float, tiers: bool) -> tuple[Plan, Outcome]:
+    options = ServeOptions(
+        latency=LATENCY,
+        channel_rate=RATE,
+        channel_burst=BURST,
+        tiers=1.0 if tiers else None,
+        signing_secret=SIGNING_SECRET,
+        users=((MEMBER, "cllr.mirza", "Cllr Sam Mirza"),),
+    )
     with tempfile.TemporaryDirectory(prefix="bench-chase-") as folder:
-        async with new_double() as slack:
-            clock = FixedClock(SENT_AT)
-            async with running_bot(slack, Path(folder), clock) as runtime:
-                repos = repositories(runtime)
-                commission = await set_up_commission(repos, sizes.officers, slack)
-                order = (alternating_assignments if alternating else shuffled_assignments)(
-                    sizes.questions, sizes.officers
+        pin(0, "app")  # the sweep runs here, as in the bot
+        async with served_double(options) as slack:
+            pin(slack.pid, "slack")
+            database = Path(folder) / "scrutiny.db"
+            db = await Database.open(database)
+            try:
+                services = Services(
+                    settings=settings_for(slack, database), db=db, clock=FixedClock(SWEEP_AT)
                 )
+                commission = await set_up_commission(services.repos, sizes.officers)
+                order = shuffled_assignments(sizes.questions, sizes.officers)
+                refs = iter(await threads_in_double(slack, sizes.officers, order))
                 await create_sent_questions(
-                    repos, commission, sizes.questions, double_thread(slack), assignments=order
+                    services.repos,
+                    commission,
+                    sizes.questions,
+                    lambda _question: next(refs),
+                    assignments=order,
                 )
-                clock.set(SWEEP_AT)
-                planned = await plan(runtime, slack)
+                planned = await plan(services, slack)
                 note(
-                    f"chase: {sizes.questions} questions sent to {sizes.officers} officers "
-                    f"({'alternating' if alternating else 'random order'}); "
+                    f"chase: {sizes.questions} questions sent to {sizes.officers} officers; "
                     f"sweeping with pace {pace} s (at least {planned.minimum_seconds:.0f} s)"
+                    + (", Slack's tiers on" if tiers else "")
                 )
-                slack.rate_limit_per_channel(RATE, BURST)
-                outcome = await timed_sweep(runtime, slack, pace, sizes.timeout)
+                outcome = await timed_sweep(services, slack, pace, sizes.timeout)
+            finally:
+                await db.close()
     return planned, outcome
 
 
@@ -166,13 +221,21 @@ def lost(planned: Plan, outcome: Outcome) -> int:
     return max(0, len(planned.due) - settled)
 
 
+def problems(planned: Plan, outcome: Outcome) -> int:
+    """Reminders lost, and digests or nudges that never arrived."""
+    missing = max(0, planned.digests - outcome.digests) + max(0, planned.nudges - outcome.nudges)
+    return lost(planned, outcome) + missing
+
+
 def delivery_text(planned: Plan, outcome: Outcome) -> str:
     minimum = planned.minimum_seconds
     if outcome.seconds is None:
-        return "NOT FINISHED within the time limit"
-    return f"in {duration(outcome.seconds)} vs minimum {duration(minimum)} " + ratio(
-        outcome.seconds, minimum
-    )
+        return "NOT FINISHED within the time limit  MISSED"
+    seconds = outcome.seconds
+    ratio_ok = seconds <= minimum * RATIO_GOAL
+    verdict = "OK" if ratio_ok and problems(planned, outcome) == 0 else "MISSED"
+    text = ratio_goal(seconds, minimum, RATIO_GOAL).rsplit("  ", 1)[0]
+    return f"in {duration(seconds)} vs minimum {duration(minimum)} {text}, 0 lost  {verdict}"
 
 
 def delivery_line(planned: Plan, outcome: Outcome, pace: float) -> str:
@@ -181,42 +244,44 @@ def delivery_line(planned: Plan, outcome: Outcome, pace: float) -> str:
     return figure(
         "chase delivery",
         f"{count(messages)} messages ({planned.digests} digests, {count(planned.nudges)} nudges)"
-        f" to {channels} channels at {RATE:g}/s/channel {delivery_text(planned, outcome)}  "
-        f"pace {pace:g} s, questions in random order",
+        f" to {channels} channels, Slack at {RATE:g}/s/channel + {LATENCY * 1000:.0f} ms a "
+        f"call, pace {pace:g} s: {delivery_text(planned, outcome)}",
     )
 
 
-def best_order_line(planned: Plan, outcome: Outcome) -> str:
-    lost_any = lost(planned, outcome) + max(0, planned.nudges - outcome.nudges)
-    return figure(
-        "chase best order",
-        f"the same with question i sent to officer i mod {len(planned.per_channel)} "
-        f"(channels alternate): {delivery_text(planned, outcome)}  "
-        f"429s {outcome.rate_limited}  " + ("OK" if lost_any == 0 else "LOST MESSAGES"),
-    )
-
-
-def outcome_line(planned: Plan, outcome: Outcome) -> str:
+def outcome_line(label: str, planned: Plan, outcome: Outcome) -> str:
     missing_digests = max(0, planned.digests - outcome.digests)
     missing_nudges = max(0, planned.nudges - outcome.nudges)
-    lost_reminders = lost(planned, outcome)
     failed = outcome.reminders["failed"]
-    problems = lost_reminders + missing_digests + missing_nudges
     return figure(
-        "chase outcome",
+        label,
         f"sent {count(outcome.sent)}  429s {outcome.rate_limited}  "
         f"reminders sent {count(outcome.reminders['sent'])}/{count(len(planned.due))} "
-        f"(failed, due again: {failed})  lost {lost_reminders}  "
+        f"(failed, due again: {failed})  lost {lost(planned, outcome)}  "
         f"digests missing {missing_digests}  nudges missing {missing_nudges}  "
-        + ("OK" if problems == 0 else "LOST MESSAGES"),
+        + ("OK" if problems(planned, outcome) == 0 else "LOST MESSAGES"),
+    )
+
+
+def tiers_line(planned: Plan, outcome: Outcome) -> str:
+    minimum = planned.minimum_seconds
+    took = "NOT FINISHED" if outcome.seconds is None else duration(outcome.seconds)
+    shown = "" if outcome.seconds is None else " " + ratio(outcome.seconds, minimum)
+    return figure(
+        "chase tiers",
+        f"the same with Slack's per-method tiers on too: in {took} vs minimum "
+        f"{duration(minimum)}{shown}  429s {outcome.rate_limited}  digests sent "
+        f"{outcome.digests}/{planned.digests}  reminders sent "
+        f"{count(outcome.reminders['sent'])}/{count(len(planned.due))} (failed, due again: "
+        f"{outcome.reminders['failed']})  lost {lost(planned, outcome)}  (no goal)",
     )
 
 
 def run(quick: bool, emit: Emit, pace: float = SLACK_PACE) -> None:
-    """The sweep over questions in random order; in a full run, also in the best order."""
+    """The sweep under per-channel pacing and latency; in a full run, also with the tiers."""
     sizes = QUICK if quick else FULL
-    planned, outcome = asyncio.run(measure(sizes, pace, alternating=False))
+    planned, outcome = asyncio.run(measure(sizes, pace, tiers=False))
     emit(delivery_line(planned, outcome, pace))
-    emit(outcome_line(planned, outcome))
+    emit(outcome_line("chase outcome", planned, outcome))
     if not quick:
-        emit(best_order_line(*asyncio.run(measure(sizes, pace, alternating=True))))
+        emit(tiers_line(*asyncio.run(measure(sizes, pace, tiers=True))))

@@ -11,18 +11,13 @@ from __future__ import annotations
 import random
 import statistics
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.config import Settings
-from bot.core.clock import FixedClock
 from bot.core.models import Asker, Meeting, MessageRef, OnBehalfOf, Question, QuestionDraft
 from bot.core.permissions import Actor
-from bot.runtime import Runtime
 from bot.sandbox import SlackDouble
 from storage.codec import moment_text
 from storage.db import Database, Tx
@@ -59,51 +54,6 @@ def officer_id(number: int) -> str:
 
 def role_key(number: int) -> str:
     return f"R{number:03d}"
-
-
-def bench_settings(slack: SlackDouble, folder: Path) -> Settings:
-    """The bot's settings as the tests use them: HTTP on a free port, the double's Web API."""
-    return Settings(
-        slack_bot_token=slack.bot_token,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=slack.api_url,
-        port=0,
-        database_path=str(folder / "scrutiny.db"),
-        clerk_user_ids=frozenset({CLERK}),
-    )
-
-
-async def start_bot(slack: SlackDouble, settings: Settings, clock: FixedClock) -> Runtime:
-    """Start the bot as ``python -m bot run`` does (HTTP mode), without the scheduler."""
-    runtime = Runtime(settings, clock=clock, host="127.0.0.1", start_scheduler=False)
-    await runtime.start()
-    slack.connect_http(runtime.events_url)
-    return runtime
-
-
-@asynccontextmanager
-async def running_bot(
-    slack: SlackDouble, folder: Path, clock: FixedClock
-) -> AsyncIterator[Runtime]:
-    runtime = await start_bot(slack, bench_settings(slack, folder), clock)
-    try:
-        yield runtime
-    finally:
-        await runtime.stop()
-
-
-def new_double(ack_timeout: float = 3.0) -> SlackDouble:
-    """The Slack double with the clerk and a member in the workspace."""
-    slack = SlackDouble(signing_secret=SIGNING_SECRET, ack_timeout=ack_timeout)
-    slack.add_user(CLERK, "clerk", "Casey Clerk")
-    slack.add_user(MEMBER, "cllr.mirza", "Cllr Sam Mirza")
-    return slack
-
-
-def repositories(runtime: Runtime) -> Repositories:
-    if runtime.services is None:
-        raise RuntimeError("the bot is not started")
-    return runtime.services.repos
 
 
 # --- the commission -------------------------------------------------------------------------
@@ -157,19 +107,6 @@ def fake_thread(question: Question) -> MessageRef:
     return MessageRef(f"D{question.assigned_officer}", f"1776000000.{question.id:06d}")
 
 
-def double_thread(slack: SlackDouble) -> ThreadStarter:
-    """The question's parent message, stored in the officer's DM in the double."""
-
-    def start(question: Question) -> MessageRef:
-        channel = slack.dm_channel_for(question.assigned_officer or CLERK)
-        parent = slack.seed_message(
-            channel, slack.bot_user_id, f"{question.reference}: {question.text}"
-        )
-        return MessageRef(parent.channel, parent.ts)
-
-    return start
-
-
 async def create_sent_questions(
     repos: Repositories,
     commission: Commission,
@@ -200,9 +137,11 @@ async def create_sent_question(
     *,
     text: str,
     agenda_item: str | None = None,
+    sent_at: datetime = SENT_AT,
+    due_date: date = DUE_DATE,
 ) -> Question:
     """One question through the lifecycle as the clerk does it: create, triage, send, thread."""
-    now = SENT_AT
+    now = sent_at
     role = role_key(officer_number)
     draft = QuestionDraft(
         source_meeting_id=commission.source.id,
@@ -220,7 +159,7 @@ async def create_sent_question(
         addressed_role=role,
         assigned_officer=commission.officers[officer_number - 1],
         target_meeting_id=commission.target.id,
-        due_date=DUE_DATE,
+        due_date=due_date,
     )
     question = await repos.questions.send(question.id, CLERK_ACTOR, now)
     return await repos.questions.set_thread(question.id, thread_for(question), CLERK_ACTOR, now)

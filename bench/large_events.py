@@ -20,7 +20,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.fixtures import MEMBER, SIGNING_SECRET, new_double
+from bench.fixtures import CLERK, MEMBER, SIGNING_SECRET
 from bench.report import Emit, count, figure, megabytes
 from bot.sandbox import SlackDouble
 
@@ -28,6 +28,14 @@ ROOT = Path(__file__).resolve().parent.parent
 CONCURRENT = 50
 SETTLE = 6.0
 """Seconds to let the last replies finish waiting for their thread (about 2 s) and go."""
+
+
+def new_double(ack_timeout: float = 3.0) -> SlackDouble:
+    """The Slack double with the clerk and a member in the workspace."""
+    slack = SlackDouble(signing_secret=SIGNING_SECRET, ack_timeout=ack_timeout)
+    slack.add_user(CLERK, "clerk", "Casey Clerk")
+    slack.add_user(MEMBER, "cllr.mirza", "Cllr Sam Mirza")
+    return slack
 
 
 @dataclass(frozen=True)

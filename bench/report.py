@@ -56,3 +56,18 @@ def percentile(sorted_values: Sequence[float], fraction: float) -> float:
         return 0.0
     rank = max(1, math.ceil(fraction * len(sorted_values)))
     return sorted_values[min(rank, len(sorted_values)) - 1]
+
+
+def verdict(ok: bool) -> str:
+    return "OK" if ok else "MISSED"
+
+
+def ratio_goal(value: float, baseline: float, limit: float) -> str:
+    """'(x1.42)  goal ≤ x1.3  MISSED'."""
+    ok = baseline > 0 and value <= baseline * limit
+    return f"{ratio(value, baseline)}  goal ≤ x{limit:g}  {verdict(ok)}"
+
+
+def value_goal(value: float, limit: float, shown: Callable[[float], str]) -> str:
+    """'61.2 MB  goal ≤ 80.0 MB  OK'."""
+    return f"{shown(value)}  goal ≤ {shown(limit)}  {verdict(value <= limit)}"

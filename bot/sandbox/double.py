@@ -81,8 +81,11 @@ class SlackDouble:
         trigger_ttl: float | None = 3.0,
         ts_base: int = DEFAULT_TS_BASE,
         general_channel: str | None = GENERAL_CHANNEL_ID,
+        control: bool = False,
     ) -> None:
         """``ack_timeout``: how long a request waits for the bot's answer (Slack: 3 s).
+        ``control``: also serve ``/_sandbox/{operation}`` so another process can set up and
+        read the workspace (see ``bot.sandbox.control``).
         ``trigger_ttl``: seconds a trigger id stays valid (None: forever).
         ``general_channel``: id of a public channel named "general" the bot is in (None: none).
         """
@@ -104,6 +107,7 @@ class SlackDouble:
         self._session: aiohttp.ClientSession | None = None
         self._http: HttpTransport | None = None
         self._mode: Literal["auto", "http", "socket"] = "auto"
+        self._control = control
         self.deliveries: list[DeliveryResult] = []
         if general_channel is not None:
             self.add_channel(general_channel, "general")
@@ -116,6 +120,10 @@ class SlackDouble:
         app.router.add_post("/upload/v1/{file_id}", self._web_api.handle_upload)
         app.router.add_post("/response/{hook_id}", self._hooks.handle)
         app.router.add_get("/socket-mode/{connection_id}", self._socket.endpoint)
+        if self._control:
+            from bot.sandbox.control import ControlApi
+
+            app.router.add_post("/_sandbox/{operation}", ControlApi(self).handle)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         await web.TCPSite(self._runner, self._host, self._port).start()
@@ -336,6 +344,17 @@ class SlackDouble:
     ) -> None:
         """Answer 429 + ``Retry-After`` when a channel gets messages faster (None: no limit)."""
         self._s.faults.rate_limit_per_channel(messages_per_second, burst, method=method)
+
+    def set_latency(self, seconds: float) -> None:
+        """Answer every Web API call and response_url post ``seconds`` late, as Slack over the
+        internet does (0: at once)."""
+        self._s.faults.set_latency(seconds)
+
+    def rate_limit_tiers(self, burst: float | None = 1.0) -> None:
+        """Limit each Web API method to its tier's calls a minute (``bot.sandbox.tiers``),
+        answering 429 + ``Retry-After`` beyond it; ``burst``: minutes' allowance that may go
+        at once (None: no tier limits)."""
+        self._s.faults.rate_limit_tiers(burst)
 
     def clear_faults(self) -> None:
         self._s.faults.clear()

@@ -1,4 +1,4 @@
-"""Misbehaviour on request: forced errors, slow answers and per-channel rate limits."""
+"""Misbehaviour on request: forced errors, slow answers, latency and Slack's rate limits."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.sandbox.models import ApiError, JsonDict
+from bot.sandbox.tiers import calls_per_minute
 
 ANY_METHOD = "*"
 _DEFAULT_ERRORS = {429: "ratelimited", 500: "internal_error", 503: "service_unavailable"}
@@ -59,6 +60,30 @@ class _ChannelRateLimit:
         return max(1, math.ceil((1 - tokens) / self.per_second))
 
 
+@dataclass
+class _MethodTiers:
+    """A token bucket per Web API method, as Slack's tiers limit each method per workspace:
+    ``burst`` times a minute's allowance at once, refilled at the tier's rate."""
+
+    burst: float
+    buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def take(self, method: str, now: float) -> int | None:
+        """None when the call may go now, else the whole seconds to wait."""
+        per_minute = calls_per_minute(method)
+        if per_minute is None:
+            return None
+        per_second = per_minute / 60
+        capacity = max(1.0, per_minute * self.burst)
+        tokens, last = self.buckets.get(method, (capacity, now))
+        tokens = min(capacity, tokens + (now - last) * per_second)
+        if tokens >= 1:
+            self.buckets[method] = (tokens - 1, now)
+            return None
+        self.buckets[method] = (tokens, now)
+        return max(1, math.ceil((1 - tokens) / per_second))
+
+
 class FaultPlan:
     def __init__(self, clock: Callable[[], float]) -> None:
         self._clock = clock
@@ -67,6 +92,9 @@ class FaultPlan:
         self._rate_limit: _ChannelRateLimit | None = None
         self._random: dict[str, list[_RandomFailure]] = {}
         self._rng = random.Random(0)
+        self._tiers: _MethodTiers | None = None
+        self.latency = 0.0
+        """Seconds every Web API call and response_url post takes, on top of any delay."""
 
     def fail_next(
         self,
@@ -124,13 +152,26 @@ class FaultPlan:
             return
         self._rate_limit = _ChannelRateLimit(method, messages_per_second, float(burst))
 
+    def rate_limit_tiers(self, burst: float | None = 1.0) -> None:
+        """Limit each method to its tier's calls a minute (None: no tier limits); ``burst``:
+        how many minutes' allowance may go at once."""
+        self._tiers = None if burst is None else _MethodTiers(burst)
+
+    def set_latency(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("latency cannot be negative")
+        self.latency = seconds
+
     def clear(self) -> None:
         self._failures.clear()
         self._random.clear()
         self._delays.clear()
         self._rate_limit = None
+        self._tiers = None
+        self.latency = 0.0
 
     def delay_for(self, method: str) -> float:
+        """Seconds to wait before answering ``method``: the latency plus any delay asked for."""
         for key in (method, ANY_METHOD):
             delay = self._delays.get(key)
             if delay is None:
@@ -139,8 +180,8 @@ class FaultPlan:
                 delay.remaining -= 1
                 if delay.remaining <= 0:
                     del self._delays[key]
-            return delay.seconds
-        return 0.0
+            return self.latency + delay.seconds
+        return self.latency
 
     def failure_for(self, method: str, args: JsonDict) -> ApiError | None:
         """The error to answer instead of handling the call, if any misbehaviour applies."""
@@ -180,10 +221,12 @@ class FaultPlan:
         return None
 
     def _rate_limited(self, method: str, args: JsonDict) -> ApiError | None:
+        wait = None
+        if self._tiers is not None:
+            wait = self._tiers.take(method, self._clock())
         limit = self._rate_limit
-        if limit is None or limit.method != method:
-            return None
-        wait = limit.take(str(args.get("channel", "")), self._clock())
+        if wait is None and limit is not None and limit.method == method:
+            wait = limit.take(str(args.get("channel", "")), self._clock())
         if wait is None:
             return None
         return ApiError("ratelimited", status=429, retry_after=wait)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 from urllib.parse import parse_qs
@@ -24,6 +25,7 @@ class ResponseUrls:
         if grant is None:
             return web.Response(status=404, text="no_service")
         body = await _read_body(request)
+        await asyncio.sleep(self._s.faults.latency)
         status, answer = self._answer(grant, body)
         self._s.responses.append(
             ResponsePost(grant.hook_id, grant.user_id, grant.channel_id, body, status, answer)

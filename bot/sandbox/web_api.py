@@ -51,9 +51,10 @@ class WebApi:
         auth_error = self._auth_error(spec.token, token)
         if auth_error is not None:
             return 200, {"ok": False, "error": auth_error}, None
+        # Slack counts a call against its limits when it arrives, then takes its time.
+        failure = self._state.faults.failure_for(method, args)
         await asyncio.sleep(self._state.faults.delay_for(method))
         try:
-            failure = self._state.faults.failure_for(method, args)
             if failure is not None:
                 raise failure
             return 200, spec.handler(Args(args)), None
