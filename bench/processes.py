@@ -28,7 +28,7 @@ from bot.sandbox.remote import RemoteDouble, stop_process
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS_PATH = "/slack/events"
 START_TIMEOUT = 60.0
-NO_ENV_FILE = "/nonexistent/.env"
+NO_ENV_FILE = os.devnull
 
 
 def cpus_for(role: str) -> set[int] | None:

@@ -134,7 +134,7 @@ class BotProcess:
                 "-m",
                 "bot",
                 "--env-file",
-                str(self.folder / "none.env"),
+                os.devnull,
                 "run",
                 cwd=ROOT,
                 env=self.env(PORT=str(port)),
@@ -187,7 +187,7 @@ class BotProcess:
             "-m",
             "bot",
             "--env-file",
-            str(self.folder / "none.env"),
+            os.devnull,
             "--log-level",
             "WARNING",
             *args,
@@ -444,7 +444,14 @@ async def concurrent_writers(folder: Path, sizes: Sizes, figures: Figures) -> No
             out = folder / "agenda.md"
             while not stop.is_set():
                 code, err = await bot.run_command(
-                    "compile", "--meeting", str(meeting), "--format", "md", "--out", str(out)
+                    "compile",
+                    "--meeting",
+                    str(meeting),
+                    "--format",
+                    "md",
+                    "--out",
+                    str(out),
+                    "--force",
                 )
                 runs["compile"] += 1
                 if code != 0:
