@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import messages
 from bot.core import command_text
 from bot.core.calendar import short_date
 from bot.core.markup import to_command_text
@@ -18,6 +20,7 @@ from bot.flows import admin, agenda, answers
 from handlers import blocks, home, modals, payload
 from handlers.errors import guarded
 from handlers.middleware import services_of
+from handlers.plumbing import Click, on_click
 
 AgendaHandler = Callable[[str, dict[str, Any], AsyncBoltContext, AsyncRespond], Awaitable[None]]
 
@@ -69,6 +72,57 @@ async def meeting_add(
         return
     summary = await admin.add_meeting(services_of(context), typed_by(command), args)
     await say(respond, md("Added {}", summary.meeting.reference), blocks.meeting_added(summary))
+
+
+MEETING_CANCEL_CONFIRM = "meeting_cancel_confirm"
+
+
+async def meeting_cancel(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    plan = await admin.plan_cancel(services_of(context), typed_by(command), args)
+    count = len(plan.questions)
+    what = (
+        md(
+            "Its {} open question{} will move to {}, and their officers will be told.",
+            count,
+            "s" if count != 1 else "",
+            plan.to.reference,
+        )
+        if plan.to is not None and count
+        else Mrkdwn("No open question is addressed to it.")
+    )
+    text = md("Cancel {}? {}", plan.meeting.reference, what)
+    value = json.dumps({"meeting": plan.meeting.id, "reason": plan.reason})
+    await say(
+        respond,
+        text,
+        [
+            messages.section(text),
+            messages.actions(
+                "meeting_cancel",
+                messages.button(
+                    "Cancel the meeting", MEETING_CANCEL_CONFIRM, value[:2000], style="danger"
+                ),
+            ),
+        ],
+    )
+
+
+async def meeting_cancel_confirmed(click: Click) -> None:
+    try:
+        chosen = json.loads(click.value)
+        meeting_id = payload.record_id(str(chosen["meeting"]), "the meeting in the button")
+        reason = chosen.get("reason")
+    except (ValueError, KeyError, TypeError):
+        raise payload.MalformedPayload(
+            "the cancel button's value is not one the bot made"
+        ) from None
+    change = await admin.cancel_meeting(
+        click.services, click.user, meeting_id, reason if isinstance(reason, str) else None
+    )
+    await click.replace(md("{}. {}", change.done, change.moved_text))
+    await admin.announce(click.services, click.client, change)
 
 
 async def member_add(
@@ -548,6 +602,14 @@ AGENDA_SUBCOMMANDS: tuple[Subcommand, ...] = (
         committee_rename,
     ),
     Subcommand(
+        "meeting cancel",
+        command_text.MEETING_CANCEL_USAGE,
+        "Cancel a meeting; after you confirm, its open questions move to the committee's "
+        "next meeting and the officers are told.",
+        True,
+        meeting_cancel,
+    ),
+    Subcommand(
         "meeting move",
         command_text.MEETING_MOVE_USAGE,
         "Move a meeting to another day (and time); its deadlines and its questions' due dates "
@@ -572,6 +634,8 @@ def find_subcommand(text: str) -> tuple[Subcommand | None, str]:
 
 
 def register(app: AsyncApp) -> None:
+    on_click(app, MEETING_CANCEL_CONFIRM, meeting_cancel_confirmed)
+
     @app.command("/agenda")
     async def agenda(
         ack: AsyncAck,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time
 
 from bot.core import validation
@@ -16,7 +17,7 @@ from bot.core.models import (
 )
 from bot.core.permissions import Action, Actor, check
 from storage.audit import record
-from storage.codec import day_text, optional_time, time_text
+from storage.codec import day_text, moment_text, optional_time, time_text
 from storage.db import Database, IntegrityError, Row
 
 
@@ -27,6 +28,7 @@ def meeting_from_row(row: Row) -> Meeting:
         date=date.fromisoformat(row["date"]),
         time=optional_time(row["time"]),
         title=row["title"],
+        cancelled=row["cancelled_at"] is not None,
     )
 
 
@@ -207,6 +209,33 @@ class MeetingRepository:
             )
         return after
 
+    async def cancel(
+        self, meeting_id: int, reason: str | None, actor: Actor, now: datetime
+    ) -> Meeting:
+        """Mark a meeting cancelled: it no longer takes questions or shows as upcoming."""
+        check(actor, Action.MANAGE_MEETINGS)
+        reason = validation.optional_text(reason, "The reason", validation.TITLE_LIMIT)
+        async with self.db.transaction() as tx:
+            result = await tx.execute(
+                "UPDATE meetings SET cancelled_at = ?, cancel_reason = ?"
+                " WHERE id = ? AND cancelled_at IS NULL",
+                (moment_text(now), reason, meeting_id),
+            )
+            if result.rowcount != 1:
+                raise Conflict("That meeting is already cancelled.")
+            await record(
+                tx,
+                AuditEvent(
+                    actor.user_id,
+                    "meeting_cancelled",
+                    "meeting",
+                    str(meeting_id),
+                    now,
+                    {"reason": reason},
+                ),
+            )
+        return replace(await self.get(meeting_id), cancelled=True)
+
     async def get(self, meeting_id: int) -> Meeting:
         row = await self.db.fetchone("SELECT * FROM meetings WHERE id = ?", (meeting_id,))
         if row is None:
@@ -237,7 +266,8 @@ class MeetingRepository:
     async def next_after(self, committee_key: str, day: date) -> Meeting | None:
         """The committee's first meeting strictly after ``day``."""
         row = await self.db.fetchone(
-            "SELECT * FROM meetings WHERE committee_key = ? AND date > ? ORDER BY date LIMIT 1",
+            "SELECT * FROM meetings WHERE cancelled_at IS NULL AND committee_key = ?"
+            " AND date > ? ORDER BY date LIMIT 1",
             (committee_key.strip().upper(), day_text(day)),
         )
         return None if row is None else meeting_from_row(row)
@@ -245,7 +275,8 @@ class MeetingRepository:
     async def all(self, *, from_date: date | None = None) -> list[Meeting]:
         """Every meeting (of every committee) from ``from_date`` on, earliest first."""
         rows = await self.db.fetchall(
-            "SELECT * FROM meetings WHERE date >= ? ORDER BY date, committee_key",
+            "SELECT * FROM meetings WHERE cancelled_at IS NULL AND date >= ?"
+            " ORDER BY date, committee_key",
             (day_text(from_date or date.min),),
         )
         return [meeting_from_row(row) for row in rows]
@@ -254,7 +285,8 @@ class MeetingRepository:
         self, committee_key: str, *, from_date: date | None = None
     ) -> list[Meeting]:
         rows = await self.db.fetchall(
-            "SELECT * FROM meetings WHERE committee_key = ? AND date >= ? ORDER BY date",
+            "SELECT * FROM meetings WHERE cancelled_at IS NULL AND committee_key = ?"
+            " AND date >= ? ORDER BY date",
             (committee_key.strip().upper(), day_text(from_date or date.min)),
         )
         return [meeting_from_row(row) for row in rows]

@@ -375,4 +375,12 @@ MIGRATIONS: tuple[Migration, ...] = (
             " WHERE source = 'catch-up' AND told_at IS NULL AND done_at IS NOT NULL",
         ),
     ),
+    Migration(
+        12,
+        "cancelled_meetings",
+        (
+            "ALTER TABLE meetings ADD COLUMN cancelled_at TEXT",
+            "ALTER TABLE meetings ADD COLUMN cancel_reason TEXT",
+        ),
+    ),
 )

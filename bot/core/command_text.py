@@ -268,3 +268,13 @@ def parse_person(args: str, usage: str) -> str:
     if len(words) != 1:
         raise InvalidInput(f"Say who, and only that. Usage: {usage}")
     return parse_user(words[0], usage)
+
+
+MEETING_CANCEL_USAGE = "/agenda meeting cancel <meeting reference or date> [reason]"
+
+
+def parse_meeting_cancel(args: str) -> tuple[str, str | None]:
+    words = args.split(maxsplit=1)
+    if not words:
+        raise InvalidInput(f"Say which meeting. Usage: {MEETING_CANCEL_USAGE}")
+    return words[0], (words[1].strip() if len(words) > 1 else None)

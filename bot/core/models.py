@@ -74,6 +74,7 @@ class Meeting:
     date: dt.date
     title: str
     time: dt.time | None = None
+    cancelled: bool = False
 
     @property
     def reference(self) -> str:

@@ -443,3 +443,61 @@ async def set_clerk(services: Services, user_id: str, args: str, *, active: bool
             f"That person ({person}) is {'already' if active else 'not'} a clerk: nothing changed."
         )
     return person
+
+
+@dataclass(frozen=True)
+class CancelPlan:
+    """What cancelling a meeting would do, for the clerk to confirm."""
+
+    meeting: Meeting
+    reason: str | None
+    to: Meeting | None
+    questions: list[Question]
+
+
+async def plan_cancel(services: Services, user_id: str, args: str) -> CancelPlan:
+    """``/agenda meeting cancel <meeting> [reason]``: what would move where (nothing yet)."""
+    actor = await services.actor(user_id)
+    check(actor, Action.MANAGE_MEETINGS)
+    spec, reason = command_text.parse_meeting_cancel(args)
+    today = local_date(services.clock())
+    meeting = await find_target_meeting(services.repos, spec, today)
+    if meeting.date < today:
+        raise InvalidInput(f"{meeting.reference} has been held: it can't be cancelled.")
+    to = await services.repos.meetings.next_after(meeting.committee_key, meeting.date)
+    questions = [
+        q
+        for q in await services.repos.questions.search(target_meeting_id=meeting.id)
+        if q.state in dates.MOVING
+    ]
+    if questions and to is None:
+        raise InvalidInput(
+            f"{meeting.reference} has {len(questions)} open question(s) and there is no later "
+            f"{meeting.committee_key} meeting to move them to: add it with `/agenda meeting add` "
+            "first."
+        )
+    return CancelPlan(meeting, reason, to, questions)
+
+
+async def cancel_meeting(
+    services: Services, user_id: str, meeting_id: int, reason: str | None
+) -> CalendarChange:
+    """The clerk confirmed: the meeting is cancelled, its open questions go to the
+    committee's next meeting with due dates worked out again."""
+    actor = await services.actor(user_id)
+    check(actor, Action.MANAGE_MEETINGS)
+    meeting = await services.repos.meetings.get(meeting_id)
+    to = await services.repos.meetings.next_after(meeting.committee_key, meeting.date)
+    await services.repos.meetings.cancel(meeting.id, reason, actor, services.clock())
+    moved: list[DueDateChange] = []
+    if to is not None:
+        moved = await dates.recompute_due_dates(
+            services, actor, meeting_ids=[], moves={meeting.id: to}
+        )
+    where = f"; its questions go to {to.reference}" if to is not None and moved else ""
+    return CalendarChange(
+        f"{meeting.reference} is cancelled{where}",
+        moved,
+        f"The {meeting.reference} meeting was cancelled"
+        + (f" (they now go to {to.reference})" if to is not None else ""),
+    )

@@ -23,6 +23,9 @@ from bot.services import Services
 FOLLOWING = frozenset({*AWAITING_ANSWER, QuestionState.SUBMITTED})
 """Questions whose due date follows their meeting: waiting for triage or for an answer."""
 
+MOVING = frozenset({*FOLLOWING, QuestionState.ANSWERED, QuestionState.APPROVED})
+"""Questions that go with the agenda when their meeting is cancelled (not yet published)."""
+
 
 @dataclass(frozen=True)
 class DueDateChange:
@@ -51,13 +54,15 @@ async def recompute_due_dates(
     wanted = None if meeting_ids is None else {*meeting_ids, *moves}
     meetings: dict[int, Meeting] = {}
     changes = []
-    for question in await repos.questions.search(states=FOLLOWING):
+    for question in await repos.questions.search(states=MOVING if moves else FOLLOWING):
         target = question.target_meeting_id
         if target is None or (wanted is not None and target not in wanted):
             continue
         if target in moves:
             meetings[moves[target].id] = moves[target]
             target = moves[target].id
+        elif question.state not in FOLLOWING:
+            continue
         if target not in meetings:
             meetings[target] = await repos.meetings.get(target)
         deadline = answer_due_date(

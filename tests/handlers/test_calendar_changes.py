@@ -11,6 +11,7 @@ from bot.sandbox import SlackDouble
 from tests.conftest import CLERK, DCSC_OFFICER, MEMBER
 from tests.handlers.support import (
     clerk_approves,
+    eventually,
     ephemeral_containing,
     officer_parent,
     services,
@@ -99,3 +100,33 @@ async def test_a_bad_move_is_explained_and_changes_nothing(
     await slack.send_command("/agenda", "meeting move CYP-2026-05-11 2026-05-18", DCSC_OFFICER)
     await ephemeral_containing(slack, DCSC_OFFICER, "clerk")
     assert await due_date(bot) == date(2026, 4, 27)
+
+
+async def test_a_cancelled_meetings_questions_move_to_the_next_one_once_confirmed(
+    slack: SlackDouble, bot: Runtime
+) -> None:
+    await sent(slack, bot)
+    await slack.send_command("/agenda", "meeting cancel CYP-2026-05-11 Purdah", CLERK)
+    await ephemeral_containing(slack, CLERK, "add it with `/agenda meeting add` first")
+    await slack.send_command("/agenda", "meeting add 2026-06-22 19:00 CYP", CLERK)
+    await ephemeral_containing(slack, CLERK, "CYP-2026-06-22")
+    await slack.send_command("/agenda", "meeting cancel 2026-05-11 Purdah", CLERK)
+    await ephemeral_containing(slack, CLERK, "will move to CYP-2026-06-22")
+    # Nothing changes until the clerk confirms.
+    question = await services(bot).repos.questions.by_reference(REF)
+    assert question.due_date == date(2026, 4, 27)
+    [card] = await slack.wait_for(
+        lambda: [e for e in slack.ephemerals(CLERK) if "meeting_cancel_confirm" in str(e.blocks)]
+    )
+    await slack.click_button(CLERK, card, "meeting_cancel_confirm")
+    moved = await eventually(
+        lambda: services(bot).repos.questions.by_reference(REF),
+        lambda q: q.due_date != date(2026, 4, 27),
+    )
+    june = await services(bot).repos.meetings.by_reference("CYP-2026-06-22")
+    assert moved.target_meeting_id == june.id
+    assert moved.due_date == date(2026, 6, 9)
+    [notice] = await slack.wait_for(lambda: notices(slack))
+    assert "CYP-2026-05-11 meeting was cancelled" in notice.all_text()
+    upcoming = await services(bot).repos.meetings.all(from_date=date(2026, 5, 1))
+    assert [m.reference for m in upcoming] == ["CYP-2026-06-22"]
