@@ -11,8 +11,8 @@ from bot.sandbox import SlackDouble
 from tests.conftest import CLERK, DCSC_OFFICER, MEMBER
 from tests.handlers.support import (
     clerk_approves,
-    eventually,
     ephemeral_containing,
+    eventually,
     officer_parent,
     services,
     set_up_commission,
