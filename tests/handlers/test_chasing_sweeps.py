@@ -268,6 +268,12 @@ async def test_snooze_and_holding_reply_move_reminders(
     for quiet in (date(2026, 4, 27), date(2026, 4, 28), date(2026, 4, 30)):
         assert await sweep_at(bot, clock, at(quiet)) == 0
     assert await sweep_at(bot, clock, at(date(2026, 5, 1))) == 1
+    # The promised date passes with no answer: the officer and the clerk are both told.
+    assert await sweep_at(bot, clock, at(date(2026, 5, 5))) == 1
+    lapsed = [t for t in reminders_to(slack, DCSC_OFFICER) if "Fri 1 May" in t]
+    assert lapsed and "overdue" in lapsed[-1]
+    told = [t for t in reminders_to(slack, CLERK) if REF in t]
+    assert told and "promised" in told[-1]
 
 
 async def test_chase_command_dry_run(
