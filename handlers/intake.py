@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
@@ -149,25 +150,63 @@ async def import_pasted(submission: Submission) -> AfterAck:
 
 async def import_reviewed(submission: Submission) -> AfterAck:
     services, client, user_id = submission.services, submission.client, submission.user
-    values = submission.values
-    saved = await intake.save_import(
+    values, metadata = submission.values, submission.metadata
+    pending = payload.record_id(metadata.get("pending"), "the import")
+    page = metadata.get("page") or 0
+    if not isinstance(page, int) or not 0 <= page < 1000:
+        raise payload.MalformedPayload("the review page is not one the bot made")
+    meeting: str | None = values.get("meeting")
+    item: object = values.get("item")
+    if page:
+        meeting, item = str(metadata.get("meeting") or ""), metadata.get("item")
+    reviewed: dict[int, intake.ReviewedItem] = {}
+    for block_id, value in values.items():
+        kind, _, number = block_id.partition("_")
+        if kind in ("text", "role") and number.isdigit():
+            index = int(number)
+            before = reviewed.get(index, intake.ReviewedItem(None, None))
+            if kind == "text":
+                reviewed[index] = replace(before, text=value)
+            elif value == modals.LEAVE_OUT:
+                reviewed[index] = replace(before, leave_out=True)
+            else:
+                reviewed[index] = replace(before, role=value)
+    result = await intake.save_import(
         services,
         user_id,
-        payload.record_id(submission.metadata.get("pending"), "the import"),
-        values.get("meeting"),
-        values.get("item"),
+        pending,
+        meeting,
+        item if isinstance(item, str) else None,
         submission.view_id,
+        page=page,
+        page_size=modals.REVIEW_PAGE,
+        reviewed=reviewed,
+        role_for_all=values.get("role_all"),
     )
 
     async def after() -> None:
         triage = services.settings.triage_required
-        summary = blocks.import_saved(saved, triage=triage)
-        await dm(client, user_id, md("Imported {} questions.", len(saved)), summary)
-        for question in saved:
+        summary = blocks.import_saved(result.saved, triage=triage)
+        await dm(client, user_id, md("Imported {} questions.", len(result.saved)), summary)
+        for question in result.saved:
             if not triage or not question.addressed_role:
                 await sending.on_submitted(services, client, question)
 
-    return after
+    if result.next_page is None:
+        return after
+    parsed = await intake.review_import(services, user_id, pending)
+    choices = await intake.question_form(services)
+    return UpdateView(
+        modals.import_review_modal(
+            pending,
+            parsed,
+            choices,
+            result.next_page,
+            meeting_id=result.meeting_id,
+            agenda_item=result.agenda_item,
+        ),
+        after=after,
+    )
 
 
 async def send_imported(click: Click) -> None:

@@ -19,8 +19,6 @@ QUESTION_CALLBACK = "question_submit"
 IMPORT_PASTE_CALLBACK = "import_paste"
 IMPORT_REVIEW_CALLBACK = "import_review"
 QUESTION_LIMIT = validation.QUESTION_TEXT_LIMIT
-REVIEW_LIMIT = 90
-"""Questions shown in one review (a modal holds 100 blocks)."""
 
 ASKER_CHOICES = (
     (OnBehalfOf.COMMISSION.value, "The Commission"),
@@ -204,45 +202,93 @@ def import_paste_modal() -> View:
     )
 
 
+REVIEW_PAGE = 40
+"""Questions on one page of the import review (two blocks each; a modal holds 100)."""
+
+LEAVE_OUT = "__leave_out__"
+"""The role choice that leaves a question out of the import."""
+
+
 def import_review_modal(
-    pending_id: int, result: ImportResult, choices: QuestionFormChoices
+    pending_id: int,
+    result: ImportResult,
+    choices: QuestionFormChoices,
+    page: int = 0,
+    *,
+    meeting_id: int | None = None,
+    agenda_item: str | None = None,
 ) -> View:
-    """The parsed list for the clerk to check, with the meeting it came from."""
+    """The parsed list for the clerk to check: each question's text (editable) and role
+    (or "leave out"), one picker that sets every role, and the meeting it came from. Over
+    ``REVIEW_PAGE`` questions the review goes page by page; nothing is cut."""
     saving = [q for q in result.questions if not q.problem]
+    start = page * REVIEW_PAGE
+    shown = list(enumerate(result.questions))[start : start + REVIEW_PAGE]
+    more = len(result.questions) - (start + len(shown))
+    roles = [option(r.key, f"{r.key}: {r.title}") for r in choices.roles]
     blocks: list[Block] = []
-    if choices.meetings:
+    if page == 0:
+        if choices.meetings:
+            blocks.append(
+                input_block(
+                    "meeting",
+                    "Meeting they come from",
+                    meeting_select(choices, choices.default_meeting_id),
+                )
+            )
+        else:
+            blocks.append(
+                section(Mrkdwn("No meetings are set up yet: add one with `/agenda meeting add`."))
+            )
+        blocks.append(input_block("item", "Agenda item number", item_input(), optional=True))
+    if roles:
         blocks.append(
             input_block(
-                "meeting",
-                "Meeting they come from",
-                meeting_select(choices, choices.default_meeting_id),
+                "role_all",
+                "Set every question's role to",
+                {"type": "static_select", "placeholder": plain("Choose a role"), "options": roles},
+                optional=True,
+                hint="Overrides the roles below; leave empty to set each question's own.",
             )
         )
-    else:
-        blocks.append(
-            section(Mrkdwn("No meetings are set up yet: add one with `/agenda meeting add`."))
-        )
-    blocks.append(input_block("item", "Agenda item number", item_input(), optional=True))
-    blocks.append(section(md("*{} question{} to save*", len(saving), "s" * (len(saving) != 1))))
-    for parsed in result.questions[:REVIEW_LIMIT]:
+    pages = (
+        f" (page {page + 1}, questions {start + 1}-{start + len(shown)})" if page or more else ""
+    )
+    blocks.append(
+        section(md("*{} question{} to save*{}", len(saving), "s" * (len(saving) != 1), pages))
+    )
+    leave_out = option(LEAVE_OUT, "Leave this question out")
+    for index, parsed in shown:
         tags = []
         if parsed.hackney_of_tomorrow:
             tags.append("Hackney of Tomorrow")
-        if parsed.role_hint:
-            tags.append(f"to {parsed.role_hint}")
         if parsed.problem:
-            tags.append(f":warning: not saved: {parsed.problem}")
-        head = md("*{}* ", parsed.number) if parsed.number else "• "
-        note = md(" _({})_", "; ".join(tags)) if tags else ""
-        text = parsed.text if len(parsed.text) <= 600 else parsed.text[:600] + "…"
-        blocks.append(section(md("{}{}{}", head, text, note)))
-    if len(result.questions) > REVIEW_LIMIT:
+            tags.append(f"not saved: {parsed.problem}")
+            blocks.append(section(md("{} :warning: {}", parsed.number or "•", "; ".join(tags))))
+            continue
+        label = f"{parsed.number or index + 1}" + (f" ({'; '.join(tags)})" if tags else "")
         blocks.append(
-            context_line(
-                md("…and {} more, saved in the same way.", len(result.questions) - REVIEW_LIMIT)
+            input_block(
+                f"text_{index}",
+                label[:150],
+                {
+                    "type": "plain_text_input",
+                    "multiline": True,
+                    "max_length": 3000,
+                    "initial_value": parsed.text[:3000],
+                },
             )
         )
-    if result.skipped:
+        element: dict[str, Any] = {
+            "type": "static_select",
+            "placeholder": plain("Role (or leave out)"),
+            "options": [*roles, leave_out],
+        }
+        hinted = [o for o in roles if parsed.role_hint and o["value"] == parsed.role_hint]
+        if hinted:
+            element["initial_option"] = hinted[0]
+        blocks.append(input_block(f"role_{index}", "Addressed to", element, optional=True))
+    if result.skipped and page == 0:
         blocks.append(
             context_line(
                 md(
@@ -251,12 +297,15 @@ def import_review_modal(
                 )
             )
         )
+    submit = f"Save these, then {more} more" if more > 0 else "Save"
     return modal(
         IMPORT_REVIEW_CALLBACK,
         "Review questions",
-        f"Save {len(saving)}" if choices.meetings else None,
+        submit[:24] if choices.meetings else None,
         blocks[:100],
-        private_metadata=json.dumps({"pending": pending_id}),
+        private_metadata=json.dumps(
+            {"pending": pending_id, "page": page, "meeting": meeting_id, "item": agenda_item}
+        ),
     )
 
 

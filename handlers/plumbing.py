@@ -62,6 +62,8 @@ class UpdateView:
     """Answer a submission by replacing the modal with this view."""
 
     view: dict[str, Any]
+    after: Callable[[], Awaitable[None]] | None = None
+    """Work to do once the new view is shown (as for a plain ``AfterAck``)."""
 
 
 AfterAck = Callable[[], Awaitable[None]] | UpdateView | None
@@ -171,8 +173,9 @@ def on_submit(
             return
         if isinstance(after, UpdateView):
             await ack(response_action="update", view=after.view)
-            return
-        await ack()
+            after = after.after
+        else:
+            await ack()
         if after is not None:
             async with guarded(body, None, client):
                 await after()

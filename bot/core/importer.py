@@ -19,8 +19,8 @@ MAX_QUESTION_LENGTH = 3000
 NUMBERED = re.compile(r"^(?P<number>\d+(?:\.\d+)+|\d+[.)])\s*(?P<rest>\S.*)?$")
 BULLET = re.compile(r"^[·•§▪◦\-\*–]\s*(?P<rest>.*)$")
 HACKNEY_OF_TOMORROW = re.compile(r"^\(\s*(hackney of tomorrow|HoT)\s*\)\s*", re.IGNORECASE)
-LEADING_HINT = re.compile(r"^\(\s*(?P<role>[A-Za-z]{2,8})\s*\)\s*")
-TRAILING_HINT = re.compile(r"\s*\(\s*(?P<role>[A-Za-z]{2,8})\s*\)\s*$")
+LEADING_HINT = re.compile(r"^\(\s*(?P<role>[A-Za-z][A-Za-z0-9_]{1,19})\s*\)\s*")
+TRAILING_HINT = re.compile(r"\s*\(\s*(?P<role>[A-Za-z][A-Za-z0-9_]{1,19})\s*\)\s*$")
 SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b]+")
 
 

@@ -160,6 +160,24 @@ async def review_import(services: Services, user_id: str, pending_id: int) -> Im
     return await _parse(services, await services.repos.pending_imports.get(pending_id, user_id))
 
 
+@dataclass(frozen=True)
+class ReviewedItem:
+    """What the clerk made of one parsed question: its text, and its role (None: none yet)."""
+
+    text: str | None
+    role: str | None
+    leave_out: bool = False
+
+
+@dataclass(frozen=True)
+class SavedPage:
+    saved: list[Question]
+    next_page: int | None
+    """The review's next page, or None when every question has been through it."""
+    meeting_id: int
+    agenda_item: str | None
+
+
 async def save_import(
     services: Services,
     user_id: str,
@@ -167,8 +185,14 @@ async def save_import(
     meeting_id: str | None,
     agenda_item: str | None,
     submission_key: str,
-) -> list[Question]:
-    """Store the reviewed questions in order, skipping any flagged with a problem."""
+    *,
+    page: int = 0,
+    page_size: int = 1_000_000,
+    reviewed: dict[int, ReviewedItem] | None = None,
+    role_for_all: str | None = None,
+) -> SavedPage:
+    """Store one page of the reviewed questions in order: the clerk's text and role for
+    each, ``role_for_all`` over those; skipping any left out or flagged with a problem."""
     actor = await services.actor(user_id)
     check(actor, Action.IMPORT_QUESTIONS)
     errors: dict[str, str] = {}
@@ -179,21 +203,36 @@ async def save_import(
             validation.agenda_item_number(item)
         except InvalidInput as problem:
             errors["item"] = problem.message
-    if errors or meeting is None:
-        raise FormErrors(errors)
+    reviewed = reviewed or {}
+    known = {r.key.casefold(): r.key for r in await services.repos.officers.roles()}
     result = await review_import(services, user_id, pending_id)
-    saved = []
-    for index, parsed in enumerate(result.questions):
-        if parsed.problem:
+    start = page * page_size
+    chosen = list(enumerate(result.questions))[start : start + page_size]
+    for index, parsed in chosen:
+        mine = reviewed.get(index)
+        if parsed.problem or (mine is not None and mine.leave_out):
             continue
+        if mine is not None and mine.text is not None:
+            try:
+                validation.text(mine.text, "The question", validation.QUESTION_TEXT_LIMIT)
+            except InvalidInput as problem:
+                errors[f"text_{index}"] = problem.message
+    if errors or meeting is None:
+        raise FormErrors(errors or {"meeting": "Pick the meeting."})
+    saved = []
+    for index, parsed in chosen:
+        mine = reviewed.get(index, ReviewedItem(None, None))
+        if parsed.problem or mine.leave_out:
+            continue
+        role = role_for_all or mine.role or parsed.role_hint
         group = OnBehalfOf.HACKNEY_OF_TOMORROW if parsed.hackney_of_tomorrow else None
         draft = draft_question(
             actor,
             source_meeting_id=meeting.id,
             agenda_item=item,
             asker=Asker(group or OnBehalfOf.COMMISSION),
-            text=parsed.text,
-            addressed_role=parsed.role_hint,
+            text=mine.text or parsed.text,
+            addressed_role=known.get(role.casefold(), role) if role else None,
             importing=True,
         )
         try:
@@ -203,8 +242,10 @@ async def save_import(
         except NotFound as problem:
             raise FormErrors({"item": problem.message}) from None
         saved.append(question)
-    await services.repos.pending_imports.forget(pending_id)
-    return saved
+    more = start + page_size < len(result.questions)
+    if not more:
+        await services.repos.pending_imports.forget(pending_id)
+    return SavedPage(saved, page + 1 if more else None, meeting.id, item)
 
 
 async def _parse(services: Services, pasted: str) -> ImportResult:

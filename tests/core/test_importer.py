@@ -84,3 +84,13 @@ def test_empty_paste_gives_nothing() -> None:
     result = parse_question_list("  \n\n \t\n")
     assert result.questions == ()
     assert result.skipped == ()
+
+
+def test_role_hints_match_any_key_in_the_directory_digits_and_all() -> None:
+    result = parse_question_list(
+        "1. What about housing? (R01)\n2. And schools? (DoE_2)", ["R01", "DoE_2"]
+    )
+    assert [(q.text, q.role_hint) for q in result.questions] == [
+        ("What about housing?", "R01"),
+        ("And schools?", "DoE_2"),
+    ]

@@ -12,10 +12,12 @@ from bot.flows import intake
 from bot.flows.intake import FormErrors, SubmittedQuestion
 from bot.runtime import Runtime
 from bot.sandbox import SlackDouble
-from tests.conftest import CLERK, HOT_REP, MEMBER
+from tests.conftest import CLERK, DCSC_OFFICER, HOT_REP, MEMBER
 from tests.handlers.support import (
     dm_containing,
+    dm_with_button,
     ephemeral_containing,
+    eventually,
     open_modal,
     services,
     set_up_commission,
@@ -190,3 +192,78 @@ async def test_import_is_for_clerks_only(slack: SlackDouble, bot: Runtime) -> No
     posted = slack.seed_message("C0GENERAL", MEMBER, "1. Why? \n2. When?")
     await slack.message_shortcut(MEMBER, "log_scrutiny_question", "C0GENERAL", posted.ts)
     await open_modal(slack, MEMBER, "question_submit")
+
+
+async def test_the_21_minuted_questions_go_to_one_officer_in_five_clicks(
+    slack: SlackDouble, bot: Runtime
+) -> None:
+    """The minutes are pasted into a message (longer than a form field takes), then: the
+    shortcut (1), one role for all (2), Save (3), Approve & send (4)."""
+    await set_up_commission(slack)
+    dm = slack.dm_channel_for(CLERK)
+    posted = slack.seed_message(dm, CLERK, MINUTES.read_text(encoding="utf-8"))
+    clicks = 0
+    await slack.message_shortcut(CLERK, "log_scrutiny_question", dm, posted.ts)
+    clicks += 1
+    review = await open_modal(slack, CLERK, "import_review")
+    await slack.submit_view(CLERK, review.id, {"item": "4", "role_all": "DCSC"})
+    clicks += 2
+    card = await slack.wait_for(
+        lambda: dm_with_button(slack, CLERK, "send_imported", "Imported *21* questions")
+    )
+    await slack.click_button(CLERK, card, "send_imported")
+    clicks += 1
+    questions = await eventually(
+        lambda: services(bot).repos.questions.search(),
+        lambda qs: len(qs) == 21 and all(q.state is QuestionState.SENT for q in qs),
+    )
+    assert clicks <= 5
+    assert {q.assigned_officer for q in questions} == {DCSC_OFFICER}
+
+
+async def test_the_review_edits_leaves_out_and_sets_roles_one_by_one(
+    slack: SlackDouble, bot: Runtime
+) -> None:
+    await set_up_commission(slack)
+    await slack.send_command("/agenda", "import", CLERK)
+    paste = await open_modal(slack, CLERK, "import_paste")
+    await slack.submit_view(
+        CLERK,
+        paste.id,
+        {"paste": "1. What about housing? (R01)\n2. Why so many moves?\n3. A duplicate?"},
+    )
+    review = await open_modal(slack, CLERK, "import_review")
+    await slack.submit_view(
+        CLERK,
+        review.id,
+        {
+            "text_1": "Why do children move placement so often?",
+            "role_1": "HoS",
+            "role_2": "__leave_out__",
+        },
+    )
+    await dm_containing(slack, CLERK, "Imported *2* questions")
+    questions = await services(bot).repos.questions.search()
+    assert [(q.text, q.addressed_role) for q in questions] == [
+        ("What about housing? (R01)", None),
+        ("Why do children move placement so often?", "HoS"),
+    ]
+
+
+async def test_a_long_import_is_reviewed_page_by_page_and_nothing_is_cut(
+    slack: SlackDouble, bot: Runtime
+) -> None:
+    await set_up_commission(slack)
+    await slack.send_command("/agenda", "import", CLERK)
+    paste = await open_modal(slack, CLERK, "import_paste")
+    listing = "\n".join(f"{n}. Question number {n}?" for n in range(1, 96))
+    await slack.submit_view(CLERK, paste.id, {"paste": listing})
+    for page in range(3):
+        review = await open_modal(slack, CLERK, "import_review")
+        assert len(review.blocks) <= 100
+        values = {"item": "4"} if page == 0 else {}
+        result = await slack.submit_view(CLERK, review.id, values)
+        assert result.status == 200
+    await eventually(lambda: services(bot).repos.questions.search(), lambda qs: len(qs) == 95)
+    texts = [q.text for q in await services(bot).repos.questions.search()]
+    assert texts == [f"Question number {n}?" for n in range(1, 96)]
