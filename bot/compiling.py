@@ -243,6 +243,7 @@ def agenda_entry(question: Question, answer: Answer, source: SourceDetails) -> A
         correction_note=correction.reason if correction else None,
         corrected_on=local_date(correction.corrected_at) if correction else None,
         original_text=_first_published(answer) if correction else None,
+        source_minute=question.source_minute,
     )
 
 

@@ -383,4 +383,9 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE meetings ADD COLUMN cancel_reason TEXT",
         ),
     ),
+    Migration(
+        13,
+        "source_minute_numbers",
+        ("ALTER TABLE questions ADD COLUMN source_minute TEXT",),
+    ),
 )

@@ -58,6 +58,7 @@ def question_from_row(row: Row) -> Question:
         due_date=optional_day(row["due_date"]),
         thread=thread,
         pending_transfer=transfer,
+        source_minute=row["source_minute"],
     )
 
 
@@ -155,8 +156,8 @@ class QuestionRepository:
                 """
                 INSERT INTO questions (reference, source_meeting_id, sequence, agenda_item,
                     on_behalf_of, member_name, submitted_by, text, state, addressed_role,
-                    created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    created_at, updated_at, source_minute)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 (
                     reference,
@@ -171,6 +172,7 @@ class QuestionRepository:
                     draft.addressed_role,
                     moment_text(now),
                     moment_text(now),
+                    draft.source_minute,
                 ),
             )
             await record(

@@ -116,6 +116,8 @@ class AgendaEntry:
     correction_note: str | None = None
     corrected_on: date | None = None
     original_text: str | None = None
+    source_minute: str | None = None
+    """The minute it was recorded under (4.21), for cross-reference with the minutes."""
 
 
 @dataclass(frozen=True)
@@ -397,6 +399,7 @@ def _entry_blocks(number: int, entry: AgendaEntry, users: UserNames | None) -> l
     )
     return [
         Heading(f"Question {number} ({_plain(entry.reference).text})", 4),
+        *([_labelled("Minute", _plain(entry.source_minute).text)] if entry.source_minute else []),
         _labelled("Asked by", asked_by_label(entry)),
         *_with_label("Question", question),
         *_response_blocks(entry, users),

@@ -134,6 +134,7 @@ def draft_question(
     text: str,
     addressed_role: str | None = None,
     importing: bool = False,
+    source_minute: str | None = None,
 ) -> QuestionDraft:
     """A validated new question submitted (or imported by the clerk) by ``actor``."""
     check(actor, Action.IMPORT_QUESTIONS if importing else Action.SUBMIT_QUESTION)
@@ -151,6 +152,7 @@ def draft_question(
         submitted_by=actor.user_id,
         text=validation.text(text, "The question", validation.QUESTION_TEXT_LIMIT),
         addressed_role=validation.role_key(addressed_role) if addressed_role else None,
+        source_minute=validation.optional_text(source_minute, "Minute number", 20),
     )
 
 

@@ -166,6 +166,8 @@ class Question:
     due_date: date | None = None
     thread: MessageRef | None = None
     pending_transfer: PendingTransfer | None = None
+    source_minute: str | None = None
+    """The minute the question was recorded under (e.g. 4.21), when it was imported."""
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,7 @@ class QuestionDraft:
     submitted_by: str
     text: str
     addressed_role: str | None = None
+    source_minute: str | None = None
 
 
 @dataclass(frozen=True)

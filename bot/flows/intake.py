@@ -234,6 +234,7 @@ async def save_import(
             text=mine.text or parsed.text,
             addressed_role=known.get(role.casefold(), role) if role else None,
             importing=True,
+            source_minute=parsed.number,
         )
         try:
             question, _ = await services.repos.questions.create_once(

@@ -7,7 +7,9 @@ import json
 
 import pytest
 
+from bot.compiling import compile_meeting
 from bot.core.models import OnBehalfOf, QuestionState
+from bot.core.permissions import Actor
 from bot.flows import intake
 from bot.flows.intake import FormErrors, SubmittedQuestion
 from bot.runtime import Runtime
@@ -219,6 +221,11 @@ async def test_the_21_minuted_questions_go_to_one_officer_in_five_clicks(
     )
     assert clicks <= 5
     assert {q.assigned_officer for q in questions} == {DCSC_OFFICER}
+    # Each keeps its minute number, and the compiled answers show it.
+    assert [q.source_minute for q in questions][:2] == ["4.6", "4.7"]
+    meeting = await services(bot).repos.meetings.by_reference("CYP-2026-05-11")
+    compiled = await compile_meeting(services(bot).repos, meeting, Actor(CLERK, is_clerk=True))
+    assert "**Minute:** 4.21" in compiled.markdown
 
 
 async def test_the_review_edits_leaves_out_and_sets_roles_one_by_one(
