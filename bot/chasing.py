@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -43,6 +43,7 @@ from bot.core.models import Meeting, MessageRef, QuestionState
 from bot.core.mrkdwn import Mrkdwn, esc, join, link, md, mention
 from bot.flows.sending import clerk_destinations
 from bot.flows.slack import dm_channel, message_link, workspace_url
+from bot.flows.status import statuses
 from bot.services import Services
 from storage.sweeps import HEARTBEAT_SECONDS
 
@@ -107,7 +108,9 @@ async def thread_base_url(services: Services, client: AsyncWebClient | None) -> 
     return services.workspace_url or "https://slack.com/"
 
 
-def digest_blocks(digest: OfficerDigest, base_url: str) -> list[messages.Block]:
+def digest_blocks(
+    digest: OfficerDigest, base_url: str, reasons: Mapping[int, str] | None = None
+) -> list[messages.Block]:
     """One message listing every question due a reminder for this person."""
     count = len(digest.entries)
     plural = "s" if count != 1 else ""
@@ -125,9 +128,10 @@ def digest_blocks(digest: OfficerDigest, base_url: str) -> list[messages.Block]:
         role = " (as deputy)" if entry.audience is Audience.DEPUTY else ""
         officer = entry.reminder.question.assigned_officer
         who = md(" · {}", mention(officer)) if digest.user is None and officer else ""
+        why = (reasons or {}).get(entry.reminder.question.id)
         lines.append(
             md(
-                "• {}: _{}_\n   {}{}{}{}: {}",
+                "• {}: _{}_\n   {}{}{}{}: {}{}",
                 name,
                 topic(entry.reminder.question.text),
                 due,
@@ -135,6 +139,7 @@ def digest_blocks(digest: OfficerDigest, base_url: str) -> list[messages.Block]:
                 who,
                 role,
                 entry.reminder.reason,
+                md("\n   _{}_", why[:1].upper() + why[1:]) if why else "",
             )
         )
     out = [messages.section(head), messages.section(join("\n", lines))]
@@ -216,6 +221,11 @@ async def sweep(
             return report
         pacer = ChannelPacer(pace)
         base_url = await thread_base_url(services, client)
+        reasons = {
+            s.question.id: s.due_reason
+            for s in await statuses(services, [r.question for r in due])
+            if s.due_reason
+        }
         clerks = [f"clerks:{c}" for c in await clerk_destinations(services, client)]
         outgoing = [
             (digest, destination)
@@ -234,7 +244,7 @@ async def sweep(
             pairs = [(subject(e.key), destination) for e in entries]
             try:
                 await send_digest(
-                    client, pacer, replace(digest, entries=entries), destination, base_url
+                    client, pacer, replace(digest, entries=entries), destination, base_url, reasons
                 )
             except SEND_ERRORS as error:
                 logger.warning("digest to %s not sent, stays due: %s", destination, error)
@@ -291,9 +301,10 @@ async def send_digest(
     digest: OfficerDigest,
     destination: str,
     base_url: str,
+    reasons: Mapping[int, str] | None = None,
 ) -> None:
     """The digest to one destination: ``person:U…`` (their DM) or ``clerks:<channel>``."""
-    blocks = digest_blocks(digest, base_url)
+    blocks = digest_blocks(digest, base_url, reasons)
     text = blocks[0]["text"]["text"]
     kind, _, target = destination.partition(":")
     channel = await dm_channel(client, target) if kind == "person" else target

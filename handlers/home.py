@@ -37,7 +37,14 @@ async def links(services: Services, client: AsyncWebClient) -> str:
     return services.workspace_url
 
 
-def question_line(question: Question, base_url: str, late: Lateness | None = None) -> Mrkdwn:
+def question_line(
+    question: Question,
+    base_url: str,
+    late: Lateness | None = None,
+    due_reason: str | None = None,
+) -> Mrkdwn:
+    """A question on one line (reference, due date, flag, state), its first words, and why
+    it is due when it is."""
     parts = [md("*{}*", question.reference)]
     if question.thread is not None:
         parts[0] = link(message_link(base_url, question.thread), question.reference)
@@ -47,7 +54,14 @@ def question_line(question: Question, base_url: str, late: Lateness | None = Non
         parts.append(Mrkdwn(FLAG[late]))
     parts.append(md("_{}_", question.state))
     text = question.text if len(question.text) <= 120 else question.text[:117] + "…"
-    return md("{}\n{}", join(" · ", parts), text)
+    line = md("{}\n{}", join(" · ", parts), text)
+    if due_reason:
+        line = md("{}\n_{}_", line, due_reason[:1].upper() + due_reason[1:])
+    return line
+
+
+def status_line(item: status.QuestionStatus, base_url: str) -> Mrkdwn:
+    return question_line(item.question, base_url, item.lateness, item.due_reason)
 
 
 def status_blocks(report: status.StatusReport, base_url: str) -> list[Block]:
@@ -90,12 +104,10 @@ def status_blocks(report: status.StatusReport, base_url: str) -> list[Block]:
         refs = ", ".join(q.reference for q in report.awaiting_approval[:LIST_LIMIT])
         out.append(messages.section(md("*Answered, waiting for your approval:* {}", refs)))
     if report.overdue:
-        lines = [
-            question_line(s.question, base_url, s.lateness) for s in report.overdue[:LIST_LIMIT]
-        ]
+        lines = [status_line(s, base_url) for s in report.overdue[:LIST_LIMIT]]
         out.append(messages.section(md("*Overdue*\n{}", join("\n", lines))))
     for officer, items in report.by_officer().items():
-        lines = [md("• {}", question_line(s.question, base_url, s.lateness)) for s in items[:10]]
+        lines = [md("• {}", status_line(s, base_url)) for s in items[:10]]
         more = f"\n…and {len(items) - 10} more" if len(items) > 10 else ""
         who = mention(officer, "nobody yet")
         out.append(
@@ -109,9 +121,7 @@ def status_blocks(report: status.StatusReport, base_url: str) -> list[Block]:
 def officer_blocks(items: list[status.QuestionStatus], base_url: str) -> list[Block]:
     if not items:
         return [messages.section(Mrkdwn("*Nothing waiting for your answer.* Thank you!"))]
-    lines = [
-        md("• {}", question_line(s.question, base_url, s.lateness)) for s in items[:LIST_LIMIT]
-    ]
+    lines = [md("• {}", status_line(s, base_url)) for s in items[:LIST_LIMIT]]
     return [
         messages.section(md("*Waiting for your answer* ({})", len(items))),
         messages.section(join("\n", lines)),

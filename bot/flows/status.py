@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from bot.core.calendar import local_date
+from bot.core.calendar import local_date, short_date
 from bot.core.deadlines import Lateness, agenda_publication_day, answer_due_date, lateness
 from bot.core.lifecycle import AWAITING_ANSWER
 from bot.core.models import Meeting, Question, QuestionState
@@ -24,6 +24,9 @@ LATENESS_ORDER = {
 class QuestionStatus:
     question: Question
     lateness: Lateness
+    due_reason: str | None = None
+    """Why it is due when it is, e.g. 'due Mon 27 Apr: 3 working days before the agenda
+    goes out on Thu 30 Apr (meeting Mon 11 May; 4 May bank holiday skipped)'."""
 
 
 @dataclass
@@ -59,6 +62,7 @@ async def statuses(services: Services, questions: list[Question]) -> list[Questi
     held = await services.repos.answers.get_many(
         q.id for q in questions if q.state is QuestionState.HOLDING
     )
+    meetings: dict[int, Meeting] = {}
     out = []
     for question in questions:
         promised = None
@@ -72,7 +76,22 @@ async def statuses(services: Services, questions: list[Question]) -> list[Questi
             very_overdue_after=services.settings.very_overdue_after_working_days,
             promised_date=promised,
         )
-        out.append(QuestionStatus(question, late))
+        reason = None
+        if promised is not None:
+            reason = f"full answer promised by {short_date(promised)} in a holding reply"
+        elif question.target_meeting_id is not None and question.due_date is not None:
+            target = question.target_meeting_id
+            if target not in meetings:
+                meetings[target] = await services.repos.meetings.get(target)
+            due = answer_due_date(
+                meetings[target].date,
+                calendar,
+                services.settings.answer_due_working_days,
+                today=today,
+            )
+            if due.date == question.due_date:
+                reason = due.explanation
+        out.append(QuestionStatus(question, late, reason))
     out.sort(
         key=lambda s: (LATENESS_ORDER[s.lateness], s.question.due_date or today, s.question.id)
     )

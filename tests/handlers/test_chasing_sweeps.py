@@ -329,6 +329,8 @@ async def test_digests_name_each_questions_topic_and_speak_to_their_reader(
     assert await sweep_at(bot, clock, at(date(2026, 4, 23))) == 1
     [officers] = [m for m in reminders_to(slack, DCSC_OFFICER)]
     assert "How many care leavers live out of borough?" in officers
+    # The date comes with its reason.
+    assert "3 working days before the agenda goes out on Thu 30 Apr" in officers
     assert "Answer by replying in each question's thread." in officers
     # Overdue on Tuesday 28 April: the clerks are told too, in their own words.
     assert await sweep_at(bot, clock, at(date(2026, 4, 28))) == 1

@@ -46,6 +46,8 @@ async def test_home_for_each_kind_of_person(
 
     officer = await home_text(slack, DCSC_OFFICER, "Waiting for your answer")
     assert "CYP-2023-12-18-Q01" in officer and "due Mon 27 Apr" in officer
+    assert "Due Mon 27 Apr: 3 working days before the agenda goes out on Thu 30 Apr" in officer
+    assert "4 May bank holiday skipped" in officer
     assert "/archives/" in officer  # a link to the thread
 
     member = await home_text(slack, MEMBER, "Your questions")
