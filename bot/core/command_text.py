@@ -168,7 +168,7 @@ def parse_closure_add(args: str) -> tuple[date, str]:
     return day, reason
 
 
-ITEM_ADD_USAGE = "/agenda item add <meeting reference> <number> <title>"
+ITEM_ADD_USAGE = "/agenda item add <meeting reference or date> <number> <title>"
 
 
 def parse_item_add(args: str) -> tuple[str, str, str]:

@@ -371,7 +371,7 @@ async def add_agenda_item(services: Services, user_id: str, args: str) -> str:
     actor = await services.actor(user_id)
     check(actor, Action.MANAGE_MEETINGS)
     reference, number, title = command_text.parse_item_add(args)
-    meeting = await services.repos.meetings.by_reference(reference)
+    meeting = await find_target_meeting(services.repos, reference, local_date(services.clock()))
     item = await services.repos.meetings.add_agenda_item(
         meeting.id, number, title, actor, services.clock()
     )

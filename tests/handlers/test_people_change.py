@@ -80,7 +80,7 @@ async def test_a_role_with_live_questions_cannot_be_removed(
 
 async def test_an_agenda_item_can_be_removed(slack: SlackDouble, bot: Runtime) -> None:
     await set_up_commission(slack)
-    await slack.send_command("/agenda", "item add CYP-2023-12-18 5 Budget monitoring", CLERK)
+    await slack.send_command("/agenda", "item add 2023-12-18 5 Budget monitoring", CLERK)
     await ephemeral_containing(slack, CLERK, "Added CYP-2023-12-18 item 5")
     await slack.send_command("/agenda", "item remove 2023-12-18 5", CLERK)
     await ephemeral_containing(slack, CLERK, "Removed CYP-2023-12-18 item 5: Budget monitoring")
