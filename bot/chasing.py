@@ -61,19 +61,28 @@ the sweep's length; and the most a crash mid-sweep can repeat."""
 SEND_ERRORS = (SlackApiError, ClientError, asyncio.TimeoutError)
 
 
+PACE_MARGIN = 1.05
+"""Messages are spaced a little more than the limit: requests to Slack arrive with some
+jitter, and one that arrives a hair early is refused (429) and costs a whole second."""
+
+
 class ChannelPacer:
     """Starts messages to one channel ``interval`` seconds apart, and keeps at most
     ``at_once`` requests in flight across all channels. A channel's next message waits for
-    the previous one to finish too, so a slow or retried request never overlaps the next."""
+    the previous one to finish too, so a slow or retried request never overlaps the next;
+    after a send that took longer than the interval (Slack made it wait and retry), the
+    next waits a whole interval from its end."""
 
     def __init__(
         self,
         interval: float,
         at_once: int = SENDS_AT_ONCE,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self.interval = interval
         self.sleep = sleep
+        self.clock = clock
         self._next: dict[str, float] = {}
         self._busy: dict[str, asyncio.Lock] = {}
         self._in_flight = asyncio.Semaphore(at_once)
@@ -81,14 +90,20 @@ class ChannelPacer:
     @asynccontextmanager
     async def slot(self, channel: str) -> AsyncIterator[None]:
         """Wait for the channel's turn, then send inside the ``async with``."""
-        loop = asyncio.get_running_loop()
+        now = self.clock or asyncio.get_running_loop().time
         async with self._busy.setdefault(channel, asyncio.Lock()):
             ready = self._next.get(channel, 0.0)
-            if ready > loop.time():
-                await self.sleep(ready - loop.time())
+            if ready > now():
+                await self.sleep(ready - now())
             async with self._in_flight:
-                self._next[channel] = loop.time() + self.interval
-                yield
+                started = now()
+                self._next[channel] = started + self.interval * PACE_MARGIN
+                try:
+                    yield
+                finally:
+                    ended = now()
+                    if ended - started > self.interval:
+                        self._next[channel] = ended + self.interval * PACE_MARGIN
 
 
 @dataclass

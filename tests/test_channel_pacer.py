@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.chasing import ChannelPacer
+import pytest
+
+from bot.chasing import PACE_MARGIN, ChannelPacer
 
 
 class Waits:
@@ -28,7 +30,8 @@ async def test_messages_to_one_channel_start_an_interval_apart() -> None:
     async with pacer.slot("C1"):
         pass
     [pause] = waits.asked
-    assert 9.0 < pause <= 10.0  # counted from the start of the previous message
+    # Counted from the start of the previous message, with a small margin for jitter.
+    assert 10.0 < pause <= 10.0 * PACE_MARGIN
 
 
 async def test_a_channels_next_message_waits_for_the_one_in_flight() -> None:
@@ -75,3 +78,14 @@ async def test_no_more_than_the_cap_in_flight_across_channels() -> None:
     release.set()
     await asyncio.gather(*tasks)
     assert most == 2
+
+
+async def test_after_a_send_slowed_by_a_retry_the_next_waits_from_its_end() -> None:
+    waits, now = Waits(), [100.0]
+    pacer = ChannelPacer(1.0, sleep=waits, clock=lambda: now[0])
+    async with pacer.slot("C1"):
+        now[0] += 2.2  # Slack answered 429 and the client waited to retry
+    async with pacer.slot("C1"):
+        pass
+    # A whole interval after the slow send ended (102.2), not after it began (100.0).
+    assert waits.asked == [pytest.approx(1.0 * PACE_MARGIN)]
