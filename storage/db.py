@@ -29,6 +29,7 @@ import os
 import random
 import sqlite3
 import stat
+from collections import deque
 from collections.abc import (
     AsyncIterator,
     Awaitable,
@@ -123,6 +124,46 @@ def is_busy(error: BaseException) -> bool:
     return "locked" in text or "busy" in text
 
 
+class WriterTurns:
+    """Whose turn it is on the writer connection: one at a time, urgent ones first."""
+
+    def __init__(self) -> None:
+        self._busy = False
+        self._urgent: deque[asyncio.Future[None]] = deque()
+        self._normal: deque[asyncio.Future[None]] = deque()
+
+    @asynccontextmanager
+    async def turn(self, *, urgent: bool = False) -> AsyncIterator[None]:
+        if self._busy:
+            waiting: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            (self._urgent if urgent else self._normal).append(waiting)
+            try:
+                await waiting
+            except BaseException:
+                if waiting.done() and not waiting.cancelled():
+                    self._hand_on()  # the turn was given to us as we were cancelled
+                else:
+                    queue = self._urgent if urgent else self._normal
+                    if waiting in queue:
+                        queue.remove(waiting)
+                raise
+        else:
+            self._busy = True
+        try:
+            yield
+        finally:
+            self._hand_on()
+
+    def _hand_on(self) -> None:
+        for queue in (self._urgent, self._normal):
+            while queue:
+                waiting = queue.popleft()
+                if not waiting.done():
+                    waiting.set_result(None)
+                    return
+        self._busy = False
+
+
 class Tx:
     """One unit of work's connection, inside its transaction."""
 
@@ -168,7 +209,7 @@ class Database:
         self._writer: aiosqlite.Connection | None = None
         self._readers: asyncio.Queue[aiosqlite.Connection] | None = None
         self._all_readers: list[aiosqlite.Connection] = []
-        self._lock = asyncio.Lock()
+        self._lock = WriterTurns()
 
     @classmethod
     async def open(cls, path: str | Path) -> Database:
@@ -229,9 +270,13 @@ class Database:
         return self._writer
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Tx]:
-        """One unit of work: its own ``BEGIN IMMEDIATE`` ... ``COMMIT``, or rolled back."""
-        async with self._lock:
+    async def transaction(self, *, urgent: bool = False) -> AsyncIterator[Tx]:
+        """One unit of work: its own ``BEGIN IMMEDIATE`` ... ``COMMIT``, or rolled back.
+
+        ``urgent`` units (storing an event before Slack is acknowledged) go before the others
+        waiting for the writer, so an ack never queues behind background work.
+        """
+        async with self._lock.turn(urgent=urgent):
             conn = self._writer_conn()
             await _begin_immediate(conn)
             try:

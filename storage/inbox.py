@@ -63,7 +63,7 @@ class EventInbox:
         """Store several events in one transaction (one commit for a burst of replies);
         for each, its new id, or None when its key was stored before."""
         ids: list[int | None] = []
-        async with self.db.transaction() as tx:
+        async with self.db.transaction(urgent=True) as tx:
             for incoming in batch:
                 result = await tx.execute(
                     "INSERT OR IGNORE INTO event_inbox (event_key, kind, channel, ts, thread_ts,"

@@ -193,3 +193,29 @@ async def test_a_file_that_is_not_a_database_is_one_line_and_leaks_nothing(
 async def test_memory_is_not_a_record(tmp_path: Path) -> None:
     with pytest.raises(DatabaseUnavailable, match="must be a file"):
         await Database.open(":memory:")
+
+
+async def test_an_urgent_unit_of_work_goes_before_those_already_waiting() -> None:
+    turns = db_module.WriterTurns()
+    order: list[str] = []
+    holding = asyncio.Event()
+    release = asyncio.Event()
+
+    async def unit(name: str, *, urgent: bool = False, hold: bool = False) -> None:
+        async with turns.turn(urgent=urgent):
+            order.append(name)
+            if hold:
+                holding.set()
+                await release.wait()
+
+    first = asyncio.create_task(unit("first", hold=True))
+    await holding.wait()
+    waiting = [asyncio.create_task(unit(f"background {n}")) for n in range(3)]
+    await asyncio.sleep(0)
+    ack = asyncio.create_task(unit("store before ack", urgent=True))
+    cancelled = asyncio.create_task(unit("gone"))
+    await asyncio.sleep(0)
+    cancelled.cancel()
+    release.set()
+    await asyncio.gather(first, ack, *waiting)
+    assert order == ["first", "store before ack", "background 0", "background 1", "background 2"]
