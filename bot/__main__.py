@@ -203,7 +203,7 @@ async def compile_from_database(
             repos, args.meeting, now.astimezone(tz).date(), args.committee
         )
         published = await publish_meeting(repos, meeting, CLI_CLERK, now) if args.final else []
-        return await compile_meeting(repos, meeting, CLI_CLERK), published
+        return await compile_meeting(repos, meeting, CLI_CLERK, final=args.final), published
     finally:
         await db.close()
 

@@ -317,6 +317,7 @@ async def compile_meeting(
     resolve_user: UserNames | None = None,
     *,
     look_up_names: NameLookup | None = None,
+    final: bool = False,
 ) -> CompiledAgenda:
     """The agenda item for ``meeting``; the same record always gives the same document.
 
@@ -332,7 +333,7 @@ async def compile_meeting(
     if look_up_names is not None:
         names = await look_up_names(frozenset(mentioned_users(entries) - unnamed))
     target = await agenda_meeting(repos, meeting)
-    return compile_agenda(target, entries, _withholding(names, unnamed))
+    return compile_agenda(target, entries, _withholding(names, unnamed), final=final)
 
 
 async def never_named(repos: Repositories) -> frozenset[str]:

@@ -21,7 +21,13 @@ from itertools import groupby
 from pathlib import Path
 
 import docx
+from docx.document import Document as DocxDocument
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.coreprops import CoreProperties
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+from docx.text.paragraph import Paragraph as WordParagraph
 
 from bot.core.markup import (
     Block,
@@ -170,6 +176,8 @@ class CompiledAgenda:
     markdown: str
     summary: AgendaSummary
     prepared_on: date
+    final: bool = False
+    """Compiled to be published (``--final``): no draft marks in the document."""
 
     @property
     def file_stem(self) -> str:
@@ -180,6 +188,7 @@ class CompiledAgenda:
     def to_docx_bytes(self) -> bytes:
         document = docx.Document()
         _set_core_properties(document.core_properties, self)
+        _house_style(document, self)
         add_to_document(document, self.blocks)
         buffer = io.BytesIO()
         document.save(buffer)
@@ -195,6 +204,7 @@ def compile_agenda(
     resolve_user: UserNames | None,
     *,
     prepared_on: date | None = None,
+    final: bool = False,
 ) -> CompiledAgenda:
     """Build the agenda item; ``prepared_on`` defaults to the latest date in the data."""
     ordered = sorted(entries, key=_entry_order)
@@ -206,6 +216,7 @@ def compile_agenda(
         markdown=to_markdown(blocks) + "\n",
         summary=summary,
         prepared_on=prepared_on or _latest_date(meeting, ordered),
+        final=final,
     )
 
 
@@ -478,8 +489,66 @@ def _set_core_properties(properties: CoreProperties, agenda: CompiledAgenda) -> 
     properties.comments = _property(f"Compiled for {reference}.")
     properties.keywords = _property(reference)
     properties.category = "Agenda item"
+    properties.language = LANGUAGE
     properties.revision = 1
     properties.created = properties.modified = datetime(day.year, day.month, day.day)
+
+
+LANGUAGE = "en-GB"
+DRAFT_MARK = "DRAFT – not for publication"
+BODY_FONT = "Arial"
+HEADING_STYLES = ("Title", "Heading 1", "Heading 2", "Heading 3", "Heading 4")
+
+
+def _house_style(document: DocxDocument, agenda: CompiledAgenda) -> None:
+    """A4 with 2.54 cm margins, British English, black headings on a sans-serif body, the
+    committee and date in the header (with DRAFT until the compile is final), and
+    "Page X of Y" in the footer."""
+    section = document.sections[0]
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(2.54))
+    styles = document.styles
+    normal = styles["Normal"]
+    normal.font.name = BODY_FONT
+    normal.font.size = Pt(11)
+    for name in HEADING_STYLES:
+        style = styles[name]
+        style.font.name = BODY_FONT
+        style.font.color.rgb = RGBColor(0, 0, 0)
+    defaults = styles.element.find(qn("w:docDefaults"))
+    run_defaults = defaults.find(qn("w:rPrDefault")) if defaults is not None else None
+    properties = run_defaults.find(qn("w:rPr")) if run_defaults is not None else None
+    if properties is not None:
+        lang = properties.find(qn("w:lang"))
+        if lang is None:
+            lang = OxmlElement("w:lang")
+            properties.append(lang)
+        lang.set(qn("w:val"), LANGUAGE)
+        lang.set(qn("w:eastAsia"), LANGUAGE)
+    header = section.header.paragraphs[0]
+    header.text = _property(_meeting_line(agenda.meeting))
+    if not agenda.final:
+        mark = section.header.add_paragraph()
+        mark.add_run(DRAFT_MARK).bold = True
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    footer.add_run("Page ")
+    _field(footer, "PAGE", "1")
+    footer.add_run(" of ")
+    _field(footer, "NUMPAGES", "1")
+
+
+def _field(paragraph: WordParagraph, instruction: str, shown: str) -> None:
+    """A Word field (PAGE, NUMPAGES) that Word fills in when it lays the document out."""
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), instruction)
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = shown
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
 
 
 PROPERTY_LIMIT = 255

@@ -58,7 +58,9 @@ async def compile_for_slack(
     async def look_up(ids: frozenset[str]) -> dict[str, str]:
         return await slack_names(client, ids)
 
-    compiled = await compile_meeting(services.repos, meeting, actor, look_up_names=look_up)
+    compiled = await compile_meeting(
+        services.repos, meeting, actor, look_up_names=look_up, final=final
+    )
     return compiled, published
 
 

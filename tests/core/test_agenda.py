@@ -545,3 +545,32 @@ def test_any_text_in_any_field_compiles_to_a_file_that_opens(
     entries = [replace(hostile, status=status) for status in EntryStatus]
     agenda = compile_agenda(replace(TARGET, committee_name=committee), entries, names)
     assert read_word(agenda).paragraphs[0].text == TITLE
+
+
+def word_xml(data: bytes, member: str) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        names = [n for n in package.namelist() if n.startswith(member)]
+        return "".join(package.read(n).decode("utf-8") for n in names)
+
+
+def test_the_word_file_is_a4_british_english_with_page_numbers_and_a_draft_mark() -> None:
+    draft = compile_agenda(TARGET, december_entries(), names)
+    document = docx.Document(io.BytesIO(draft.to_docx_bytes()))
+    section = document.sections[0]
+    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
+    assert round(section.left_margin.cm, 2) == 2.54
+    assert document.core_properties.language == "en-GB"
+    assert 'w:val="en-GB"' in word_xml(draft.to_docx_bytes(), "word/styles.xml")
+    footer = word_xml(draft.to_docx_bytes(), "word/footer")
+    assert 'w:instr="PAGE"' in footer and 'w:instr="NUMPAGES"' in footer
+    header = " ".join(p.text for p in section.header.paragraphs)
+    assert "DRAFT – not for publication" in header
+    assert "Children and Young People Scrutiny Commission" in header
+    final = compile_agenda(TARGET, december_entries(), names, final=True)
+    final_header = " ".join(
+        p.text
+        for p in docx.Document(io.BytesIO(final.to_docx_bytes())).sections[0].header.paragraphs
+    )
+    assert "DRAFT" not in final_header
+    heading = document.styles["Heading 1"]
+    assert heading.font.color.rgb == docx.shared.RGBColor(0, 0, 0)
