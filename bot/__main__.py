@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.app import create_web_client
 from bot.chasing import SweepReport, sweep
-from bot.compiling import compile_meeting, find_target_meeting, publish_meeting
+from bot.compiling import compile_meeting, export_meeting, find_target_meeting, publish_meeting
 from bot.config import ConfigError, Settings, load_settings, settings_from_env
+from bot.core import export
 from bot.core.agenda import CompiledAgenda
 from bot.core.calendar import use_time_zone
 from bot.core.clock import FixedClock, system_clock
@@ -286,6 +287,75 @@ def add_compile_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     command.set_defaults(func=cmd_compile)
 
 
+async def export_from_database(
+    args: argparse.Namespace, database: Path, tz: ZoneInfo
+) -> tuple[str, bytes, int]:
+    """The meeting's questions as CSV or JSON: (its reference, the bytes, how many rows)."""
+    use_time_zone(tz)
+    db = Database(database)
+    try:
+        try:
+            await db.connect()
+            await db.migrate()
+        except DatabaseUnavailable as error:
+            raise CommandFailed(f"{database} is not a database the bot can read: {error}") from None
+        repos = Repositories.on(db)
+        today = system_clock().astimezone(tz).date()
+        meeting = await find_target_meeting(repos, args.meeting, today, args.committee)
+        target, table = await export_meeting(repos, meeting, CLI_CLERK)
+    finally:
+        await db.close()
+    data = export.to_csv(table) if args.format == "csv" else export.to_json(target, table)
+    return target.reference, data, len(table)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    env = cli_environment(args.env_file)
+    try:
+        check_destination(args.out, args.force)
+        database = database_path_from_env(env)
+        reference, data, count = asyncio.run(
+            export_from_database(args, database, timezone_from_env(env))
+        )
+        if args.out == STDOUT:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+            where = "standard output"
+        else:
+            path = Path(args.out or f"{reference}-questions.{args.format}")
+            try:
+                write_file(path, data, replace=args.force)
+            except FileExistsError:
+                raise CommandFailed(f"{path} already exists: give --force to replace it") from None
+            except OSError as error:
+                raise CommandFailed(f"Could not write {path}: {error.strerror or error}") from None
+            where = str(path)
+    except (CommandFailed, DomainError) as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 2
+    print(f"{reference}: {count} questions written to {where}.", file=sys.stderr)
+    return 0
+
+
+def add_export_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    command = sub.add_parser(
+        "export",
+        help="a meeting's questions and published answers as open data (CSV or JSON)",
+        description="One row per question addressed to the meeting; answer text only once "
+        "published. The JSON's fields are described in the README. No Slack needed.",
+    )
+    command.add_argument("--meeting", metavar="REF|DATE", help="the meeting (default: the next)")
+    command.add_argument("--committee", metavar="KEY", help="with a date: that committee's")
+    command.add_argument("--format", choices=("csv", "json"), default="csv")
+    command.add_argument(
+        "--out",
+        metavar="FILE",
+        help="where to write; - for stdout (default: <meeting>-questions.csv)",
+    )
+    command.add_argument("--force", action="store_true", help="replace the --out file")
+    command.set_defaults(func=cmd_export)
+
+
 def parse_moment(text: str | None, tz: ZoneInfo) -> datetime:
     """--now: an ISO date and time (local time in TIMEZONE unless it says otherwise)."""
     if not text:
@@ -398,6 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="connect to the Slack workspace in .env and serve")
     run.set_defaults(func=cmd_run)
     add_compile_parser(sub)
+    add_export_parser(sub)
     add_chase_parser(sub)
     demo = sub.add_parser(
         "demo",

@@ -31,6 +31,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.core import export
 from bot.core.agenda import (
     AgendaEntry,
     AgendaMeeting,
@@ -244,6 +245,7 @@ def agenda_entry(question: Question, answer: Answer, source: SourceDetails) -> A
         corrected_on=local_date(correction.corrected_at) if correction else None,
         original_text=_first_published(answer) if correction else None,
         source_minute=question.source_minute,
+        due_date=question.due_date,
     )
 
 
@@ -334,6 +336,25 @@ async def compile_meeting(
         names = await look_up_names(frozenset(mentioned_users(entries) - unnamed))
     target = await agenda_meeting(repos, meeting)
     return compile_agenda(target, entries, _withholding(names, unnamed), final=final)
+
+
+async def export_meeting(
+    repos: Repositories,
+    meeting: Meeting,
+    actor: Actor,
+    *,
+    look_up_names: NameLookup | None = None,
+) -> tuple[AgendaMeeting, list[dict[str, str]]]:
+    """The meeting's questions as open-data rows (bot/core/export.py), people named as the
+    compiled document names them."""
+    check(actor, Action.COMPILE)
+    entries = sorted(await gather_entries(repos, meeting), key=lambda e: e.reference)
+    unnamed = await never_named(repos)
+    names: UserNames | None = None
+    if look_up_names is not None:
+        names = await look_up_names(frozenset(mentioned_users(entries) - unnamed))
+    target = await agenda_meeting(repos, meeting)
+    return target, export.rows(target, entries, _withholding(names, unnamed))
 
 
 async def never_named(repos: Repositories) -> frozenset[str]:

@@ -24,7 +24,9 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.chasing import sweep
+from bot.compiling import export_meeting
 from bot.config import Settings
+from bot.core import export
 from bot.core.calendar import short_date
 from bot.core.clock import FixedClock
 from bot.core.models import QuestionState
@@ -276,6 +278,23 @@ async def compile_agenda(demo: Demo, out_dir: Path) -> list[Path]:
         if line.startswith("#### Question 3 "):
             break
         demo.out(f"    {line[:110]}")
+    return written + await export_open_data(demo, out_dir)
+
+
+async def export_open_data(demo: Demo, out_dir: Path) -> list[Path]:
+    """The same meeting as open data (CSV and JSON), as `python -m bot export` writes it."""
+    services = demo.runtime.services
+    assert services is not None
+    meeting = await services.repos.meetings.by_reference("CYP-2026-05-11")
+    target, table = await export_meeting(services.repos, meeting, await services.actor(CLERK))
+    written = []
+    for name, data in (
+        (f"{target.reference}-questions.csv", export.to_csv(table)),
+        (f"{target.reference}-questions.json", export.to_json(target, table)),
+    ):
+        path = out_dir / name
+        await asyncio.to_thread(path.write_bytes, data)
+        written.append(path)
     return written
 
 

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import asyncio
+import csv
 import io
+import json
 import os
 import sys
 from collections.abc import AsyncIterator
@@ -23,6 +25,7 @@ from bot.compiling import (
     mentioned_users,
     publish_meeting,
 )
+from bot.core import export
 from bot.core.agenda import HACKNEY_OF_TOMORROW, TITLE, EntryStatus
 from bot.core.errors import InvalidInput, NotFound, NotPermitted
 from bot.core.importer import parse_question_list
@@ -499,7 +502,9 @@ class Run:
     stderr: str
 
 
-async def run_cli(database: Path, *args: str, env_file: Path | None = None) -> Run:
+async def run_cli(
+    database: Path, *args: str, env_file: Path | None = None, command: str = "compile"
+) -> Run:
     """``python -m bot compile ...`` with no Slack settings; DATABASE_PATH from the
     environment, or only from ``env_file`` when one is given."""
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
@@ -511,7 +516,7 @@ async def run_cli(database: Path, *args: str, env_file: Path | None = None) -> R
         "bot",
         "--env-file",
         str(env_file or os.devnull),
-        "compile",
+        command,
         *args,
         cwd=ROOT,
         env=env,
@@ -688,3 +693,44 @@ async def test_cli_out_in_a_folder_that_cannot_be_written(closed: Record) -> Non
     assert result.stderr.splitlines() == [
         "Error: Could not write /proc/nope/a.md: there is no folder /proc/nope"
     ]
+
+
+async def test_export_writes_csv_and_json_with_published_text_only(closed: Record) -> None:
+    csv_run = await run_cli(
+        closed.path, "--meeting", "CYP-2026-05-11", "--out", "-", command="export"
+    )
+    assert csv_run.code == 0, csv_run.stderr
+    assert csv_run.stderr.strip() == "CYP-2026-05-11: 21 questions written to standard output."
+    table = list(csv.DictReader(io.StringIO(csv_run.stdout.decode("utf-8-sig"))))
+    assert len(table) == 21 and tuple(table[0]) == export.FIELDS
+    assert {row["committee"] for row in table} == {"Children and Young People Scrutiny Commission"}
+    for row in table:
+        if row["status"] not in ("published", "corrected"):
+            assert row["published_answer"] == "" and row["answered_on"] == ""
+    json_run = await run_cli(
+        closed.path,
+        "--meeting",
+        "2026-05-11",
+        "--format",
+        "json",
+        "--out",
+        "-",
+        command="export",
+    )
+    assert json_run.code == 0, json_run.stderr
+    document = json.loads(json_run.stdout)
+    assert document["schema"] == export.SCHEMA
+    assert document["meeting"]["reference"] == "CYP-2026-05-11"
+    assert [q["reference"] for q in document["questions"]] == [r["reference"] for r in table]
+
+
+def test_a_cell_that_looks_like_a_formula_never_runs_as_one() -> None:
+    row = dict.fromkeys(export.FIELDS, "")
+    row |= {"reference": "CYP-Q01", "published_answer": '=HYPERLINK("http://x")', "minute": "-1"}
+    data = export.to_csv([row]).decode("utf-8-sig")
+    [read] = list(csv.DictReader(io.StringIO(data)))
+    assert read["published_answer"] == '\'=HYPERLINK("http://x")'
+    assert read["minute"] == "'-1"
+    for start in ("+", "@", "\t"):
+        assert export.neutralise(f"{start}SUM(A1)").startswith("'")
+    assert export.neutralise("Plain text") == "Plain text"

@@ -30,7 +30,12 @@ async def test_demo_tells_the_whole_story_and_writes_the_agenda(tmp_path: Path) 
     assert names == [
         "CYP-2026-05-11-question-responses.docx",
         "CYP-2026-05-11-question-responses.md",
+        "CYP-2026-05-11-questions.csv",
+        "CYP-2026-05-11-questions.json",
     ]
+    table = (tmp_path / "demo-output" / names[2]).read_text(encoding="utf-8-sig")
+    assert table.startswith("reference,committee,meeting,meeting_date,")
+    assert ",4.6,The Commission," in table  # the minute number kept from the import
     markdown = (tmp_path / "demo-output" / names[1]).read_text(encoding="utf-8")
     assert "Hackney of Tomorrow" in markdown
     assert "1,420" in markdown and "1,240" not in markdown  # the edit made it in

@@ -124,6 +124,7 @@ class AgendaEntry:
     original_text: str | None = None
     source_minute: str | None = None
     """The minute it was recorded under (4.21), for cross-reference with the minutes."""
+    due_date: date | None = None
 
 
 @dataclass(frozen=True)
