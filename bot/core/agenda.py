@@ -361,12 +361,35 @@ def _intro(meeting: AgendaMeeting, entries: Sequence[AgendaEntry]) -> str:
             f"No questions from earlier meetings are addressed to {target}, "
             "so there are no responses to publish."
         )
-    sources = _join_words(_source_labels(entries) or ["an earlier meeting"])
-    return (
-        f"The questions below were not reached in the time available at {sources} "
-        f"and were sent to officers for a written response. The responses are published "
-        f"for {target}."
-    )
+    earlier = [e for e in entries if e.source_meeting_date < meeting.meeting_date]
+    ahead = [e for e in entries if e.source_meeting_date >= meeting.meeting_date]
+    sentences = []
+    if earlier:
+        sources = _join_words(_source_meetings(earlier))
+        sentences.append(
+            f"The questions below were not reached in the time available at {sources} and "
+            "were sent to officers for a written response."
+        )
+    if ahead:
+        which = "Other questions below were" if earlier else "The questions below were"
+        sentences.append(
+            f"{which} raised for {_join_words(_source_meetings(ahead))} and sent to officers "
+            "for a written response ahead of it."
+        )
+    sentences.append(f"The responses are published for {target}.")
+    return " ".join(sentences)
+
+
+def _source_meetings(entries: Sequence[AgendaEntry]) -> list[str]:
+    """'the meeting of the Children and Young People Scrutiny Commission on 18 December
+    2023', once for each meeting the entries come from."""
+    found: dict[tuple[str, date], str] = {}
+    for entry in entries:
+        label = _plain(entry.source_meeting_label).text
+        day = entry.source_meeting_date
+        name = label.removesuffix(f", {long_date(day)}").strip() or "an earlier committee"
+        found.setdefault((label, day), f"the meeting of {_the(name)} on {long_date(day)}")
+    return list(found.values())
 
 
 def _front_matter(

@@ -179,9 +179,27 @@ def test_questions_from_18_december_compile_into_the_agenda_item() -> None:
 def test_the_intro_names_the_source_and_target_meetings() -> None:
     markdown = compile_agenda(TARGET, december_entries(), names).markdown
     assert (
-        f"The questions below were not reached in the time available at {DECEMBER} and were "
-        "sent to officers for a written response. The responses are published for the meeting "
-        "of the Children and Young People Scrutiny Commission on Monday 11 May 2026."
+        "The questions below were not reached in the time available at the meeting of the "
+        "Children and Young People Scrutiny Commission on 18 December 2023 and were sent to "
+        "officers for a written response. The responses are published for the meeting of the "
+        "Children and Young People Scrutiny Commission on Monday 11 May 2026."
+    ) in markdown
+
+
+def test_a_question_raised_for_the_meeting_itself_reads_right() -> None:
+    ahead = [replace(e, source_meeting_date=date(2026, 5, 11)) for e in december_entries()]
+    ahead = [
+        replace(
+            e, source_meeting_label="Children and Young People Scrutiny Commission, 11 May 2026"
+        )
+        for e in ahead
+    ]
+    markdown = compile_agenda(TARGET, ahead, names).markdown
+    assert "not reached in the time available" not in markdown
+    assert (
+        "The questions below were raised for the meeting of the Children and Young People "
+        "Scrutiny Commission on 11 May 2026 and sent to officers for a written response ahead "
+        "of it."
     ) in markdown
 
 
@@ -320,9 +338,11 @@ def test_two_source_meetings_are_both_named_in_the_intro() -> None:
         source_meeting_date=date(2024, 1, 15),
     )
     markdown = compile_agenda(TARGET, [later, entry("CYP-2023-12-18-Q01", 1)], names).markdown
-    assert f"at {DECEMBER} and Children and Young People Scrutiny Commission, 15 January" in (
-        markdown
-    )
+    assert (
+        "at the meeting of the Children and Young People Scrutiny Commission on 18 December "
+        "2023 and the meeting of the Children and Young People Scrutiny Commission on "
+        "15 January 2024"
+    ) in markdown
 
 
 # --- statuses -------------------------------------------------------------------------------
