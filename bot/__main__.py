@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.app import create_web_client
 from bot.chasing import SweepReport, sweep
 from bot.compiling import compile_meeting, export_meeting, find_target_meeting, publish_meeting
-from bot.config import ConfigError, Settings, load_settings, settings_from_env
+from bot.config import ConfigError, Settings, load_settings, pack_from_env, settings_from_env
 from bot.core import export
 from bot.core.agenda import CompiledAgenda
 from bot.core.calendar import use_time_zone
@@ -204,7 +204,14 @@ async def compile_from_database(
             repos, args.meeting, now.astimezone(tz).date(), args.committee
         )
         published = await publish_meeting(repos, meeting, CLI_CLERK, now) if args.final else []
-        return await compile_meeting(repos, meeting, CLI_CLERK, final=args.final), published
+        compiled = await compile_meeting(
+            repos,
+            meeting,
+            CLI_CLERK,
+            final=args.final,
+            pack=pack_from_env(cli_environment(args.env_file)),
+        )
+        return compiled, published
     finally:
         await db.close()
 

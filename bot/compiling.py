@@ -37,11 +37,13 @@ from bot.core.agenda import (
     AgendaMeeting,
     CompiledAgenda,
     EntryStatus,
+    PackDetails,
     compile_agenda,
     long_date,
 )
 from bot.core.calendar import local_date, short_date
 from bot.core.command_text import MEETING_ADD_USAGE
+from bot.core.deadlines import agenda_publication_day
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.markup import UserNames
 from bot.core.markup import mentioned_users as mentioned_in
@@ -304,11 +306,13 @@ def _texts_and_date(parts: Sequence[tuple[str, datetime]]) -> tuple[tuple[str, .
 
 async def agenda_meeting(repos: Repositories, meeting: Meeting) -> AgendaMeeting:
     committee = await repos.meetings.committee(meeting.committee_key)
+    calendar = await repos.closure_days.calendar()
     return AgendaMeeting(
         committee_name=committee.name,
         title=meeting.title,
         meeting_date=meeting.date,
         reference=meeting.reference,
+        publication_date=agenda_publication_day(meeting.date, calendar).date,
     )
 
 
@@ -320,6 +324,7 @@ async def compile_meeting(
     *,
     look_up_names: NameLookup | None = None,
     final: bool = False,
+    pack: PackDetails | None = None,
 ) -> CompiledAgenda:
     """The agenda item for ``meeting``; the same record always gives the same document.
 
@@ -335,7 +340,7 @@ async def compile_meeting(
     if look_up_names is not None:
         names = await look_up_names(frozenset(mentioned_users(entries) - unnamed))
     target = await agenda_meeting(repos, meeting)
-    return compile_agenda(target, entries, _withholding(names, unnamed), final=final)
+    return compile_agenda(target, entries, _withholding(names, unnamed), final=final, pack=pack)
 
 
 async def export_meeting(

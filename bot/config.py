@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.core.agenda import PackDetails
 from bot.core.chasing import (
     DEFAULT_LADDER,
     ChaseSettings,
@@ -51,6 +52,9 @@ class Settings:
     working_hours: str = "09:30-17:00"
     chase_ladder: str = DEFAULT_LADDER
     catch_up_every_minutes: int = 15
+    agenda_item_number: str | None = None
+    contact_name: str | None = None
+    contact_email: str | None = None
     membership: str = "open"
     """'open': anyone in the workspace may submit; 'listed': the members list, clerks and
     officers."""
@@ -63,6 +67,11 @@ class Settings:
             very_overdue_after=self.very_overdue_after_working_days,
         )
         return parse_ladder(self.chase_ladder, base)
+
+    @property
+    def pack(self) -> PackDetails:
+        """The agenda pack's title block: item number and contact officer."""
+        return PackDetails(self.agenda_item_number, self.contact_name, self.contact_email)
 
     @property
     def socket_mode(self) -> bool:
@@ -206,7 +215,11 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
             "questions) or listed (only the members list, clerks and officers)"
         )
 
+    pack = pack_from_env(env)
     return Settings(
+        agenda_item_number=pack.item_number,
+        contact_name=pack.contact_name,
+        contact_email=pack.contact_email,
         membership=membership,
         working_hours=working_hours,
         chase_ladder=chase_ladder,
@@ -225,6 +238,18 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         clerk_user_ids=frozenset(clerks),
         timezone=timezone,
     )
+
+
+def pack_from_env(env: Mapping[str, str]) -> PackDetails:
+    """AGENDA_ITEM_NUMBER, CONTACT_NAME and CONTACT_EMAIL: the compiled document's title
+    block (read by the bot and by ``python -m bot compile`` alike)."""
+    item = _get(env, "AGENDA_ITEM_NUMBER")
+    if item is not None and not re.fullmatch(r"[0-9]{1,3}[A-Za-z]?(\.[0-9]{1,3})?", item):
+        raise ConfigError(f"AGENDA_ITEM_NUMBER={item!r} should look like 7, 7a or 7.1")
+    email = _get(env, "CONTACT_EMAIL")
+    if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        raise ConfigError(f"CONTACT_EMAIL={email!r} is not an email address")
+    return PackDetails(item, _get(env, "CONTACT_NAME"), email)
 
 
 def load_settings(dotenv_path: str | None = ".env") -> Settings:

@@ -238,7 +238,10 @@ def texts(section: list[tuple[str, str]]) -> list[str]:
 async def test_word_document_lists_every_question_in_order(record: Record) -> None:
     agenda = await compile_meeting(record.repos, record.target, CLERK)
     data = agenda.to_docx_bytes()
-    assert headings(data, 1) == [TITLE]
+    assert headings(data, 1) == [
+        "Responses to questions not reached at the meeting of the Children and Young People "
+        "Scrutiny Commission on 18 December 2023"
+    ]
     assert headings(data, 2) == [DECEMBER]
     assert headings(data, 3) == [f"Item 4: {REPORT}"]
     # 4.6 → 4.26 are Q01 → Q21; the rejected Q22 is left out.
@@ -306,7 +309,7 @@ async def test_markdown_and_summary(record: Record) -> None:
     assert summary.not_yet_approved == (reference(2), reference(5))
     assert [q.reference for q in summary.holding_questions] == [reference(3)]
     markdown = agenda.markdown
-    assert markdown.startswith(f"# {TITLE}\n")
+    assert markdown.startswith("# Responses to questions not reached at the meeting of the ")
     assert f"## {DECEMBER}\n" in markdown
     assert f"### Item 4: {REPORT}\n" in markdown
     assert "#### Question 2 (CYP-2023-12-18-Q02)" in markdown

@@ -127,3 +127,24 @@ def test_env_example_documents_every_setting_and_nothing_else() -> None:
     # And the example itself is a valid configuration.
     values = dict(re.findall(r"^([A-Z_]+)=(.*)$", (ROOT / ".env.example").read_text(), re.M))
     settings_from_env(values)
+
+
+def test_the_title_block_settings_are_checked() -> None:
+    from bot.config import ConfigError, pack_from_env
+
+    pack = pack_from_env(
+        {
+            "AGENDA_ITEM_NUMBER": "7a",
+            "CONTACT_NAME": "Jo Clerk",
+            "CONTACT_EMAIL": "jo@hackney.gov.uk",
+        }
+    )
+    assert (pack.item_number, pack.contact_name, pack.contact_email) == (
+        "7a",
+        "Jo Clerk",
+        "jo@hackney.gov.uk",
+    )
+    with pytest.raises(ConfigError, match="AGENDA_ITEM_NUMBER"):
+        pack_from_env({"AGENDA_ITEM_NUMBER": "seven"})
+    with pytest.raises(ConfigError, match="CONTACT_EMAIL"):
+        pack_from_env({"CONTACT_EMAIL": "jo at hackney"})

@@ -93,6 +93,17 @@ class AgendaMeeting:
     title: str
     meeting_date: date
     reference: str
+    publication_date: date | None = None
+    """When the agenda goes out (five clear working days before the meeting)."""
+
+
+@dataclass(frozen=True)
+class PackDetails:
+    """What the agenda pack's title block needs beyond the record (settings)."""
+
+    item_number: str | None = None
+    contact_name: str | None = None
+    contact_email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -206,11 +217,15 @@ def compile_agenda(
     *,
     prepared_on: date | None = None,
     final: bool = False,
+    pack: PackDetails | None = None,
 ) -> CompiledAgenda:
     """Build the agenda item; ``prepared_on`` defaults to the latest date in the data."""
     ordered = sorted(entries, key=_entry_order)
     summary = summarise(ordered)
-    blocks = (*_front_matter(meeting, ordered, summary), *_body(ordered, resolve_user))
+    blocks = (
+        *_front_matter(meeting, ordered, summary, pack or PackDetails()),
+        *_body(ordered, resolve_user),
+    )
     return CompiledAgenda(
         meeting=meeting,
         blocks=blocks,
@@ -392,16 +407,43 @@ def _source_meetings(entries: Sequence[AgendaEntry]) -> list[str]:
     return list(found.values())
 
 
+RECOMMENDATION = "The Commission is asked to note the responses."
+
+
 def _front_matter(
-    meeting: AgendaMeeting, entries: Sequence[AgendaEntry], summary: AgendaSummary
+    meeting: AgendaMeeting,
+    entries: Sequence[AgendaEntry],
+    summary: AgendaSummary,
+    pack: PackDetails,
 ) -> list[Block]:
+    """The agenda pack's title block, the introduction and the counts."""
+    contact = ", ".join(
+        _plain(part).text for part in (pack.contact_name, pack.contact_email) if part
+    )
     return [
-        Heading(TITLE, 1),
+        Heading(_title(entries), 1),
+        *([_labelled("Agenda item", _plain(pack.item_number).text)] if pack.item_number else []),
         _labelled("Meeting", _meeting_line(meeting)),
         _labelled("Reference", meeting.reference),
+        *(
+            [_labelled("Date of publication", long_date(meeting.publication_date))]
+            if meeting.publication_date
+            else []
+        ),
+        *([_labelled("Contact officer", contact)] if contact else []),
+        _labelled("Recommendation", RECOMMENDATION),
         _sentence(_intro(meeting, entries)),
         *([_sentence(summary.headline)] if entries else []),
     ]
+
+
+def _title(entries: Sequence[AgendaEntry]) -> str:
+    """'Responses to questions not reached at the meeting of the … on 18 December 2023'
+    when the questions come from one meeting; the general title otherwise."""
+    sources = _source_meetings(entries)
+    if len(sources) == 1 and entries[0].source_meeting_date:
+        return f"Responses to questions not reached at {sources[0]}"
+    return TITLE
 
 
 def _body(entries: Sequence[AgendaEntry], users: UserNames | None) -> list[Block]:

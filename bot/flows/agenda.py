@@ -59,7 +59,12 @@ async def compile_for_slack(
         return await slack_names(client, ids)
 
     compiled = await compile_meeting(
-        services.repos, meeting, actor, look_up_names=look_up, final=final
+        services.repos,
+        meeting,
+        actor,
+        look_up_names=look_up,
+        final=final,
+        pack=services.settings.pack,
     )
     return compiled, published
 

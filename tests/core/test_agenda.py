@@ -21,6 +21,7 @@ from bot.core.agenda import (
     CompiledAgenda,
     EntryStatus,
     OutstandingQuestion,
+    PackDetails,
     asked_by_label,
     compile_agenda,
     long_date,
@@ -34,6 +35,10 @@ TARGET = AgendaMeeting(
     reference="CYP-2026-05-11",
 )
 DECEMBER = "Children and Young People Scrutiny Commission, 18 December 2023"
+DECEMBER_TITLE = (
+    "Responses to questions not reached at the meeting of the Children and Young People "
+    "Scrutiny Commission on 18 December 2023"
+)
 REPORT = "Children's Social Care Annual Report (2022/23)"
 DCSC = "Director of Children's Social Care"
 HOS = "Head of Service, Children in Care and Care Leavers"
@@ -161,7 +166,7 @@ def test_questions_from_18_december_compile_into_the_agenda_item() -> None:
     agenda = compile_agenda(TARGET, december_entries(), names)
     document = read_word(agenda)
     assert headings(document) == [
-        ("Heading 1", TITLE),
+        ("Heading 1", DECEMBER_TITLE),
         ("Heading 2", DECEMBER),
         ("Heading 3", f"Item 4: {REPORT}"),
         ("Heading 4", "Question 1 (CYP-2023-12-18-Q07)"),
@@ -205,7 +210,8 @@ def test_a_question_raised_for_the_meeting_itself_reads_right() -> None:
 
 def test_the_markdown_reads_like_the_document() -> None:
     markdown = compile_agenda(TARGET, december_entries(), names).markdown
-    assert markdown.startswith(f"# {TITLE}\n\n**Meeting:** Children and Young People")
+    assert markdown.startswith(f"# {DECEMBER_TITLE}\n\n**Meeting:** Children and Young People")
+    assert "**Recommendation:** The Commission is asked to note the responses." in markdown
     assert "#### Question 2 (CYP-2023-12-18-Q16)\n\n**Asked by:** Hackney of Tomorrow\n" in markdown
     assert "**Response:** **Preparation**: the service has completed" in markdown
     assert "- 200 supporting documents are cleared and ready\n" in markdown
@@ -456,6 +462,7 @@ def test_a_meeting_with_no_questions_gives_a_clear_document() -> None:
         f"# {TITLE}\n\n"
         "**Meeting:** Children and Young People Scrutiny Commission, Monday 11 May 2026\n\n"
         "**Reference:** CYP-2026-05-11\n\n"
+        "**Recommendation:** The Commission is asked to note the responses.\n\n"
         "No questions from earlier meetings are addressed to the meeting of the Children and "
         "Young People Scrutiny Commission on Monday 11 May 2026, so there are no responses "
         "to publish.\n"
@@ -564,7 +571,7 @@ def test_any_text_in_any_field_compiles_to_a_file_that_opens(
     )
     entries = [replace(hostile, status=status) for status in EntryStatus]
     agenda = compile_agenda(replace(TARGET, committee_name=committee), entries, names)
-    assert read_word(agenda).paragraphs[0].text == TITLE
+    assert read_word(agenda).paragraphs[0].text.startswith("Responses to questions not reached")
 
 
 def word_xml(data: bytes, member: str) -> str:
@@ -594,3 +601,19 @@ def test_the_word_file_is_a4_british_english_with_page_numbers_and_a_draft_mark(
     assert "DRAFT" not in final_header
     heading = document.styles["Heading 1"]
     assert heading.font.color.rgb == docx.shared.RGBColor(0, 0, 0)
+
+
+def test_the_title_block_names_the_item_the_publication_date_and_the_contact() -> None:
+    meeting = replace(TARGET, publication_date=date(2026, 4, 30))
+    pack = PackDetails("7", "Jo Clerk", "jo.clerk@example.gov.uk")
+    markdown = compile_agenda(meeting, december_entries(), names, pack=pack).markdown
+    block = markdown.split("The questions below")[0]
+    assert block == (
+        f"# {DECEMBER_TITLE}\n\n"
+        "**Agenda item:** 7\n\n"
+        "**Meeting:** Children and Young People Scrutiny Commission, Monday 11 May 2026\n\n"
+        "**Reference:** CYP-2026-05-11\n\n"
+        "**Date of publication:** 30 April 2026\n\n"
+        "**Contact officer:** Jo Clerk, jo.clerk@example.gov.uk\n\n"
+        "**Recommendation:** The Commission is asked to note the responses.\n\n"
+    )
