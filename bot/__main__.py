@@ -10,7 +10,8 @@ import os
 import signal
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -186,12 +187,9 @@ def current_umask() -> int:
     return mask
 
 
-async def compile_from_database(
-    args: argparse.Namespace, database: Path, tz: ZoneInfo
-) -> tuple[CompiledAgenda, list[str]]:
-    """Find the meeting, publish its answers if --final, then compile it."""
-    use_time_zone(tz)
-    now = system_clock()
+@asynccontextmanager
+async def database_for_command(database: Path) -> AsyncIterator[Repositories]:
+    """The database a command-line tool reads, migrated; a file that is not one is one line."""
     db = Database(database)
     try:
         try:
@@ -199,21 +197,27 @@ async def compile_from_database(
             await db.migrate()
         except DatabaseUnavailable as error:
             raise CommandFailed(f"{database} is not a database the bot can read: {error}") from None
-        repos = Repositories.on(db)
+        yield Repositories.on(db)
+    finally:
+        await db.close()
+
+
+async def compile_from_database(
+    args: argparse.Namespace, database: Path, env: Mapping[str, str]
+) -> tuple[CompiledAgenda, list[str]]:
+    """Find the meeting, publish its answers if --final, then compile it."""
+    tz = timezone_from_env(env)
+    use_time_zone(tz)
+    now = system_clock()
+    async with database_for_command(database) as repos:
         meeting = await find_target_meeting(
             repos, args.meeting, now.astimezone(tz).date(), args.committee
         )
         published = await publish_meeting(repos, meeting, CLI_CLERK, now) if args.final else []
         compiled = await compile_meeting(
-            repos,
-            meeting,
-            CLI_CLERK,
-            final=args.final,
-            pack=pack_from_env(cli_environment(args.env_file)),
+            repos, meeting, CLI_CLERK, final=args.final, pack=pack_from_env(env)
         )
         return compiled, published
-    finally:
-        await db.close()
 
 
 def compile_summary(agenda: CompiledAgenda, published: list[str] | None, where: str) -> str:
@@ -233,9 +237,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
         fmt = output_format(args)
         check_destination(args.out, args.force)
         database = database_path_from_env(env)
-        agenda, published = asyncio.run(
-            compile_from_database(args, database, timezone_from_env(env))
-        )
+        agenda, published = asyncio.run(compile_from_database(args, database, env))
         where = write_agenda(agenda, args.out, fmt, force=args.force)
     except (CommandFailed, DomainError) as error:
         print(f"Error: {error}", file=sys.stderr)
@@ -299,19 +301,10 @@ async def export_from_database(
 ) -> tuple[str, bytes, int]:
     """The meeting's questions as CSV or JSON: (its reference, the bytes, how many rows)."""
     use_time_zone(tz)
-    db = Database(database)
-    try:
-        try:
-            await db.connect()
-            await db.migrate()
-        except DatabaseUnavailable as error:
-            raise CommandFailed(f"{database} is not a database the bot can read: {error}") from None
-        repos = Repositories.on(db)
+    async with database_for_command(database) as repos:
         today = system_clock().astimezone(tz).date()
         meeting = await find_target_meeting(repos, args.meeting, today, args.committee)
         target, table = await export_meeting(repos, meeting, CLI_CLERK)
-    finally:
-        await db.close()
     data = export.to_csv(table) if args.format == "csv" else export.to_json(target, table)
     return target.reference, data, len(table)
 

@@ -128,10 +128,6 @@ class Inbox:
         if late:
             await asyncio.wait(late)
 
-    @property
-    def busy(self) -> int:
-        return len(self._running)
-
     def _start(self, entry: InboxEntry, client: AsyncWebClient) -> None:
         task = asyncio.create_task(self._record(entry, client), name=f"inbox-{entry.id}")
         self._running[entry.id] = task

@@ -186,14 +186,6 @@ class Deliveries:
         )
         return None if row is None or row["at"] is None else moment(row["at"])
 
-    async def sent_to(self, subject: str) -> list[str]:
-        rows = await self.db.fetchall(
-            "SELECT destination FROM deliveries WHERE subject = ? AND status = 'sent'"
-            " ORDER BY destination",
-            (subject,),
-        )
-        return [str(row["destination"]) for row in rows]
-
 
 def _sweep(row: Row) -> SweepRow:
     return SweepRow(
