@@ -41,8 +41,8 @@ from bot.core.chasing import (
 from bot.core.lifecycle import AWAITING_ANSWER
 from bot.core.models import Meeting, MessageRef, QuestionState
 from bot.core.mrkdwn import Mrkdwn, esc, join, link, md, mention
-from bot.flows.sending import clerk_destinations
-from bot.flows.slack import dm_channel, message_link, workspace_url
+from bot.flows.sending import clerk_destinations, thread_base_url
+from bot.flows.slack import dm_channel, message_link
 from bot.flows.status import statuses
 from bot.services import Services
 from storage.sweeps import HEARTBEAT_SECONDS
@@ -115,12 +115,6 @@ class SweepReport:
     sent: int = 0
     failed: int = 0
     lines: list[str] = field(default_factory=list)
-
-
-async def thread_base_url(services: Services, client: AsyncWebClient | None) -> str:
-    if services.workspace_url is None and client is not None:
-        services.workspace_url = await workspace_url(client)
-    return services.workspace_url or "https://slack.com/"
 
 
 def digest_blocks(

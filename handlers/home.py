@@ -14,7 +14,8 @@ from bot.core.models import Question
 from bot.core.mrkdwn import Mrkdwn, esc, join, link, md, mention
 from bot.core.permissions import Action, check
 from bot.flows import agenda, status
-from bot.flows.slack import dm, dm_channel, message_link, workspace_url
+from bot.flows.sending import thread_base_url
+from bot.flows.slack import dm, dm_channel, message_link
 from bot.services import Services
 from handlers import modals, payload
 from handlers.errors import guarded
@@ -29,12 +30,6 @@ FLAG = {
     Lateness.OVERDUE: ":large_orange_circle: overdue",
     Lateness.DUE_TODAY: ":large_yellow_circle: due today",
 }
-
-
-async def links(services: Services, client: AsyncWebClient) -> str:
-    if services.workspace_url is None:
-        services.workspace_url = await workspace_url(client)
-    return services.workspace_url
 
 
 def question_line(
@@ -139,7 +134,7 @@ def member_blocks(questions: list[Question], base_url: str) -> list[Block]:
 
 
 async def home_view(services: Services, client: AsyncWebClient, user_id: str) -> dict[str, Any]:
-    base_url = await links(services, client)
+    base_url = await thread_base_url(services, client)
     actor = await services.actor(user_id)
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Scrutiny questions"}}
@@ -219,4 +214,4 @@ async def status_command(
         await agenda.target_meeting(services, spec) if spec else await status.next_meeting(services)
     )
     report = await status.meeting_report(services, meeting)
-    return status_blocks(report, await links(services, client))
+    return status_blocks(report, await thread_base_url(services, client))

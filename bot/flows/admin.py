@@ -18,8 +18,8 @@ from bot.core.mrkdwn import Mrkdwn, esc, join, link, md, mention
 from bot.core.permissions import Action, Actor, check
 from bot.flows import dates
 from bot.flows.dates import DueDateChange
-from bot.flows.sending import send_to_officer
-from bot.flows.slack import dm, message_link, post, workspace_url
+from bot.flows.sending import send_to_officer, thread_base_url
+from bot.flows.slack import dm, message_link, post
 from bot.services import Services
 from storage.people import Member
 
@@ -175,8 +175,7 @@ async def hand_over(services: Services, client: AsyncWebClient, change: OfficerC
     new, old, role = change.role.officer, change.previous_officer, change.role
     if not change.moved or new is None or old is None:
         return
-    base_url = services.workspace_url or await workspace_url(client)
-    services.workspace_url = base_url
+    base_url = await thread_base_url(services, client)
     lines = []
     for question in change.moved:
         if question.state is not QuestionState.SUBMITTED:
@@ -232,7 +231,7 @@ async def _thread_for_new_holder(
         return question
     question = await send_to_officer(services, client, question, Actor.bot())
     if question.thread is not None:
-        address = message_link(services.workspace_url or "https://slack.com/", earlier)
+        address = message_link(await thread_base_url(services, client), earlier)
         await post(
             client,
             question.thread.channel,

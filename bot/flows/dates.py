@@ -17,6 +17,7 @@ from bot.core.lifecycle import AWAITING_ANSWER
 from bot.core.models import Meeting, Question, QuestionState
 from bot.core.mrkdwn import Mrkdwn, esc, join, link, md
 from bot.core.permissions import Actor
+from bot.flows.sending import thread_base_url
 from bot.flows.slack import dm, message_link
 from bot.services import Services
 
@@ -90,7 +91,7 @@ async def tell_officers(
     services: Services, client: AsyncWebClient, changes: list[DueDateChange], why: str
 ) -> int:
     """One message to each officer whose questions got a new due date; how many were sent."""
-    base_url = services.workspace_url or "https://slack.com/"
+    base_url = await thread_base_url(services, client)
     why = esc(why)
     by_officer: dict[str, list[DueDateChange]] = {}
     for change in changes:

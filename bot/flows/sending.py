@@ -15,10 +15,17 @@ from bot.core.errors import DomainError, InvalidInput, NotFound
 from bot.core.models import Meeting, MessageRef, Question, QuestionState
 from bot.core.mrkdwn import Mrkdwn, join, md, quoted
 from bot.core.permissions import Actor
-from bot.flows.slack import dm, dm_channel, post
+from bot.flows.slack import dm, dm_channel, post, workspace_url
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
+
+
+async def thread_base_url(services: Services, client: AsyncWebClient | None) -> str:
+    """The workspace's address for links to threads (auth.test, asked once and kept)."""
+    if services.workspace_url is None and client is not None:
+        services.workspace_url = await workspace_url(client)
+    return services.workspace_url or "https://slack.com/"
 
 
 def meeting_name(meeting: Meeting, committee_name: str) -> str:
