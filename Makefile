@@ -14,6 +14,7 @@ help:
 	@echo "make lint    ruff and mypy"
 	@echo "make run     connect to the Slack workspace configured in .env"
 	@echo "make bench   benchmarks (not part of make test)"
+	@echo "make template rebuild bot/templates/agenda.docx, the neutral Word template"
 	@echo "make soak    the real bot under concurrent writers, kill -9, an outage and Slack faults (not part of make test)"
 
 $(STAMP): pyproject.toml
@@ -50,6 +51,9 @@ bench: $(STAMP)
 
 soak: $(STAMP)
 	$(BIN)/python -m bench.soak $(SOAK_ARGS)
+
+template: $(STAMP)
+	$(BIN)/python -c "from bot.core.template import write_neutral_template as w; w()"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo-output

@@ -209,13 +209,19 @@ async def compile_from_database(
     tz = timezone_from_env(env)
     use_time_zone(tz)
     now = system_clock()
+    generated = parse_moment(args.generated_at, tz, "--generated-at")
     async with database_for_command(database) as repos:
         meeting = await find_target_meeting(
             repos, args.meeting, now.astimezone(tz).date(), args.committee
         )
         published = await publish_meeting(repos, meeting, CLI_CLERK, now) if args.final else []
         compiled = await compile_meeting(
-            repos, meeting, CLI_CLERK, final=args.final, pack=pack_from_env(env)
+            repos,
+            meeting,
+            CLI_CLERK,
+            final=args.final,
+            pack=pack_from_env(env),
+            today=generated.astimezone(tz).date(),
         )
         return compiled, published
 
@@ -249,8 +255,9 @@ def cmd_compile(args: argparse.Namespace) -> int:
 COMPILE_HELP = """\
 Compile the responses addressed to a meeting into the agenda item, as Word or Markdown,
 from the database in DATABASE_PATH (read from the environment or --env-file; no Slack tokens
-are needed and Slack is not contacted). People mentioned in answers read "a colleague",
-because names come from Slack. Compiling is repeatable: the same record gives the same file.
+are needed and Slack is not contacted). People mentioned in answers are named as the bot
+last saw them in Slack (an officer by their role's title), so the file is the one /agenda
+compile uploads: the same record and --generated-at date give the same bytes.
 --final also marks the answers in it published: answers not yet approved are approved first,
 as the clerk's act (recorded in the audit as "cli"). Prints a one-line summary to stderr;
 errors print one line and exit with code 2."""
@@ -292,6 +299,12 @@ def add_compile_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser])
         "--final",
         action="store_true",
         help="also mark the answers in it published (approving any not yet approved)",
+    )
+    command.add_argument(
+        "--generated-at",
+        metavar="WHEN",
+        help="the date and time the document is prepared at, such as 2026-05-01T09:30 "
+        "(default: now); its date goes into the document's properties",
     )
     command.set_defaults(func=cmd_compile)
 
@@ -356,15 +369,15 @@ def add_export_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     command.set_defaults(func=cmd_export)
 
 
-def parse_moment(text: str | None, tz: ZoneInfo) -> datetime:
-    """--now: an ISO date and time (local time in TIMEZONE unless it says otherwise)."""
+def parse_moment(text: str | None, tz: ZoneInfo, option: str = "--now") -> datetime:
+    """An ISO date and time (local time in TIMEZONE unless it says otherwise); now if none."""
     if not text:
         return system_clock()
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise CommandFailed(
-            f"--now {text!r} is not a date and time such as 2026-05-01T09:30"
+            f"{option} {text!r} is not a date and time such as 2026-05-01T09:30"
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 

@@ -30,7 +30,7 @@ from bot.core import validation
 from bot.core.models import AnswerPart, MessageRef, Question, QuestionState, ts_order
 from bot.core.mrkdwn import esc, md
 from bot.flows.sending import tell_clerks
-from bot.inbox import REPLY_SUBTYPES, Inbox
+from bot.inbox import REPLY_SUBTYPES, Inbox, shared_files
 from bot.services import Services
 from storage.inbox import Incoming
 
@@ -101,6 +101,7 @@ def missed(
             received_at=received_at,
             source="catch-up",
             has_files=bool(message.get("files")),
+            files=shared_files(message.get("files")),
         )
 
     for message in replies:

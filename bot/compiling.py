@@ -35,6 +35,7 @@ from bot.core import export
 from bot.core.agenda import (
     AgendaEntry,
     AgendaMeeting,
+    AttachedFile,
     CompiledAgenda,
     EntryStatus,
     PackDetails,
@@ -45,7 +46,6 @@ from bot.core.calendar import local_date, short_date
 from bot.core.command_text import MEETING_ADD_USAGE
 from bot.core.deadlines import agenda_publication_day
 from bot.core.errors import InvalidInput, NotFound
-from bot.core.markup import UserNames
 from bot.core.markup import mentioned_users as mentioned_in
 from bot.core.models import (
     Answer,
@@ -86,8 +86,9 @@ STATUS: dict[QuestionState, EntryStatus] = {
 
 PUBLISHABLE = frozenset({S.ANSWERED, S.APPROVED})
 
-NameLookup = Callable[[frozenset[str]], Awaitable[Mapping[str, str]]]
-"""Slack user ids to display names, looked up all at once (the Slack handler's users.info)."""
+NameLookup = Callable[[frozenset[str]], Awaitable[object]]
+"""Refreshes the stored display names of these Slack users, all at once (the Slack
+handler's users.info)."""
 
 
 # --- which meeting ----------------------------------------------------------------------------
@@ -248,6 +249,20 @@ def agenda_entry(question: Question, answer: Answer, source: SourceDetails) -> A
         original_text=_first_published(answer) if correction else None,
         source_minute=question.source_minute,
         due_date=question.due_date,
+        attachments=_attachments(status, answer),
+    )
+
+
+def _attachments(status: EntryStatus, answer: Answer) -> tuple[AttachedFile, ...]:
+    """The files shared with the answer: as they stood when it was approved, once it was
+    (as for the text), else as they stand now."""
+    cutoff = None
+    if status not in (EntryStatus.ANSWERED, EntryStatus.HOLDING) and answer.approval:
+        cutoff = answer.approval.approved_at
+    return tuple(
+        AttachedFile(a.file.name, a.file.permalink)
+        for a in answer.attachments
+        if a.stood_at(cutoff)
     )
 
 
@@ -320,27 +335,24 @@ async def compile_meeting(
     repos: Repositories,
     meeting: Meeting,
     actor: Actor,
-    resolve_user: UserNames | None = None,
+    names: Mapping[str, str] | None = None,
     *,
     look_up_names: NameLookup | None = None,
     final: bool = False,
     pack: PackDetails | None = None,
+    today: date | None = None,
 ) -> CompiledAgenda:
-    """The agenda item for ``meeting``; the same record always gives the same document.
+    """The agenda item for ``meeting``; the same record and ``today`` give the same bytes.
 
-    People mentioned in the text are named by ``resolve_user``, or by ``look_up_names``
-    (called once with the ids to name, e.g. through Slack's users.info). Anyone either
-    does not name reads "a colleague", and so does anyone who ever submitted a question on
-    behalf of Hackney of Tomorrow: those young people are never named in the agenda.
+    People mentioned in the text are named as :func:`names_for_agenda` says. ``today`` is
+    the date the document is prepared on (its properties, and whether a promised holding
+    date has passed); without it, the latest date in the record.
     """
     check(actor, Action.COMPILE)
     entries = await gather_entries(repos, meeting)
-    unnamed = await never_named(repos)
-    names = resolve_user
-    if look_up_names is not None:
-        names = await look_up_names(frozenset(mentioned_users(entries) - unnamed))
+    resolved = await names_for_agenda(repos, entries, names, look_up_names)
     target = await agenda_meeting(repos, meeting)
-    return compile_agenda(target, entries, _withholding(names, unnamed), final=final, pack=pack)
+    return compile_agenda(target, entries, resolved, final=final, pack=pack, prepared_on=today)
 
 
 async def export_meeting(
@@ -354,12 +366,40 @@ async def export_meeting(
     compiled document names them."""
     check(actor, Action.COMPILE)
     entries = sorted(await gather_entries(repos, meeting), key=lambda e: e.reference)
-    unnamed = await never_named(repos)
-    names: UserNames | None = None
-    if look_up_names is not None:
-        names = await look_up_names(frozenset(mentioned_users(entries) - unnamed))
+    resolved = await names_for_agenda(repos, entries, None, look_up_names)
     target = await agenda_meeting(repos, meeting)
-    return target, export.rows(target, entries, _withholding(names, unnamed))
+    return target, export.rows(target, entries, resolved)
+
+
+async def names_for_agenda(
+    repos: Repositories,
+    entries: Iterable[AgendaEntry],
+    names: Mapping[str, str] | None = None,
+    look_up_names: NameLookup | None = None,
+) -> Mapping[str, str]:
+    """How each person mentioned in ``entries`` is named in what the bot publishes.
+
+    An officer is named by the title of the role they answer for ("Head of Service"); anyone
+    else by the name the bot has stored for them (``look_up_names`` first refreshes those,
+    e.g. through Slack's users.info, and is expected to store what it finds), or by
+    ``names``. The document is therefore the same whoever compiles it, in Slack or on the
+    command line. Anyone not named reads "a colleague", and so does anyone who ever
+    submitted a question on behalf of Hackney of Tomorrow: those young people are never
+    named in the agenda.
+    """
+    unnamed = await never_named(repos)
+    wanted = frozenset(mentioned_users(entries) - unnamed)
+    if not wanted:
+        return {}
+    if look_up_names is not None:
+        await look_up_names(wanted)
+    resolved = {**(await repos.people.display_names(wanted)), **(names or {})}
+    titles: dict[str, list[str]] = {}
+    for role in await repos.officers.roles():
+        if role.officer in wanted:
+            titles.setdefault(role.officer, []).append(role.title)
+    resolved.update((user, " and ".join(sorted(held))) for user, held in titles.items())
+    return {user: name for user, name in resolved.items() if user in wanted}
 
 
 async def never_named(repos: Repositories) -> frozenset[str]:
@@ -367,20 +407,6 @@ async def never_named(repos: Repositories) -> frozenset[str]:
     question for Hackney of Tomorrow (the clerk too, if so)."""
     submitters = await repos.questions.submitters_for(OnBehalfOf.HACKNEY_OF_TOMORROW)
     return submitters | await repos.people.hackney_of_tomorrow()
-
-
-def _withholding(names: UserNames | None, unnamed: frozenset[str]) -> UserNames | None:
-    """``names``, except that the ``unnamed`` are never named."""
-    if names is None:
-        return None
-    known = names
-
-    def name(user_id: str) -> str | None:
-        if user_id in unnamed:
-            return None
-        return known.get(user_id) if isinstance(known, Mapping) else known(user_id)
-
-    return name
 
 
 async def publish_meeting(

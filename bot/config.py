@@ -22,6 +22,7 @@ from bot.core.chasing import (
     parse_working_hours,
 )
 from bot.core.errors import InvalidInput
+from bot.core.template import TemplateError, check_template
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -55,6 +56,8 @@ class Settings:
     agenda_item_number: str | None = None
     contact_name: str | None = None
     contact_email: str | None = None
+    agenda_template: str | None = None
+    """AGENDA_TEMPLATE: the council's Word template for the compiled agenda item."""
     membership: str = "open"
     """'open': anyone in the workspace may submit; 'listed': the members list, clerks and
     officers."""
@@ -71,7 +74,12 @@ class Settings:
     @property
     def pack(self) -> PackDetails:
         """The agenda pack's title block: item number and contact officer."""
-        return PackDetails(self.agenda_item_number, self.contact_name, self.contact_email)
+        return PackDetails(
+            self.agenda_item_number,
+            self.contact_name,
+            self.contact_email,
+            Path(self.agenda_template) if self.agenda_template else None,
+        )
 
     @property
     def socket_mode(self) -> bool:
@@ -220,6 +228,7 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         agenda_item_number=pack.item_number,
         contact_name=pack.contact_name,
         contact_email=pack.contact_email,
+        agenda_template=str(pack.template) if pack.template else None,
         membership=membership,
         working_hours=working_hours,
         chase_ladder=chase_ladder,
@@ -241,15 +250,24 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
 
 
 def pack_from_env(env: Mapping[str, str]) -> PackDetails:
-    """AGENDA_ITEM_NUMBER, CONTACT_NAME and CONTACT_EMAIL: the compiled document's title
-    block (read by the bot and by ``python -m bot compile`` alike)."""
+    """AGENDA_ITEM_NUMBER, CONTACT_NAME and CONTACT_EMAIL (the compiled document's title
+    block) and AGENDA_TEMPLATE (the council's Word template, checked now so that a bad one
+    is found at start-up, not at the first compile); read by the bot and by
+    ``python -m bot compile`` alike."""
     item = _get(env, "AGENDA_ITEM_NUMBER")
     if item is not None and not re.fullmatch(r"[0-9]{1,3}[A-Za-z]?(\.[0-9]{1,3})?", item):
         raise ConfigError(f"AGENDA_ITEM_NUMBER={item!r} should look like 7, 7a or 7.1")
     email = _get(env, "CONTACT_EMAIL")
     if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         raise ConfigError(f"CONTACT_EMAIL={email!r} is not an email address")
-    return PackDetails(item, _get(env, "CONTACT_NAME"), email)
+    template_text = _get(env, "AGENDA_TEMPLATE")
+    template = Path(template_text).expanduser() if template_text else None
+    if template is not None:
+        try:
+            check_template(template)
+        except TemplateError as problem:
+            raise ConfigError(f"AGENDA_TEMPLATE: {problem}") from None
+    return PackDetails(item, _get(env, "CONTACT_NAME"), email, template)
 
 
 def load_settings(dotenv_path: str | None = ".env") -> Settings:

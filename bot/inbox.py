@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core import validation
+from bot.core.models import SharedFile
 from bot.flows import answers
 from bot.services import Services
 from storage.inbox import InboxEntry, Incoming
@@ -23,6 +25,36 @@ from storage.inbox import InboxEntry, Incoming
 logger = logging.getLogger(__name__)
 
 REPLY_SUBTYPES = (None, "thread_broadcast", "file_share")
+
+FILES_KEPT = 20
+"""Files read from one message: Slack allows 10 per message; more is not a real message."""
+
+
+def shared_files(raw: object) -> tuple[SharedFile, ...]:
+    """The files on a Slack message (its ``files``), as the record keeps them: id, name,
+    type and permalink. A file Slack shows as deleted (``mode: tombstone``) is not on it."""
+    if not isinstance(raw, list):
+        return ()
+    found: list[SharedFile] = []
+    for item in raw[:FILES_KEPT]:
+        if not isinstance(item, dict) or item.get("mode") == "tombstone":
+            continue
+        file_id = item.get("id")
+        if not isinstance(file_id, str) or not file_id:
+            continue
+        name = item.get("name") or item.get("title") or file_id
+        permalink = item.get("permalink")
+        found.append(
+            SharedFile(
+                file_id=file_id[:40],
+                name=validation.normalise(str(name), multiline=False).strip()[:200] or file_id[:40],
+                mimetype=str(item.get("mimetype") or "application/octet-stream")[:100],
+                permalink=permalink[:500] if isinstance(permalink, str) else None,
+            )
+        )
+    return tuple(found)
+
+
 """Message subtypes that are replies a person wrote."""
 
 WORKERS = 8

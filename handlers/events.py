@@ -17,7 +17,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.inbox import REPLY_SUBTYPES, Inbox
+from bot.inbox import REPLY_SUBTYPES, Inbox, shared_files
 from storage.inbox import Incoming
 
 logger = logging.getLogger(__name__)
@@ -89,11 +89,17 @@ def incoming_event(
             received_at=received_at,
             has_files=bool(event.get("files")),
             parent_by_bot=bool(bot_user_id) and event.get("parent_user_id") == bot_user_id,
+            files=shared_files(event.get("files")),
         )
     if subtype == "message_changed":
         message, previous = _dict(event.get("message")), _dict(event.get("previous_message"))
         # Slack also sends message_changed for a parent whose reply count changed: ignore it.
-        if not is_thread_reply(message) or message.get("text") == previous.get("text"):
+        # A reply whose text is the same but whose files changed (one deleted) is an edit.
+        files = shared_files(message.get("files"))
+        if not is_thread_reply(message) or (
+            message.get("text") == previous.get("text")
+            and files == shared_files(previous.get("files"))
+        ):
             return None
         ts = str(message["ts"])
         return Incoming(
@@ -105,6 +111,8 @@ def incoming_event(
             user=_id(message.get("user")),
             text=_text(message.get("text")),
             received_at=received_at,
+            has_files=bool(files),
+            files=files,
         )
     if subtype == "message_deleted":
         deleted_ts = _id(event.get("deleted_ts"))

@@ -3,7 +3,7 @@ publication and corrections, each written with its audit event in one transactio
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -15,6 +15,7 @@ from bot.core.models import (
     AnswerPart,
     AnswerPartVersion,
     Approval,
+    Attachment,
     AuditEvent,
     Correction,
     HoldingReply,
@@ -23,9 +24,10 @@ from bot.core.models import (
     Question,
     QuestionChange,
     QuestionState,
+    SharedFile,
     ts_order,
 )
-from bot.core.permissions import Actor
+from bot.core.permissions import Action, Actor, check
 from storage.audit import record
 from storage.codec import day_text, moment, moment_text, optional_moment
 from storage.db import Database, Row, Tx, in_lists, marks
@@ -171,6 +173,89 @@ class AnswerRepository:
                 await _move(tx, question, to_state, actor, deleted_at)
             return replace(part, deleted_at=deleted_at)
 
+    async def attach(
+        self,
+        question_id: int,
+        message: MessageRef,
+        files: Sequence[SharedFile],
+        actor: Actor,
+        now: datetime,
+    ) -> list[Attachment]:
+        """Keep the files shared in ``message`` with the answer; returns those new to it (a
+        repeated event adds nothing). A file added after approval needs the clerk's review
+        again, as a reply does; after publication it is kept on record only."""
+        async with self.db.transaction() as tx:
+            question = await load_question(tx, question_id)
+            check(actor, Action.ANSWER, question)
+            added: list[Attachment] = []
+            for shared in files:
+                result = await tx.execute(
+                    "INSERT OR IGNORE INTO answer_attachments (question_id, channel, ts, file_id,"
+                    " name, mimetype, permalink, added_by, added_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        question_id,
+                        message.channel,
+                        message.ts,
+                        shared.file_id,
+                        shared.name,
+                        shared.mimetype,
+                        shared.permalink,
+                        actor.user_id,
+                        moment_text(now),
+                    ),
+                )
+                if not result.rowcount:
+                    continue
+                added.append(Attachment(question_id, message, shared, actor.user_id, now))
+                await record(
+                    tx,
+                    _event(question, actor, now, "attachment_added", _file_detail(message, shared)),
+                )
+            if added and question.state is QuestionState.APPROVED:
+                await _move(tx, question, QuestionState.ANSWERED, actor, now)
+            return added
+
+    async def keep_only_files(
+        self, message: MessageRef, files: Sequence[SharedFile], actor: Actor, now: datetime
+    ) -> list[Attachment]:
+        """After an edit or a deletion of ``message``: its attachments no longer among
+        ``files`` are removed from the answer (and kept on record). Returns those removed."""
+        keep = {shared.file_id for shared in files}
+        async with self.db.transaction() as tx:
+            rows = await tx.fetchall(
+                "SELECT * FROM answer_attachments WHERE channel = ? AND ts = ?"
+                " AND removed_at IS NULL ORDER BY id",
+                (message.channel, message.ts),
+            )
+            removed = [_attachment_from_row(r) for r in rows if r["file_id"] not in keep]
+            for attachment in removed:
+                question = await load_question(tx, attachment.question_id)
+                await tx.execute(
+                    "UPDATE answer_attachments SET removed_at = ? WHERE question_id = ?"
+                    " AND channel = ? AND ts = ? AND file_id = ?",
+                    (
+                        moment_text(now),
+                        attachment.question_id,
+                        message.channel,
+                        message.ts,
+                        attachment.file.file_id,
+                    ),
+                )
+                await record(
+                    tx,
+                    _event(
+                        question,
+                        actor,
+                        now,
+                        "attachment_removed",
+                        _file_detail(message, attachment.file),
+                    ),
+                )
+                if question.state is QuestionState.APPROVED:
+                    await _move(tx, question, QuestionState.ANSWERED, actor, now)
+            return [replace(a, removed_at=now) for a in removed]
+
     async def part_at(self, message: MessageRef) -> AnswerPart | None:
         """The answer part recorded from ``message``, if any."""
         async with self.db.snapshot() as read:
@@ -222,6 +307,7 @@ class AnswerRepository:
                 approvals=tuple(_approval_from_row(r) for r in of("approvals")),
                 publication=_publication_from_row(publication[0]) if publication else None,
                 corrections=tuple(_correction_from_row(r) for r in of("corrections")),
+                attachments=tuple(_attachment_from_row(r) for r in of("attachments")),
             )
         return answers
 
@@ -394,8 +480,30 @@ _ANSWER_TABLES = {
     "approvals": "SELECT * FROM approvals WHERE question_id IN ({ids}) ORDER BY id",
     "publications": "SELECT * FROM publications WHERE question_id IN ({ids})",
     "corrections": "SELECT * FROM corrections WHERE question_id IN ({ids}) ORDER BY id",
+    "attachments": "SELECT * FROM answer_attachments WHERE question_id IN ({ids}) ORDER BY id",
 }
 """What ``get_many`` reads, each for a list of question ids."""
+
+
+def _file_detail(message: MessageRef, shared: SharedFile) -> dict[str, object]:
+    return {
+        "channel": message.channel,
+        "ts": message.ts,
+        "file_id": shared.file_id,
+        "name": shared.name,
+        "mimetype": shared.mimetype,
+    }
+
+
+def _attachment_from_row(row: Row) -> Attachment:
+    return Attachment(
+        question_id=int(row["question_id"]),
+        message=MessageRef(row["channel"], row["ts"]),
+        file=SharedFile(row["file_id"], row["name"], row["mimetype"], row["permalink"]),
+        added_by=row["added_by"],
+        added_at=moment(row["added_at"]),
+        removed_at=optional_moment(row["removed_at"]),
+    )
 
 
 def _by_question(rows: Iterable[Row]) -> dict[int, list[Row]]:

@@ -9,11 +9,13 @@ adds what Slack never delivered through the same table, so both paths record ali
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from bot.core.models import SharedFile
 from storage.codec import moment, moment_text
 from storage.db import Database, Row
 
@@ -39,6 +41,8 @@ class Incoming:
     source: Source = "event"
     has_files: bool = False
     parent_by_bot: bool = False
+    files: tuple[SharedFile, ...] = ()
+    """The files shared in the message (for an edit: those still on it)."""
 
 
 @dataclass(frozen=True)
@@ -67,8 +71,8 @@ class EventInbox:
             for incoming in batch:
                 result = await tx.execute(
                     "INSERT OR IGNORE INTO event_inbox (event_key, kind, channel, ts, thread_ts,"
-                    " user_id, text, has_files, parent_by_bot, source, received_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " user_id, text, has_files, parent_by_bot, source, received_at, files)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         incoming.key,
                         incoming.kind,
@@ -81,6 +85,7 @@ class EventInbox:
                         int(incoming.parent_by_bot),
                         incoming.source,
                         moment_text(incoming.received_at),
+                        files_text(incoming.files),
                     ),
                 )
                 ids.append(result.lastrowid if result.rowcount == 1 else None)
@@ -180,6 +185,22 @@ class EventInbox:
             )
 
 
+def files_text(files: Sequence[SharedFile]) -> str | None:
+    """The files as JSON for the inbox row (None: no files)."""
+    if not files:
+        return None
+    return json.dumps([[f.file_id, f.name, f.mimetype, f.permalink] for f in files])
+
+
+def files_from_text(text: str | None) -> tuple[SharedFile, ...]:
+    if not text:
+        return ()
+    return tuple(
+        SharedFile(str(file_id), str(name), str(mimetype), permalink)
+        for file_id, name, mimetype, permalink in json.loads(text)
+    )
+
+
 def _entry(row: Row) -> InboxEntry:
     return InboxEntry(
         id=int(row["id"]),
@@ -195,6 +216,7 @@ def _entry(row: Row) -> InboxEntry:
             source=row["source"],
             has_files=bool(row["has_files"]),
             parent_by_bot=bool(row["parent_by_bot"]),
+            files=files_from_text(row["files"]),
         ),
         attempts=int(row["attempts"]),
         outcome=row["outcome"],

@@ -388,4 +388,41 @@ MIGRATIONS: tuple[Migration, ...] = (
         "source_minute_numbers",
         ("ALTER TABLE questions ADD COLUMN source_minute TEXT",),
     ),
+    Migration(
+        14,
+        "display_names",
+        (
+            """
+            CREATE TABLE display_names (
+                user_id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                seen_at TEXT NOT NULL
+            )
+            """,
+        ),
+    ),
+    Migration(
+        15,
+        "answer_attachments",
+        (
+            "ALTER TABLE event_inbox ADD COLUMN files TEXT",
+            """
+            CREATE TABLE answer_attachments (
+                id INTEGER PRIMARY KEY,
+                question_id INTEGER NOT NULL REFERENCES questions (id),
+                channel TEXT NOT NULL,
+                ts TEXT NOT NULL,
+                file_id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                mimetype TEXT NOT NULL,
+                permalink TEXT,
+                added_by TEXT NOT NULL,
+                added_at TEXT NOT NULL,
+                removed_at TEXT,
+                UNIQUE (question_id, channel, ts, file_id)
+            )
+            """,
+            "CREATE INDEX answer_attachments_message ON answer_attachments (channel, ts)",
+        ),
+    ),
 )

@@ -1,4 +1,5 @@
-"""Who the clerks are, and who the members are (Hackney of Tomorrow's young people marked).
+"""Who the clerks are, who the members are (Hackney of Tomorrow's young people marked), and
+the names the bot has seen people go by.
 
 Clerks start as ``CLERK_USER_IDS`` (seeded when the bot starts) and are then kept here, so
 a change needs no restart; a clerk removed here stays removed even if the setting still
@@ -7,7 +8,7 @@ names them. The last clerk cannot be removed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,7 +18,7 @@ from bot.core.models import AuditEvent
 from bot.core.permissions import Action, Actor, check
 from storage.audit import record
 from storage.codec import moment_text
-from storage.db import Database
+from storage.db import Database, in_lists, marks
 
 SEEDED_BY = "CLERK_USER_IDS"
 
@@ -127,3 +128,28 @@ class People:
             if result.rowcount == 0:
                 raise NotFound(f"That person ({user_id}) is not on the members list.")
             await record(tx, AuditEvent(actor.user_id, "member_removed", "person", user_id, now))
+
+    async def remember_names(self, names: Mapping[str, str], now: datetime) -> None:
+        """Keep the display names Slack gave for these people, so that every compile (in
+        Slack or on the command line) names them the same way."""
+        if not names:
+            return
+        async with self.db.transaction() as tx:
+            for user_id, name in sorted(names.items()):
+                await tx.execute(
+                    "INSERT INTO display_names (user_id, name, seen_at) VALUES (?, ?, ?)"
+                    " ON CONFLICT (user_id) DO UPDATE SET name = excluded.name,"
+                    " seen_at = excluded.seen_at WHERE name != excluded.name",
+                    (user_id, name, moment_text(now)),
+                )
+
+    async def display_names(self, user_ids: Iterable[str]) -> dict[str, str]:
+        """The last names seen for ``user_ids`` (those never seen are left out)."""
+        found: dict[str, str] = {}
+        for chunk in in_lists(sorted(set(user_ids))):
+            rows = await self.db.fetchall(
+                f"SELECT user_id, name FROM display_names WHERE user_id IN ({marks(chunk)})",
+                chunk,
+            )
+            found.update((str(row["user_id"]), str(row["name"])) for row in rows)
+        return found

@@ -242,7 +242,7 @@ async def test_word_document_lists_every_question_in_order(record: Record) -> No
         "Responses to questions not reached at the meeting of the Children and Young People "
         "Scrutiny Commission on 18 December 2023"
     ]
-    assert headings(data, 2) == [DECEMBER]
+    assert headings(data, 2) == ["Before publication", DECEMBER]
     assert headings(data, 3) == [f"Item 4: {REPORT}"]
     # 4.6 → 4.26 are Q01 → Q21; the rejected Q22 is left out.
     assert headings(data, 4) == [f"Question {n} ({reference(n)})" for n in range(1, 22)]
@@ -267,9 +267,9 @@ async def test_word_document_shows_responses_with_role_titles(record: Record) ->
         "200 supporting documents are cleared and ready",
         "the last 6 months of audits are complete",
     ]
-    # No names from Slack were given: a mention reads "a colleague", never the raw id.
+    # A mention of the officer for a role reads as the role, never the raw id.
     assert (
-        "Morale is good; a colleague can brief members on the annual report "
+        f"Morale is good; {ROLE_TITLES['HoS']} can brief members on the annual report "
         "(https://hackney.gov.uk/csc)." in texts(q02)
     )
     assert f"Response from: {ROLE_TITLES['DCSC']}" in texts(q02)
@@ -320,29 +320,67 @@ async def test_markdown_and_summary(record: Record) -> None:
     assert "annual report ([https://hackney.gov.uk/csc](https://hackney.gov.uk/csc))" in markdown
     assert f"**Asked by:** {HACKNEY_OF_TOMORROW}" in markdown
     assert "<@" not in markdown and "UHOS0001" not in markdown
+    body = markdown[markdown.index(f"## {DECEMBER}") :]
+    assert body.index(reference(1)) < body.index(reference(2)) < body.index(reference(21))
+
+
+async def test_a_draft_lists_what_stands_before_publication(record: Record) -> None:
+    on_time = await compile_meeting(record.repos, record.target, CLERK, today=date(2026, 4, 28))
+    assert on_time.summary.lapsed_holding == ()
+    notes = on_time.markdown[: on_time.markdown.index(f"## {DECEMBER}")]
+    assert "## Before publication\n" in notes
+    assert f"- Answer not yet approved: {reference(2)}.\n" in notes
+    assert f"- Answer not yet approved: {reference(5)}.\n" in notes
+    assert "Holding reply date passed" not in notes
+
+    # The day after the promised date, the lapsed holding reply is flagged too.
+    late = await compile_meeting(record.repos, record.target, CLERK, today=date(2026, 4, 29))
+    assert [q.reference for q in late.summary.lapsed_holding] == [reference(3)]
     assert (
-        markdown.index(reference(1)) < markdown.index(reference(2)) < markdown.index(reference(21))
+        f"- Holding reply date passed: {reference(3)} (a full response was promised by "
+        "28 April 2026).\n"
+    ) in late.markdown
+    assert headings(late.to_docx_bytes(), 2)[0] == "Before publication"
+
+    # The final document has no draft marks at all.
+    final = await compile_meeting(
+        record.repos, record.target, CLERK, today=date(2026, 4, 29), final=True
     )
+    assert "Before publication" not in final.markdown
+    assert "Holding reply date passed" not in final.markdown
+    assert "Before publication" not in headings(final.to_docx_bytes(), 2)
 
 
-async def test_names_come_from_the_resolver_but_never_a_young_persons(record: Record) -> None:
+async def test_officers_are_named_by_role_and_others_by_their_stored_name(
+    record: Record,
+) -> None:
     entries = await gather_entries(record.repos, record.target)
     assert mentioned_users(entries) == {"UHOS0001", "UHOTREP1"}
     agenda = await compile_meeting(record.repos, record.target, CLERK, NAMES)
-    assert "Morale is good; Harper Head can brief members" in agenda.markdown
+    # UHOS0001 answers for the Head of Service role: named by the role, as published.
+    assert f"Morale is good; {ROLE_TITLES['HoS']} can brief members" in agenda.markdown
+    assert "Harper Head" not in agenda.markdown
     # UHOTREP1 submitted a question for Hackney of Tomorrow: never named, whatever Slack says.
     assert "Young Person" not in agenda.markdown
     assert "new practice model with a colleague and the group" in agenda.markdown
 
+    # Once they no longer answer for a role, the name the bot last saw them go by is used,
+    # from the store: the same in every compile, with or without Slack.
+    await record.repos.officers.set_role("HoS", ROLE_TITLES["HoS"], "UDOE0001", CLERK, at(24, 9))
+    await record.repos.people.remember_names(NAMES, at(24, 9))
+    stored = await compile_meeting(record.repos, record.target, CLERK)
+    assert "Morale is good; Harper Head can brief members" in stored.markdown
+    assert "Young Person" not in stored.markdown
+
     asked: list[frozenset[str]] = []
 
-    async def look_up(ids: frozenset[str]) -> dict[str, str]:
+    async def look_up(ids: frozenset[str]) -> None:
         asked.append(ids)
-        return {user: NAMES[user] for user in ids}
+        await record.repos.people.remember_names({"UHOS0001": "Harper Head-Smith"}, at(24, 10))
 
     looked_up = await compile_meeting(record.repos, record.target, CLERK, look_up_names=look_up)
     assert asked == [frozenset({"UHOS0001"})]
-    assert looked_up.markdown == agenda.markdown
+    assert "Morale is good; Harper Head-Smith can brief members" in looked_up.markdown
 
 
 async def test_entries_carry_what_the_record_says(record: Record) -> None:
@@ -381,7 +419,7 @@ async def test_only_the_clerk_compiles_and_publishes(record: Record) -> None:
 
 
 async def test_publishing_marks_answers_published_and_compiles_the_same(record: Record) -> None:
-    before = await compile_meeting(record.repos, record.target, CLERK)
+    before = await compile_meeting(record.repos, record.target, CLERK, final=True)
     published = await publish_meeting(record.repos, record.target, CLERK, at(27, 9))
     assert published == [reference(2), reference(5), reference(11)]
     repos = record.repos
@@ -399,7 +437,7 @@ async def test_publishing_marks_answers_published_and_compiles_the_same(record: 
     assert (await repos.questions.get(record.questions[reference(3)].id)).state is (
         QuestionState.HOLDING
     )
-    after = await compile_meeting(repos, record.target, CLERK)
+    after = await compile_meeting(repos, record.target, CLERK, final=True)
     assert after.markdown == before.markdown
     assert after.to_docx_bytes() == before.to_docx_bytes()
     # Publishing again changes nothing.
@@ -538,17 +576,24 @@ async def closed(record: Record) -> Record:
     return record
 
 
+GENERATED_AT = "2026-04-27T09:00"
+"""The command-line compiles' --generated-at: the holding reply promised for 28 April has
+not lapsed yet."""
+
+
 async def expected_agenda(path: Path, meeting: Meeting) -> tuple[str, bytes]:
     db = await Database.open(path)
     try:
-        agenda = await compile_meeting(Repositories.on(db), meeting, CLERK)
+        agenda = await compile_meeting(Repositories.on(db), meeting, CLERK, today=date(2026, 4, 27))
         return agenda.markdown, agenda.to_docx_bytes()
     finally:
         await db.close()
 
 
 async def test_cli_writes_markdown_to_stdout(closed: Record) -> None:
-    result = await run_cli(closed.path, "--meeting", "CYP-2026-05-11", "--out", "-")
+    result = await run_cli(
+        closed.path, "--meeting", "CYP-2026-05-11", "--out", "-", "--generated-at", GENERATED_AT
+    )
     assert result.code == 0, result.stderr
     markdown, _ = await expected_agenda(closed.path, closed.target)
     assert result.stdout.decode("utf-8") == markdown
@@ -562,11 +607,27 @@ async def test_cli_writes_markdown_to_stdout(closed: Record) -> None:
 async def test_cli_writes_word_and_markdown_files(closed: Record, tmp_path: Path) -> None:
     word_file, md_file = tmp_path / "agenda.docx", tmp_path / "agenda.md"
     word = await run_cli(
-        closed.path, "--meeting", "2026-05-11", "--format", "docx", "--out", str(word_file)
+        closed.path,
+        "--meeting",
+        "2026-05-11",
+        "--format",
+        "docx",
+        "--out",
+        str(word_file),
+        "--generated-at",
+        GENERATED_AT,
     )
     assert word.code == 0, word.stderr
     assert word.stderr.strip().endswith(f"Written to {word_file}.")
-    markdown = await run_cli(closed.path, "--meeting", "2026-05-11", "--out", str(md_file))
+    markdown = await run_cli(
+        closed.path,
+        "--meeting",
+        "2026-05-11",
+        "--out",
+        str(md_file),
+        "--generated-at",
+        "2026-04-27",
+    )
     assert markdown.code == 0, markdown.stderr
     expected_md, expected_docx = await expected_agenda(closed.path, closed.target)
     assert word_file.read_bytes() == expected_docx
@@ -624,13 +685,14 @@ async def test_cli_missing_database_is_not_created(tmp_path: Path) -> None:
     assert not missing.exists() and not missing.parent.exists()
 
 
-def test_compile_help_says_mentions_read_a_colleague(capsys: pytest.CaptureFixture[str]) -> None:
+def test_compile_help_says_how_people_are_named(capsys: pytest.CaptureFixture[str]) -> None:
     from bot.__main__ import build_parser
 
     with pytest.raises(SystemExit):
         build_parser().parse_args(["compile", "--help"])
     help_text = " ".join(capsys.readouterr().out.split())
-    assert 'mentioned in answers read "a colleague"' in help_text
+    assert "named as the bot last saw them in Slack" in help_text
+    assert "--generated-at" in help_text
     assert "--final" in help_text and "DATABASE_PATH" in help_text
 
 
@@ -657,7 +719,14 @@ async def test_cli_refuses_to_replace_a_file_without_force(closed: Record, tmp_p
     assert out.read_text(encoding="utf-8") == "the clerk's own notes"
     assert " Published " not in refused.stderr  # refused before --final published anything
     replaced = await run_cli(
-        closed.path, "--meeting", "CYP-2026-05-11", "--force", "--out", str(out)
+        closed.path,
+        "--meeting",
+        "CYP-2026-05-11",
+        "--force",
+        "--out",
+        str(out),
+        "--generated-at",
+        GENERATED_AT,
     )
     assert replaced.code == 0, replaced.stderr
     expected_md, _ = await expected_agenda(closed.path, closed.target)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,19 +19,15 @@ from enum import StrEnum
 from itertools import groupby
 from pathlib import Path
 
-import docx
 from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.coreprops import CoreProperties
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
-from docx.text.paragraph import Paragraph as WordParagraph
 
 from bot.core.markup import (
     Block,
     Heading,
     Line,
+    ListItem,
     Paragraph,
     Style,
     Styled,
@@ -47,6 +42,14 @@ from bot.core.markup import (
 )
 from bot.core.models import agenda_item_order
 from bot.core.mrkdwn import esc
+from bot.core.template import (
+    LANGUAGE,
+    add_field,
+    has_page_numbers,
+    is_blank,
+    open_template,
+    reproducible_zip,
+)
 
 TITLE = "Responses to questions not reached at the meeting"
 HACKNEY_OF_TOMORROW = "Hackney of Tomorrow"
@@ -104,6 +107,17 @@ class PackDetails:
     item_number: str | None = None
     contact_name: str | None = None
     contact_email: str | None = None
+    template: Path | None = None
+    """The council's Word template (``AGENDA_TEMPLATE``); None for the neutral one."""
+
+
+@dataclass(frozen=True)
+class AttachedFile:
+    """A file the officer shared with the answer: listed by name in the document, linked
+    in the clerk's summary so that it can be added to the pack by hand."""
+
+    name: str
+    link: str | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +150,7 @@ class AgendaEntry:
     source_minute: str | None = None
     """The minute it was recorded under (4.21), for cross-reference with the minutes."""
     due_date: date | None = None
+    attachments: tuple[AttachedFile, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -159,6 +174,10 @@ class AgendaSummary:
     awaited_questions: tuple[OutstandingQuestion, ...]
     holding_questions: tuple[OutstandingQuestion, ...]
     not_yet_approved: tuple[str, ...]
+    lapsed_holding: tuple[OutstandingQuestion, ...] = ()
+    """Holding replies whose promised date has passed (before the day it was compiled)."""
+    attachments: tuple[tuple[str, AttachedFile], ...] = ()
+    """(reference, file) for every file listed in the document: each is added by hand."""
 
     @property
     def total(self) -> int:
@@ -190,6 +209,8 @@ class CompiledAgenda:
     prepared_on: date
     final: bool = False
     """Compiled to be published (``--final``): no draft marks in the document."""
+    template: Path | None = None
+    """The council's Word template (``AGENDA_TEMPLATE``); None for the neutral one."""
 
     @property
     def file_stem(self) -> str:
@@ -198,13 +219,13 @@ class CompiledAgenda:
         return f"{reference or 'meeting'}-question-responses"
 
     def to_docx_bytes(self) -> bytes:
-        document = docx.Document()
+        document = open_template(self.template)
         _set_core_properties(document.core_properties, self)
         _house_style(document, self)
         add_to_document(document, self.blocks)
         buffer = io.BytesIO()
         document.save(buffer)
-        return _reproducible_zip(buffer.getvalue(), self.prepared_on)
+        return reproducible_zip(buffer.getvalue(), self.prepared_on)
 
     def write_docx(self, path: Path) -> None:
         path.write_bytes(self.to_docx_bytes())
@@ -219,11 +240,18 @@ def compile_agenda(
     final: bool = False,
     pack: PackDetails | None = None,
 ) -> CompiledAgenda:
-    """Build the agenda item; ``prepared_on`` defaults to the latest date in the data."""
+    """Build the agenda item; ``prepared_on`` defaults to the latest date in the data.
+
+    A draft (not ``final``) says, after the counts, what stands in the way of publishing:
+    answers not yet approved and holding replies whose promised date has passed.
+    """
     ordered = sorted(entries, key=_entry_order)
-    summary = summarise(ordered)
+    prepared_on = prepared_on or _latest_date(meeting, ordered)
+    summary = summarise(ordered, prepared_on)
+    pack = pack or PackDetails()
     blocks = (
-        *_front_matter(meeting, ordered, summary, pack or PackDetails()),
+        *_front_matter(meeting, ordered, summary, pack),
+        *([] if final else _draft_notes(summary)),
         *_body(ordered, resolve_user),
     )
     return CompiledAgenda(
@@ -231,13 +259,15 @@ def compile_agenda(
         blocks=blocks,
         markdown=to_markdown(blocks) + "\n",
         summary=summary,
-        prepared_on=prepared_on or _latest_date(meeting, ordered),
+        prepared_on=prepared_on,
         final=final,
+        template=pack.template,
     )
 
 
-def summarise(entries: Sequence[AgendaEntry]) -> AgendaSummary:
-    """Counts by status, and what is still outstanding (in agenda order)."""
+def summarise(entries: Sequence[AgendaEntry], today: date | None = None) -> AgendaSummary:
+    """Counts by status, and what is still outstanding (in agenda order); a holding reply
+    has lapsed when its promised date is before ``today``."""
     ordered = sorted(entries, key=_entry_order)
 
     def having(*statuses: EntryStatus) -> list[AgendaEntry]:
@@ -252,6 +282,12 @@ def summarise(entries: Sequence[AgendaEntry]) -> AgendaSummary:
         awaited_questions=tuple(_outstanding(e) for e in having(EntryStatus.AWAITED)),
         holding_questions=tuple(_outstanding(e) for e in having(EntryStatus.HOLDING)),
         not_yet_approved=tuple(e.reference for e in having(EntryStatus.ANSWERED)),
+        lapsed_holding=tuple(
+            _outstanding(e)
+            for e in having(EntryStatus.HOLDING)
+            if today is not None and e.promised_date is not None and e.promised_date < today
+        ),
+        attachments=tuple((e.reference, f) for e in ordered for f in _shown_files(e)),
     )
 
 
@@ -437,6 +473,32 @@ def _front_matter(
     ]
 
 
+DRAFT_NOTES_HEADING = "Before publication"
+
+
+def _draft_notes(summary: AgendaSummary) -> list[Block]:
+    """What the clerk must settle before publishing: only ever in a draft."""
+    notes = [
+        *(
+            f"Answer not yet approved: {_plain(reference).text}."
+            for reference in summary.not_yet_approved
+        ),
+        *(
+            f"Holding reply date passed: {_plain(q.reference).text} "
+            f"(a full response was promised by {long_date(q.promised_date)})."
+            for q in summary.lapsed_holding
+            if q.promised_date is not None
+        ),
+    ]
+    if not notes:
+        return []
+    return [
+        Heading(DRAFT_NOTES_HEADING, 2),
+        _sentence("This is a draft. Before it is published:"),
+        *(ListItem((_plain(note),), ordered=False) for note in notes),
+    ]
+
+
 def _title(entries: Sequence[AgendaEntry]) -> str:
     """'Responses to questions not reached at the meeting of the … on 18 December 2023'
     when the questions come from one meeting; the general title otherwise."""
@@ -483,6 +545,17 @@ def _entry_blocks(number: int, entry: AgendaEntry, users: UserNames | None) -> l
     ]
 
 
+def _shown_files(entry: AgendaEntry) -> tuple[AttachedFile, ...]:
+    """The files the document lists: none while a response is awaited or withdrawn."""
+    if entry.status in (EntryStatus.WITHDRAWN, EntryStatus.AWAITED):
+        return ()
+    return entry.attachments
+
+
+def _attachment_lines(entry: AgendaEntry) -> list[Block]:
+    return [_labelled("Attachment", attached.name) for attached in _shown_files(entry)]
+
+
 def _response_blocks(entry: AgendaEntry, users: UserNames | None) -> list[Block]:
     if entry.status is EntryStatus.WITHDRAWN:
         return [_labelled("Response", "Withdrawn.")]
@@ -492,9 +565,14 @@ def _response_blocks(entry: AgendaEntry, users: UserNames | None) -> list[Block]
             *_role_line(entry, "Response requested from"),
         ]
     if entry.status is EntryStatus.HOLDING:
-        return [*_holding_blocks(entry, users), *_role_line(entry, "Response from")]
+        return [
+            *_holding_blocks(entry, users),
+            *_attachment_lines(entry),
+            *_role_line(entry, "Response from"),
+        ]
     return [
         *_with_label("Response", _parts(entry.response_parts, users)),
+        *_attachment_lines(entry),
         *_role_line(entry, "Response from"),
         *([_labelled("Date answered", long_date(entry.answered_on))] if entry.answered_on else []),
         *(_correction_blocks(entry, users) if entry.status is EntryStatus.CORRECTED else []),
@@ -560,61 +638,31 @@ def _set_core_properties(properties: CoreProperties, agenda: CompiledAgenda) -> 
     properties.created = properties.modified = datetime(day.year, day.month, day.day)
 
 
-LANGUAGE = "en-GB"
 DRAFT_MARK = "DRAFT – not for publication"
-BODY_FONT = "Arial"
-HEADING_STYLES = ("Title", "Heading 1", "Heading 2", "Heading 3", "Heading 4")
 
 
 def _house_style(document: DocxDocument, agenda: CompiledAgenda) -> None:
-    """A4 with 2.54 cm margins, British English, black headings on a sans-serif body, the
-    committee and date in the header (with DRAFT until the compile is final), and
-    "Page X of Y" in the footer."""
+    """The committee and date in the header, with DRAFT until the compile is final, and
+    "Page X of Y" in the footer unless the template already numbers its pages. The page,
+    language and styles come from the template."""
     section = document.sections[0]
-    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(2.54))
-    styles = document.styles
-    normal = styles["Normal"]
-    normal.font.name = BODY_FONT
-    normal.font.size = Pt(11)
-    for name in HEADING_STYLES:
-        style = styles[name]
-        style.font.name = BODY_FONT
-        style.font.color.rgb = RGBColor(0, 0, 0)
-    defaults = styles.element.find(qn("w:docDefaults"))
-    run_defaults = defaults.find(qn("w:rPrDefault")) if defaults is not None else None
-    properties = run_defaults.find(qn("w:rPr")) if run_defaults is not None else None
-    if properties is not None:
-        lang = properties.find(qn("w:lang"))
-        if lang is None:
-            lang = OxmlElement("w:lang")
-            properties.append(lang)
-        lang.set(qn("w:val"), LANGUAGE)
-        lang.set(qn("w:eastAsia"), LANGUAGE)
-    header = section.header.paragraphs[0]
-    header.text = _property(_meeting_line(agenda.meeting))
+    header = section.header
+    first = header.paragraphs[0] if header.paragraphs else None
+    line = first if first is not None and is_blank(first) else header.add_paragraph()
+    line.text = _property(_meeting_line(agenda.meeting))
     if not agenda.final:
-        mark = section.header.add_paragraph()
+        mark = header.add_paragraph()
         mark.add_run(DRAFT_MARK).bold = True
-    footer = section.footer.paragraphs[0]
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    footer.add_run("Page ")
-    _field(footer, "PAGE", "1")
-    footer.add_run(" of ")
-    _field(footer, "NUMPAGES", "1")
-
-
-def _field(paragraph: WordParagraph, instruction: str, shown: str) -> None:
-    """A Word field (PAGE, NUMPAGES) that Word fills in when it lays the document out."""
-    field = OxmlElement("w:fldSimple")
-    field.set(qn("w:instr"), instruction)
-    run = OxmlElement("w:r")
-    text = OxmlElement("w:t")
-    text.text = shown
-    run.append(text)
-    field.append(run)
-    paragraph._p.append(field)
+    footer = section.footer
+    if has_page_numbers([*footer.paragraphs, *header.paragraphs]):
+        return
+    last = footer.paragraphs[-1] if footer.paragraphs else None
+    numbers = last if last is not None and is_blank(last) else footer.add_paragraph()
+    numbers.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    numbers.add_run("Page ")
+    add_field(numbers, "PAGE", "1")
+    numbers.add_run(" of ")
+    add_field(numbers, "NUMPAGES", "1")
 
 
 PROPERTY_LIMIT = 255
@@ -626,19 +674,3 @@ def _property(text: str) -> str:
     if len(text) <= PROPERTY_LIMIT:
         return text
     return text[: PROPERTY_LIMIT - 1].rstrip() + "…"
-
-
-def _reproducible_zip(data: bytes, day: date) -> bytes:
-    """The same package with every member's timestamp set from ``day`` (zip needs >= 1980)."""
-    stamp = (max(day.year, 1980), day.month, day.day, 0, 0, 0)
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for member in source.infolist():
-            info = zipfile.ZipInfo(member.filename, date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            target.writestr(info, source.read(member.filename))
-    return out.getvalue()

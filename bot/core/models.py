@@ -210,6 +210,38 @@ class AnswerPart:
         return self.deleted_at is not None
 
 
+@dataclass(frozen=True)
+class SharedFile:
+    """A file shared in a Slack message: what the record keeps of it (never its content)."""
+
+    file_id: str
+    name: str
+    mimetype: str
+    permalink: str | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file the answering officer shared in the question's thread, kept with the answer.
+
+    Like a reply, it is removed from the answer (and kept on record) when its message is
+    deleted or the file is taken off it.
+    """
+
+    question_id: int
+    message: MessageRef
+    file: SharedFile
+    added_by: str
+    added_at: datetime
+    removed_at: datetime | None = None
+
+    def stood_at(self, moment: datetime | None) -> bool:
+        """Part of the answer at ``moment`` (None: now)."""
+        if moment is None:
+            return self.removed_at is None
+        return self.added_at <= moment and (self.removed_at is None or self.removed_at > moment)
+
+
 def ts_order(ts: str) -> tuple[int, int]:
     """Sort key for Slack ts strings ('1702900000.000100') without float rounding."""
     seconds, _, fraction = ts.partition(".")
@@ -273,6 +305,7 @@ class Answer:
     approvals: tuple[Approval, ...] = ()
     publication: Publication | None = None
     corrections: tuple[Correction, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
 
     @property
     def live_parts(self) -> tuple[AnswerPart, ...]:

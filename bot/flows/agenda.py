@@ -14,10 +14,10 @@ from bot.compiling import compile_meeting, find_target_meeting, publish_meeting
 from bot.core.agenda import AgendaSummary, CompiledAgenda
 from bot.core.calendar import local_date, short_date
 from bot.core.models import Meeting
-from bot.core.mrkdwn import join, md
+from bot.core.mrkdwn import join, link, md
 from bot.core.permissions import Action, check
 from bot.flows import answers
-from bot.flows.slack import dm_channel, slack_names
+from bot.flows.slack import dm_channel, names_seen
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ async def compile_for_slack(
         await answers.announce_published(services, client, published, meeting.reference)
 
     async def look_up(ids: frozenset[str]) -> dict[str, str]:
-        return await slack_names(client, ids)
+        return await names_seen(services, client, ids)
 
     compiled = await compile_meeting(
         services.repos,
@@ -65,6 +65,7 @@ async def compile_for_slack(
         look_up_names=look_up,
         final=final,
         pack=services.settings.pack,
+        today=local_date(services.clock()),
     )
     return compiled, published
 
@@ -115,16 +116,32 @@ def summary_blocks(
         ]
         out.append(messages.section(md("*Still missing:*\n{}", join("\n", lines))))
     if summary.holding_questions:
+        lapsed = {q.reference for q in summary.lapsed_holding}
         lines = [
             md(
-                "• {}: {}{}",
+                "• {}: {}{}{}",
                 q.reference,
                 q.role_title or "",
                 f", promised {short_date(q.promised_date)}" if q.promised_date else "",
+                " :warning: date passed" if q.reference in lapsed else "",
             )
             for q in summary.holding_questions[:40]
         ]
         out.append(messages.section(md("*Holding replies:*\n{}", join("\n", lines))))
+    if summary.attachments:
+        lines = [
+            md("• {}: {}", reference, link(f.link, f.name) if f.link else md("*{}*", f.name))
+            for reference, f in summary.attachments[:40]
+        ]
+        out.append(
+            messages.section(
+                md(
+                    "*Attachments to add to the pack by hand* (the document lists them by "
+                    "name):\n{}",
+                    join("\n", lines),
+                )
+            )
+        )
     if final:
         out.append(
             messages.context_line(md("Published {} answers for this meeting.", len(published)))
@@ -134,8 +151,9 @@ def summary_blocks(
             out.append(
                 messages.context_line(
                     md(
-                        "{} answer(s) not yet approved: publishing approves them.",
+                        "Not yet approved ({}): {}. Publishing approves them.",
                         len(summary.not_yet_approved),
+                        ", ".join(summary.not_yet_approved[:40]),
                     )
                 )
             )

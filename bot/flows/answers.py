@@ -14,11 +14,18 @@ from bot.core import mrkdwn, validation
 from bot.core.calendar import short_date
 from bot.core.errors import DomainError, InvalidInput, NotFound
 from bot.core.markup import mentioned_users
-from bot.core.models import HoldingReply, MessageRef, Question, QuestionState
+from bot.core.models import (
+    Attachment,
+    HoldingReply,
+    MessageRef,
+    Question,
+    QuestionState,
+    SharedFile,
+)
 from bot.core.mrkdwn import Mrkdwn, link, md, mention
 from bot.core.permissions import Action, Actor, check, is_allowed
 from bot.flows.sending import on_submitted, question_card, send_to_officer, tell_clerks
-from bot.flows.slack import dm, permalink, post, react, slack_names
+from bot.flows.slack import dm, names_seen, permalink, post, react
 from bot.services import Services
 from storage.inbox import Incoming
 
@@ -39,6 +46,7 @@ class ThreadReply:
     posted_at: datetime | None = None
     """When the reply was written, if known; otherwise when it is recorded."""
     has_files: bool = False
+    files: tuple[SharedFile, ...] = ()
 
 
 TS_TRUSTED_FOR = timedelta(days=14)
@@ -87,12 +95,19 @@ async def record_incoming(services: Services, client: AsyncWebClient, incoming: 
             parent_by_bot=incoming.parent_by_bot,
             posted_at=posted_time(incoming.ts, incoming.received_at),
             has_files=incoming.has_files,
+            files=incoming.files,
         )
         return await record_reply(services, client, reply)
     if incoming.kind == "edit":
         assert incoming.user is not None
         return await record_edit(
-            services, incoming.channel, incoming.ts, incoming.user, incoming.text, client=client
+            services,
+            incoming.channel,
+            incoming.ts,
+            incoming.user,
+            incoming.text,
+            client=client,
+            files=incoming.files,
         )
     return await record_delete(services, incoming.channel, incoming.ts, incoming.user)
 
@@ -124,15 +139,28 @@ async def record_reply(services: Services, client: AsyncWebClient, reply: Thread
     if question.state in (QuestionState.WITHDRAWN, QuestionState.REJECTED):
         return f"question {question.state}"
     message = MessageRef(reply.channel, reply.ts)
+    now = reply.posted_at or services.clock()
+    attached = await _attach(services, question, message, reply.files, actor, now)
     if reply.has_files and not validation.normalise(reply.text).strip():
-        await refuse_reply(
-            services,
-            client,
-            question,
-            message,
-            "Files attached in the thread are not recorded as an answer.",
-        )
-        return "refused: files only"
+        if not reply.files:
+            await refuse_reply(
+                services,
+                client,
+                question,
+                message,
+                "Slack did not say which files were attached, so they are not recorded.",
+            )
+            return "refused: files unknown"
+        if attached:
+            await react(client, message, "paperclip")
+            needs_text = not await question_has_text(services, question)
+            await in_thread(
+                client,
+                MessageRef(reply.channel, reply.thread_ts),
+                _attached_note(question, attached, needs_text=needs_text),
+                quiet=True,
+            )
+        return f"attached {len(attached)}" if attached else "already recorded"
     try:
         recorded = await services.repos.answers.add_part(
             question.id, message, reply.text, actor, reply.posted_at or services.clock()
@@ -146,15 +174,51 @@ async def record_reply(services: Services, client: AsyncWebClient, reply: Thread
     parts = await services.repos.answers.parts(question.id)
     live = [p for p in parts if not p.deleted]
     note = md(
-        "Recorded as the answer to {}{}. The clerk will review it; further replies here are "
+        "Recorded as the answer to {}{}{}. The clerk will review it; further replies here are "
         "added to the answer.",
         question.reference,
         f" (part {len(live)})" if len(live) > 1 else "",
+        md(", with {}", _file_names(attached)) if attached else "",
     )
     await in_thread(client, MessageRef(reply.channel, reply.thread_ts), note, quiet=True)
     if recorded.question.state is QuestionState.ANSWERED and len(live) == 1:
         await announce_answer(services, client, recorded.question)
     return "recorded"
+
+
+async def _attach(
+    services: Services,
+    question: Question,
+    message: MessageRef,
+    files: tuple[SharedFile, ...],
+    actor: Actor,
+    now: datetime,
+) -> list[Attachment]:
+    """Keep the files of an officer's reply with the answer (nothing when it has none)."""
+    if not files:
+        return []
+    return await services.repos.answers.attach(question.id, message, files, actor, now)
+
+
+def _file_names(attachments: list[Attachment]) -> Mrkdwn:
+    names = [md("*{}*", attachment.file.name) for attachment in attachments]
+    return mrkdwn.join(", ", names)
+
+
+async def question_has_text(services: Services, question: Question) -> bool:
+    parts = await services.repos.answers.parts(question.id)
+    return any(not part.deleted for part in parts)
+
+
+def _attached_note(question: Question, attached: list[Attachment], *, needs_text: bool) -> Mrkdwn:
+    """What the officer is told when a file alone is shared in the thread."""
+    return md(
+        "Attached to the answer to {}: {}. The agenda lists it under the answer, and the clerk "
+        "adds it to the pack.{}",
+        question.reference,
+        _file_names(attached),
+        " Please also reply here with the answer as text." if needs_text else "",
+    )
 
 
 async def refuse_reply(
@@ -233,7 +297,10 @@ async def announce_answer(services: Services, client: AsyncWebClient, question: 
         client,
         md("Answer received for {}", question.reference),
         messages.answer_for_review(
-            card, answer.text, link, await slack_names(client, mentioned_users(answer.text))
+            card,
+            answer.text,
+            link,
+            await names_seen(services, client, mentioned_users(answer.text)),
         ),
     )
     where = md(" ({})", mrkdwn.link(link, "see the thread")) if link else ""
@@ -262,10 +329,18 @@ async def record_edit(
     text: str,
     *,
     client: AsyncWebClient | None = None,
+    files: tuple[SharedFile, ...] | None = None,
 ) -> str:
-    """An edited reply updates its part of the answer, keeping the earlier version."""
+    """An edited reply updates its part of the answer, keeping the earlier version; files
+    taken off it (``files``: those still on it, when known) leave the answer too."""
     actor = await services.actor(user)
     message = MessageRef(channel, ts)
+    if files is not None:
+        removed = await services.repos.answers.keep_only_files(
+            message, files, actor, services.clock()
+        )
+        if await services.repos.answers.part_at(message) is None:
+            return f"attachments removed {len(removed)}" if removed else "not an answer"
     try:
         part = await services.repos.answers.edit_part(message, text, actor, services.clock())
     except InvalidInput as problem:
@@ -286,8 +361,14 @@ async def _question_of_part(services: Services, message: MessageRef) -> Question
 
 
 async def record_delete(services: Services, channel: str, ts: str, user: str | None) -> str:
-    """A deleted reply is removed from the answer (its text stays on record)."""
+    """A deleted reply is removed from the answer (its text stays on record), and so are
+    the files shared with it."""
     actor = await services.actor(user or "USLACK")
+    removed = await services.repos.answers.keep_only_files(
+        MessageRef(channel, ts), (), actor, services.clock()
+    )
+    if removed and await services.repos.answers.part_at(MessageRef(channel, ts)) is None:
+        return f"attachments removed {len(removed)}"
     try:
         part = await services.repos.answers.delete_part(
             MessageRef(channel, ts), actor, services.clock()

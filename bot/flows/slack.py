@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.models import MessageRef
 from bot.core.mrkdwn import Mrkdwn
+from bot.services import Services
 
 logger = logging.getLogger(__name__)
 
@@ -97,4 +98,14 @@ async def slack_names(client: AsyncWebClient, user_ids: Iterable[str]) -> dict[s
         user = info["user"]
         profile = user.get("profile", {})
         names[user_id] = str(profile.get("real_name") or user.get("real_name") or user["name"])
+    return names
+
+
+async def names_seen(
+    services: Services, client: AsyncWebClient, user_ids: Iterable[str]
+) -> dict[str, str]:
+    """``slack_names``, kept in the store: the command-line compile, which has no Slack,
+    then names people exactly as the Slack compile did."""
+    names = await slack_names(client, user_ids)
+    await services.repos.people.remember_names(names, services.clock())
     return names

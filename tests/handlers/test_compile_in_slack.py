@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime
+from pathlib import Path
 
 import docx
 
+from bot.core.clock import FixedClock
 from bot.core.models import QuestionState
 from bot.runtime import Runtime
 from bot.sandbox import SlackDouble
-from tests.conftest import CLERK, DCSC_OFFICER, HOT_REP, MEMBER
+from tests.conftest import CLERK, DCSC_OFFICER, HOT_REP, LONDON, MEMBER
 from tests.handlers.support import (
     clerk_approves,
     ephemeral_containing,
     eventually,
     officer_parent,
+    open_modal,
     services,
     set_up_commission,
     submit_question,
 )
+from tests.test_compiling import run_cli
 
 
 async def two_questions_one_answered(slack: SlackDouble, bot: Runtime) -> None:
@@ -61,13 +66,93 @@ async def test_compile_uploads_word_and_markdown_with_a_summary(
     markdown = next(f for f in files if f.name.endswith(".md")).content.decode()
     assert "Hackney of Tomorrow" in markdown
     assert "Young Person" not in markdown
-    assert "Dana Director" in markdown  # the mention, resolved through users.info
+    # The mention of the officer for a role reads as the role, as the agenda names officers.
+    assert "see Director of Children's Social Care." in markdown
+    assert "Dana Director" not in markdown
     assert "<!channel>" not in markdown and "@channel" not in markdown
     assert "& their families" in markdown
     document = docx.Document(io.BytesIO(next(f for f in files if f.name.endswith(".docx")).content))
     text = "\n".join(p.text for p in document.paragraphs)
     assert "Response awaited" in text
     assert "Director of Children's Social Care" in text
+
+
+async def test_slack_and_command_line_compiles_give_the_same_bytes(
+    slack: SlackDouble, bot: Runtime
+) -> None:
+    slack.add_user("UANALYST1", "alex", "Alex Analyst")
+    await set_up_commission(slack)
+    await submit_question(slack, MEMBER, "How many care leavers live out of borough?")
+    await clerk_approves(slack, "CYP-2023-12-18-Q01")
+    parent = await officer_parent(slack, DCSC_OFFICER, "CYP-2023-12-18-Q01", bot)
+    await slack.post_user_message(
+        parent.channel,
+        DCSC_OFFICER,
+        "78, counted by <@UANALYST1>; <@UDCSC001> can brief members.",
+        thread_ts=parent.ts,
+    )
+    await eventually(
+        lambda: services(bot).repos.questions.by_reference("CYP-2023-12-18-Q01"),
+        lambda q: q.state is QuestionState.ANSWERED,
+    )
+    await slack.send_command("/agenda", "compile 2026-05-11", CLERK)
+    files = await slack.wait_for(lambda: [f for f in slack.files if f.completed] or None)
+    uploaded = {f.name.rsplit(".", 1)[1]: f.content for f in files}
+    assert "78, counted by Alex Analyst; Director of Children's Social Care can brief" in (
+        uploaded["md"].decode()
+    )
+    # The command line has no Slack: it names people from what the bot stored, and with the
+    # same --generated-at (the bot's clock says Monday 20 April 2026) writes the same bytes.
+    database = Path(services(bot).settings.database_path)
+    for fmt in ("docx", "md"):
+        result = await run_cli(
+            database,
+            "--meeting",
+            "CYP-2026-05-11",
+            "--format",
+            fmt,
+            "--out",
+            "-" if fmt == "md" else str(database.with_name(f"cli.{fmt}")),
+            "--generated-at",
+            "2026-04-20T16:45",
+        )
+        assert result.code == 0, result.stderr
+        written = result.stdout if fmt == "md" else database.with_name(f"cli.{fmt}").read_bytes()
+        assert written == uploaded[fmt]
+
+
+async def test_a_draft_flags_unapproved_answers_and_lapsed_holding_dates(
+    slack: SlackDouble, bot: Runtime, clock: FixedClock
+) -> None:
+    await two_questions_one_answered(slack, bot)
+    parent = await officer_parent(slack, DCSC_OFFICER, "CYP-2023-12-18-Q02", bot)
+    await slack.click_button(DCSC_OFFICER, parent, "holding_reply")
+    view = await open_modal(slack, DCSC_OFFICER, "holding_reply_submit")
+    await slack.submit_view(
+        DCSC_OFFICER, view.id, {"note": "Waiting for data.", "promised": "2026-04-24"}
+    )
+    await eventually(
+        lambda: services(bot).repos.questions.by_reference("CYP-2023-12-18-Q02"),
+        lambda q: q.state is QuestionState.HOLDING,
+    )
+    clock.set(datetime(2026, 4, 27, 9, 0, tzinfo=LONDON))  # the promised Friday has passed
+    await slack.send_command("/agenda", "compile 2026-05-11", CLERK)
+    summary = await ephemeral_containing(slack, CLERK, "Holding replies")
+    assert "CYP-2023-12-18-Q02: Director of Children's Social Care, promised Fri 24 Apr" in (
+        summary
+    )
+    assert "date passed" in summary
+    assert "Not yet approved (1): CYP-2023-12-18-Q01. Publishing approves them." in summary
+    files = await slack.wait_for(lambda: [f for f in slack.files if f.completed] or None)
+    document = docx.Document(io.BytesIO(next(f for f in files if f.name.endswith(".docx")).content))
+    text = [p.text for p in document.paragraphs]
+    assert "Answer not yet approved: CYP-2023-12-18-Q01." in text
+    assert (
+        "Holding reply date passed: CYP-2023-12-18-Q02 (a full response was promised by "
+        "24 April 2026)."
+    ) in text
+    header = [p.text for p in document.sections[0].header.paragraphs]
+    assert "DRAFT – not for publication" in header
 
 
 async def test_publish_button_marks_answers_published(slack: SlackDouble, bot: Runtime) -> None:
