@@ -223,3 +223,25 @@ async def test_a_file_shared_by_someone_else_is_discussion(
 
     assert await eventually(outcome, lambda found: found is not None) == "discussion"
     assert (await answer_of(bot)).attachments == ()
+
+
+async def test_a_file_name_is_text_everywhere(slack: SlackDouble, bot: Runtime) -> None:
+    parent = await question_sent(slack, bot)
+    hostile = "<!channel> *Q* [x](https://evil.example) <@U0CLERK>.png"
+    event = file_share_event(
+        slack, parent, DCSC_OFFICER, "78 care leavers.", [("F0EVIL01", hostile, "image/png")]
+    )
+    event["files"][0]["permalink"] = "javascript:alert(1)"
+    await slack.send_event(event)
+    await eventually(lambda: answer_of(bot), lambda a: len(a.attachments) == 1)
+    await slack.send_command("/agenda", "compile 2026-05-11", CLERK)
+    summary = await ephemeral_containing(slack, CLERK, "Attachments to add")
+    assert "<!channel>" not in summary and "<@U0CLERK>" not in summary
+    assert "javascript:" not in summary
+    assert "&lt;!channel&gt;" in summary
+    files = await slack.wait_for(lambda: [f for f in slack.files if f.completed] or None)
+    markdown = next(f for f in files if f.name.endswith(".md")).content.decode()
+    assert "[x](https://evil.example)" not in markdown
+    assert "<!channel>" not in markdown
+    document = docx.Document(io.BytesIO(next(f for f in files if f.name.endswith(".docx")).content))
+    assert any(p.text.startswith("Attachment: <!channel> *Q*") for p in document.paragraphs)
