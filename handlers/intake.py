@@ -122,6 +122,7 @@ async def question_submitted(submission: Submission) -> AfterAck:
         on_behalf_of=values.get("asker"),
         addressed_role=values.get("role"),
         text=values.get("text"),
+        source_minute=values.get("minute"),
     )
     name = await member_name(client, user_id) if form.on_behalf_of == "member" else ""
     question, created = await intake.submit_question(

@@ -108,7 +108,7 @@ def no_meetings_modal() -> View:
 def question_modal(
     choices: QuestionFormChoices, *, text: str = "", metadata: dict[str, Any] | None = None
 ) -> View:
-    """The /question form: meeting, agenda item, on behalf of, addressed to, question."""
+    """The /question form: meeting, agenda item, minute, on behalf of, addressed to, question."""
     if not choices.meetings:
         return no_meetings_modal()
     askers = [
@@ -123,6 +123,13 @@ def question_modal(
             meeting_select(choices, choices.default_meeting_id),
         ),
         input_block("item", "Agenda item number", item_input(), optional=True),
+        input_block(
+            "minute",
+            "Minute number",
+            {"type": "plain_text_input", "placeholder": plain("e.g. 4.21"), "max_length": 20},
+            optional=True,
+            hint="Where the minutes record it, so members can cross-reference them.",
+        ),
         input_block(
             "asker",
             "Asked on behalf of",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.core import validation
@@ -39,6 +40,11 @@ class SubmittedQuestion:
     on_behalf_of: str | None
     addressed_role: str | None
     text: str | None
+    source_minute: str | None = None
+    """The minute the question is recorded under (e.g. 4.21), if the member gave it."""
+
+
+MINUTE_NUMBER = re.compile(r"[0-9]{1,3}(\.[0-9]{1,3}){0,3}[a-z]?")
 
 
 class FormErrors(InvalidInput):
@@ -95,6 +101,9 @@ async def submit_question(
             validation.agenda_item_number(item)
         except InvalidInput as problem:
             errors["item"] = problem.message
+    minute = validation.normalise(form.source_minute or "", multiline=False).strip() or None
+    if minute is not None and not MINUTE_NUMBER.fullmatch(minute):
+        errors["minute"] = "A minute number looks like 4.21 or 4: digits, with dots between."
     role = form.addressed_role or None
     if role is not None and await services.repos.officers.find_role(role) is None:
         errors["role"] = f"{role} is not in the officer directory any more: pick another role."
@@ -112,6 +121,7 @@ async def submit_question(
         asker=asker,
         text=text,
         addressed_role=role,
+        source_minute=minute,
     )
     try:
         return await services.repos.questions.create_once(draft, services.clock(), submission_key)

@@ -51,6 +51,11 @@ async def test_question_modal_round_trip_with_errors_then_corrected(
 
     blank = await slack.submit_view(MEMBER, view.id, {"text": "   ", "item": "4"})
     assert "empty" in blank.json["errors"]["text"]
+    minute = await slack.submit_view(
+        MEMBER, view.id, {"text": "How many?", "item": "4", "minute": "item four"}
+    )
+    assert set(minute.json["errors"]) == {"minute"}
+    assert "4.21" in minute.json["errors"]["minute"]
 
     done = await slack.submit_view(
         MEMBER,
@@ -58,6 +63,7 @@ async def test_question_modal_round_trip_with_errors_then_corrected(
         {
             "text": "How many care\u00ad leavers are in unsuitable housing?\u200b\u0007",
             "item": "4",
+            "minute": " 4.21 ",
             "asker": "member",
             "role": "DCSC",
         },
@@ -67,6 +73,7 @@ async def test_question_modal_round_trip_with_errors_then_corrected(
     assert "clerk checks it" in confirmation
     [question] = await services(bot).repos.questions.search()
     assert question.state is QuestionState.SUBMITTED
+    assert question.source_minute == "4.21"  # cross-referenced in the compiled document
     # Invisible characters pasted with the text are removed, not refused.
     assert question.text == "How many care leavers are in unsuitable housing?"
     assert question.asker.member_name == "Cllr Sam Mirza"
