@@ -26,6 +26,7 @@ from bot.core.calendar import use_time_zone
 from bot.core.clock import FixedClock, system_clock
 from bot.core.errors import DomainError
 from bot.core.permissions import Actor
+from bot.pdf import PdfFailed, convert_to_pdf, find_libreoffice
 from bot.runtime import Runtime, StartupFailed
 from bot.services import Services
 from storage.db import Database, DatabaseUnavailable
@@ -118,30 +119,77 @@ def timezone_from_env(env: Mapping[str, str]) -> ZoneInfo:
 
 
 def output_format(args: argparse.Namespace) -> str:
-    """--format, else Markdown for stdout and *.md files, Word for anything else."""
+    """--format, else Markdown for stdout and *.md files, PDF for *.pdf, Word for the rest."""
     if args.format:
         if args.format == "docx" and args.out == STDOUT:
             raise CommandFailed("Word output can't go to standard output: give --out FILE.docx")
+        if args.format == "pdf" and args.out == STDOUT:
+            raise CommandFailed("PDF output can't go to standard output: give --out FILE.pdf")
         return str(args.format)
-    out = args.out or ""
-    return "md" if out == STDOUT or out.lower().endswith(".md") else "docx"
+    out = (args.out or "").lower()
+    if out.endswith(".pdf"):
+        return "pdf"
+    return "md" if out == STDOUT or out.endswith(".md") else "docx"
+
+
+def pdf_paths(out: str | None, stem: str) -> tuple[Path, Path]:
+    """Where a PDF compile writes: the PDF, and the Word document it is made from beside it."""
+    pdf = Path(out or f"{stem}.pdf")
+    docx = pdf.with_suffix(".docx")
+    if docx == pdf:
+        raise CommandFailed("--format pdf writes a PDF and a .docx beside it: give --out FILE.pdf")
+    return pdf, docx
 
 
 def write_agenda(agenda: CompiledAgenda, out: str | None, fmt: str, force: bool = False) -> str:
-    """Write the agenda as ``fmt``; returns where it went."""
+    """Write the agenda as ``fmt`` (not PDF: ``write_pdf``); returns where it went."""
     data = agenda.to_docx_bytes() if fmt == "docx" else agenda.markdown.encode("utf-8")
     if out == STDOUT:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return "standard output"
     path = Path(out or f"{agenda.file_stem}.{fmt}")
+    write_output(path, data, force)
+    return str(path)
+
+
+def write_pdf(agenda: CompiledAgenda, out: str | None, force: bool, program: str) -> str:
+    """Write the Word document, then its PDF made by LibreOffice; returns where they went.
+
+    If the conversion fails the Word document stays written, and the error says where.
+    """
+    pdf, docx = pdf_paths(out, agenda.file_stem)
+    write_output(docx, agenda.to_docx_bytes(), force)
+    try:
+        write_output(pdf, convert_to_pdf(docx, program), force)
+    except PdfFailed as error:
+        raise CommandFailed(f"{error}. The Word document is written to {docx}") from None
+    return f"{pdf} (and {docx})"
+
+
+def write_output(path: Path, data: bytes, force: bool) -> None:
+    """``write_file`` with its refusals as one line for the operator."""
     try:
         write_file(path, data, replace=force)
     except FileExistsError:
         raise CommandFailed(f"{path} already exists: give --force to replace it") from None
     except OSError as error:
         raise CommandFailed(f"Could not write {path}: {error.strerror or error}") from None
-    return str(path)
+
+
+def destinations(out: str | None, fmt: str) -> list[str | None]:
+    """The files ``--out`` stands for: a PDF compile writes the .docx beside the PDF too."""
+    if fmt != "pdf" or out is None:
+        return [out]
+    return [str(path) for path in pdf_paths(out, "")]
+
+
+def published_anyway(published: list[str] | None, final: bool) -> str:
+    """After an error: whether --final had already published (it checks what it can first)."""
+    if not final or published is None:
+        return ""
+    count = len(published)
+    return f"; --final had already published {count} answer{'' if count == 1 else 's'}"
 
 
 def check_destination(out: str | None, force: bool) -> None:
@@ -233,27 +281,34 @@ def compile_summary(agenda: CompiledAgenda, published: list[str] | None, where: 
 
 def cmd_compile(args: argparse.Namespace) -> int:
     env = cli_environment(args.env_file)
+    published: list[str] | None = None
     try:
         fmt = output_format(args)
-        check_destination(args.out, args.force)
+        libreoffice = find_libreoffice() if fmt == "pdf" else None
+        for destination in destinations(args.out, fmt):
+            check_destination(destination, args.force)
         database = database_path_from_env(env)
         agenda, published = asyncio.run(compile_from_database(args, database, env))
-        where = write_agenda(agenda, args.out, fmt, force=args.force)
-    except (CommandFailed, DomainError) as error:
-        print(f"Error: {error}", file=sys.stderr)
+        if libreoffice is not None:
+            where = write_pdf(agenda, args.out, args.force, libreoffice)
+        else:
+            where = write_agenda(agenda, args.out, fmt, force=args.force)
+    except (CommandFailed, DomainError, PdfFailed) as error:
+        print(f"Error: {error}{published_anyway(published, args.final)}", file=sys.stderr)
         return 2
     print(compile_summary(agenda, published if args.final else None, where), file=sys.stderr)
     return 0
 
 
 COMPILE_HELP = """\
-Compile the responses addressed to a meeting into the agenda item, as Word or Markdown,
+Compile the responses addressed to a meeting into the agenda item, as Word, Markdown or PDF,
 from the database in DATABASE_PATH (read from the environment or --env-file; no Slack tokens
 are needed and Slack is not contacted). People mentioned in answers read "a colleague",
 because names come from Slack. Compiling is repeatable: the same record gives the same file.
 --final also marks the answers in it published: answers not yet approved are approved first,
-as the clerk's act (recorded in the audit as "cli"). Prints a one-line summary to stderr;
-errors print one line and exit with code 2."""
+as the clerk's act (recorded in the audit as "cli"). PDF is made from the Word document
+(written beside it) by LibreOffice, which must be installed (soffice on PATH). Prints a
+one-line summary to stderr; errors print one line and exit with code 2."""
 
 
 def add_compile_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -274,8 +329,9 @@ def add_compile_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     )
     command.add_argument(
         "--format",
-        choices=("docx", "md"),
-        help="docx (Word) or md (Markdown); default from --out: .md and - are Markdown",
+        choices=("docx", "md", "pdf"),
+        help="docx (Word), md (Markdown) or pdf (needs LibreOffice; the .docx is written "
+        "beside it); default from --out: .md and - are Markdown, .pdf is PDF",
     )
     command.add_argument(
         "--out",
@@ -323,12 +379,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             where = "standard output"
         else:
             path = Path(args.out or f"{reference}-questions.{args.format}")
-            try:
-                write_file(path, data, replace=args.force)
-            except FileExistsError:
-                raise CommandFailed(f"{path} already exists: give --force to replace it") from None
-            except OSError as error:
-                raise CommandFailed(f"Could not write {path}: {error.strerror or error}") from None
+            write_output(path, data, args.force)
             where = str(path)
     except (CommandFailed, DomainError) as error:
         print(f"Error: {error}", file=sys.stderr)

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from bot.core.importer import parse_question_list
 from bot.core.lifecycle import draft_question
 from bot.core.models import Asker, Meeting, MessageRef, OnBehalfOf, Question, QuestionState
 from bot.core.permissions import Actor
+from bot.pdf import PdfFailed, convert_to_pdf, find_libreoffice
 from storage.db import Database
 from storage.repositories import Repositories
 from tests.paths import MINUTES, ROOT
@@ -506,11 +508,15 @@ class Run:
 
 
 async def run_cli(
-    database: Path, *args: str, env_file: Path | None = None, command: str = "compile"
+    database: Path,
+    *args: str,
+    env_file: Path | None = None,
+    command: str = "compile",
+    path: str = "/usr/bin:/bin",
 ) -> Run:
     """``python -m bot compile ...`` with no Slack settings; DATABASE_PATH from the
-    environment, or only from ``env_file`` when one is given."""
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    environment, or only from ``env_file`` when one is given; programs found on ``path``."""
+    env = {"PATH": path, "PYTHONPATH": str(ROOT)}
     if env_file is None:
         env["DATABASE_PATH"] = str(database)
     process = await asyncio.create_subprocess_exec(
@@ -737,3 +743,169 @@ def test_a_cell_that_looks_like_a_formula_never_runs_as_one() -> None:
     for start in ("+", "@", "\t"):
         assert export.neutralise(f"{start}SUM(A1)").startswith("'")
     assert export.neutralise("Plain text") == "Plain text"
+
+
+# --- PDF through LibreOffice -----------------------------------------------------------------
+
+
+def stand_in_libreoffice(folder: Path, *, fails: bool = False) -> Path:
+    """A ``soffice`` that records its arguments in ``args.txt`` and, like LibreOffice, writes
+    ``<outdir>/<name>.pdf`` (or says "boom" and exits 1 with ``fails``); returns its folder."""
+    bin_dir = folder / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "soffice"
+    work = f"""printf '%s\\n' "$@" > '{folder / "args.txt"}'
+outdir=""; last=""
+while [ $# -gt 0 ]; do
+  case "$1" in --outdir) outdir="$2"; shift;; esac
+  last="$1"; shift
+done
+mkdir -p "$outdir"
+name=$(basename "$last" .docx)
+printf '%%PDF-1.4 stand-in for %s.docx\\n' "$name" > "$outdir/$name.pdf"
+"""
+    if fails:
+        work = "echo 'Error: boom' >&2\nexit 1\n"
+    script.write_text(f"#!/bin/sh\n{work}", encoding="utf-8")
+    script.chmod(0o755)
+    return bin_dir
+
+
+def listing(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def gone(*paths: Path) -> bool:
+    return not any(path.exists() for path in paths)
+
+
+async def published_references(path: Path) -> list[str]:
+    db = await Database.open(path)
+    try:
+        published = await Repositories.on(db).questions.search(states=[QuestionState.PUBLISHED])
+        return [q.reference for q in published]
+    finally:
+        await db.close()
+
+
+async def test_cli_pdf_without_libreoffice_says_how_to_install_it(
+    closed: Record, tmp_path: Path
+) -> None:
+    no_programs = tmp_path / "empty-bin"
+    no_programs.mkdir()
+    out = tmp_path / "agenda.pdf"
+    result = await run_cli(
+        closed.path,
+        *("--meeting", "CYP-2026-05-11", "--format", "pdf", "--final", "--out", str(out)),
+        path=str(no_programs),
+    )
+    assert result.code == 2
+    assert result.stderr.splitlines() == [
+        "Error: PDF needs LibreOffice, which is not installed: install it with "
+        '"sudo apt-get install libreoffice-writer-nogui" (Debian/Ubuntu), or compile to .docx'
+    ]
+    assert listing(tmp_path) == ["empty-bin", "scrutiny.db"]
+    assert await published_references(closed.path) == []  # checked before --final published
+
+
+async def test_cli_pdf_is_made_from_the_word_document_beside_it(
+    closed: Record, tmp_path: Path
+) -> None:
+    bin_dir = stand_in_libreoffice(tmp_path)
+    out = tmp_path / "pack" / "agenda.pdf"
+    out.parent.mkdir()
+    result = await run_cli(
+        closed.path,
+        *("--meeting", "CYP-2026-05-11", "--out", str(out)),  # .pdf: PDF without --format
+        path=f"{bin_dir}:/usr/bin:/bin",
+    )
+    assert result.code == 0, result.stderr
+    word = out.with_suffix(".docx")
+    assert result.stderr.strip().endswith(f"Written to {out} (and {word}).")
+    assert out.read_bytes() == b"%PDF-1.4 stand-in for agenda.docx\n"
+    _, expected_docx = await expected_agenda(closed.path, closed.target)
+    assert word.read_bytes() == expected_docx
+    args = (tmp_path / "args.txt").read_text(encoding="utf-8").splitlines()
+    assert args[0] == "--headless"
+    assert args[1].startswith("-env:UserInstallation=file:///")
+    profile = Path(args[1].removeprefix("-env:UserInstallation=file://"))
+    assert args[2:5] == ["--convert-to", "pdf", "--outdir"]
+    assert args[5] != str(out.parent) and args[6] == str(word.resolve())
+    assert gone(profile, Path(args[5]))  # private to this run, and cleaned up
+    assert listing(out.parent) == ["agenda.docx", "agenda.pdf"]
+
+
+async def test_cli_pdf_refuses_to_replace_either_file_without_force(
+    closed: Record, tmp_path: Path
+) -> None:
+    bin_dir = stand_in_libreoffice(tmp_path)
+    out = tmp_path / "agenda.pdf"
+    out.with_suffix(".docx").write_text("the clerk's own draft", encoding="utf-8")
+    args = ("--meeting", "CYP-2026-05-11", "--format", "pdf", "--out", str(out))
+    refused = await run_cli(closed.path, *args, path=f"{bin_dir}:/usr/bin:/bin")
+    assert refused.code == 2
+    assert refused.stderr.splitlines() == [
+        f"Error: {out.with_suffix('.docx')} already exists: give --force to replace it"
+    ]
+    assert not out.exists()
+    replaced = await run_cli(closed.path, *args, "--force", path=f"{bin_dir}:/usr/bin:/bin")
+    assert replaced.code == 0, replaced.stderr
+    assert out.read_bytes().startswith(b"%PDF")
+    assert temporary_files(tmp_path) == []
+
+
+async def test_cli_pdf_conversion_that_fails_is_one_line_and_keeps_the_word_file(
+    closed: Record, tmp_path: Path
+) -> None:
+    bin_dir = stand_in_libreoffice(tmp_path, fails=True)
+    out = tmp_path / "agenda.pdf"
+    result = await run_cli(
+        closed.path,
+        *("--meeting", "CYP-2026-05-11", "--format", "pdf", "--final", "--out", str(out)),
+        path=f"{bin_dir}:/usr/bin:/bin",
+    )
+    assert result.code == 2
+    word = out.with_suffix(".docx")
+    assert result.stderr.splitlines() == [
+        "Error: LibreOffice could not convert agenda.docx to PDF (soffice exited with code 1: "
+        f"Error: boom). The Word document is written to {word}; "
+        "--final had already published 3 answers"
+    ]
+    assert not out.exists()
+    header = docx.Document(str(word)).sections[0].header
+    assert "DRAFT" not in "\n".join(p.text for p in header.paragraphs)  # the --final document
+
+
+async def test_cli_pdf_cannot_go_to_standard_output(closed: Record) -> None:
+    result = await run_cli(closed.path, "--format", "pdf", "--out", "-")
+    assert result.code == 2
+    assert result.stderr.splitlines() == [
+        "Error: PDF output can't go to standard output: give --out FILE.pdf"
+    ]
+
+
+def test_a_conversion_that_hangs_is_stopped(tmp_path: Path) -> None:
+    hangs = tmp_path / "soffice"
+    hangs.write_text("#!/bin/sh\nsleep 60 &\nwait\n", encoding="utf-8")
+    hangs.chmod(0o755)
+    document = tmp_path / "agenda.docx"
+    document.write_bytes(b"not opened by the stand-in")
+    with pytest.raises(PdfFailed, match=r"did not convert agenda\.docx to PDF within 0\.5 seconds"):
+        convert_to_pdf(document, str(hangs), timeout=0.5)
+
+
+LIBREOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+@pytest.mark.skipif(LIBREOFFICE is None, reason="LibreOffice (soffice) is not installed here")
+async def test_cli_pdf_with_the_real_libreoffice(closed: Record, tmp_path: Path) -> None:
+    assert LIBREOFFICE is not None and find_libreoffice()
+    out = tmp_path / "agenda.pdf"
+    result = await run_cli(
+        closed.path,
+        *("--meeting", "CYP-2026-05-11", "--format", "pdf", "--out", str(out)),
+        path=f"{Path(LIBREOFFICE).parent}:/usr/bin:/bin",
+    )
+    assert result.code == 0, result.stderr
+    assert out.read_bytes().startswith(b"%PDF")
+    assert out.with_suffix(".docx").is_file()
