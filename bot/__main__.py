@@ -361,8 +361,7 @@ async def export_from_database(
         today = system_clock().astimezone(tz).date()
         meeting = await find_target_meeting(repos, args.meeting, today, args.committee)
         target, table = await export_meeting(repos, meeting, CLI_CLERK)
-    data = export.to_csv(table) if args.format == "csv" else export.to_json(target, table)
-    return target.reference, data, len(table)
+    return target.reference, export.encode(target, table, args.format), len(table)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -378,7 +377,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             sys.stdout.flush()
             where = "standard output"
         else:
-            path = Path(args.out or f"{reference}-questions.{args.format}")
+            path = Path(args.out or export.file_name(reference, args.format))
             write_output(path, data, args.force)
             where = str(path)
     except (CommandFailed, DomainError) as error:
@@ -397,7 +396,7 @@ def add_export_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     command.add_argument("--meeting", metavar="REF|DATE", help="the meeting (default: the next)")
     command.add_argument("--committee", metavar="KEY", help="with a date: that committee's")
-    command.add_argument("--format", choices=("csv", "json"), default="csv")
+    command.add_argument("--format", choices=export.FORMATS, default="csv")
     command.add_argument(
         "--out",
         metavar="FILE",

@@ -426,6 +426,22 @@ async def compile_agenda(
     )
 
 
+async def export_questions(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    services = services_of(context)
+    client = context.client
+    assert client is not None
+    user = typed_by(command)
+    check(await services.actor(user), Action.COMPILE)
+    request = agenda.parse_export_args(args)
+    meeting = await agenda.target_meeting(services, request.meeting)
+    exported = await agenda.export_for_slack(services, client, user, meeting, request.format)
+    channel = payload.text(command, "channel_id")
+    where = await agenda.upload_export(client, channel, user, exported)
+    await say(respond, agenda.export_uploaded(exported, to_dm=where != channel))
+
+
 AGENDA_SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("help", "/agenda help", "List these commands.", False, agenda_help),
     Subcommand(
@@ -501,6 +517,14 @@ AGENDA_SUBCOMMANDS: tuple[Subcommand, ...] = (
         "The answers for a meeting as Word and Markdown (default: the next meeting).",
         True,
         compile_agenda,
+    ),
+    Subcommand(
+        "export",
+        agenda.EXPORT_USAGE,
+        "A meeting's questions and published answers as open data, CSV or JSON "
+        "(default: the next meeting, CSV).",
+        True,
+        export_questions,
     ),
     Subcommand(
         "withdraw",

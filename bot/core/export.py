@@ -45,6 +45,9 @@ and minute number there; who asked it, as published; the role addressed; its sta
 date answered (ISO); the published answer (plain text, parts separated by a blank line) and,
 for a correction, its reason."""
 
+FORMATS = ("csv", "json")
+"""The export's formats; CSV is the default."""
+
 PUBLISHED = frozenset({EntryStatus.PUBLISHED, EntryStatus.CORRECTED})
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -107,3 +110,13 @@ def to_json(meeting: AgendaMeeting, table: Sequence[dict[str, str]]) -> bytes:
         "questions": list(table),
     }
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def encode(meeting: AgendaMeeting, table: Sequence[dict[str, str]], fmt: str) -> bytes:
+    """The table as ``fmt`` (one of ``FORMATS``)."""
+    return to_json(meeting, table) if fmt == "json" else to_csv(table)
+
+
+def file_name(reference: str, fmt: str) -> str:
+    """'CYP-2026-05-11-questions.csv': what a meeting's export is called, wherever it goes."""
+    return f"{reference}-questions.{fmt}"

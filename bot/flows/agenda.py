@@ -1,4 +1,5 @@
-"""/agenda compile in Slack: build the documents, upload them, summarise what is missing."""
+"""/agenda compile and /agenda export in Slack: build the documents, upload them, summarise
+what is missing."""
 
 from __future__ import annotations
 
@@ -10,11 +11,21 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
-from bot.compiling import compile_meeting, find_target_meeting, publish_meeting
+from bot.compiling import (
+    ISO_DATE,
+    MEETING_REFERENCE,
+    NameLookup,
+    compile_meeting,
+    export_meeting,
+    find_target_meeting,
+    publish_meeting,
+)
+from bot.core import export
 from bot.core.agenda import AgendaSummary, CompiledAgenda
 from bot.core.calendar import local_date, short_date
+from bot.core.errors import InvalidInput
 from bot.core.models import Meeting
-from bot.core.mrkdwn import join, md
+from bot.core.mrkdwn import Mrkdwn, join, md
 from bot.core.permissions import Action, check
 from bot.flows import answers
 from bot.flows.slack import dm_channel, slack_names
@@ -23,6 +34,7 @@ from bot.services import Services
 logger = logging.getLogger(__name__)
 
 PUBLISH = "agenda_publish"
+EXPORT_USAGE = "/agenda export [meeting reference or date] [csv|json]"
 
 
 @dataclass(frozen=True)
@@ -37,6 +49,38 @@ def parse_compile_args(args: str) -> CompileRequest:
     final = "--final" in words
     rest = [w for w in words if w != "--final"]
     return CompileRequest(rest[0] if rest else None, final)
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    meeting: str | None
+    format: str
+
+
+def parse_export_args(args: str) -> ExportRequest:
+    """``[meeting reference or date] [csv|json]``: the next meeting and CSV unless named."""
+    words = args.split()
+    if len(words) > 2:
+        raise InvalidInput(f"Give at most a meeting and a format. {_usage()}")
+    fmt = "csv"
+    if words and words[-1].lower() in export.FORMATS:
+        fmt = words.pop().lower()
+    if len(words) == 2:
+        raise InvalidInput(f"{words[1]!r} is not a format: give csv or json. {_usage()}")
+    meeting = words[0] if words else None
+    if meeting is not None and meeting.lower() in export.FORMATS:
+        raise InvalidInput(f"Give one format. {_usage()}")
+    if meeting is not None and not _names_a_meeting(meeting):
+        raise InvalidInput(f"{meeting!r} is neither a meeting nor a format. {_usage()}")
+    return ExportRequest(meeting, fmt)
+
+
+def _names_a_meeting(word: str) -> bool:
+    return bool(MEETING_REFERENCE.match(word.upper()) or ISO_DATE.match(word))
+
+
+def _usage() -> str:
+    return f"Usage: {EXPORT_USAGE} (CSV unless you say json)."
 
 
 async def target_meeting(services: Services, spec: str | None) -> Meeting:
@@ -54,19 +98,70 @@ async def compile_for_slack(
     if final:
         published = await publish_meeting(services.repos, meeting, actor, services.clock())
         await answers.announce_published(services, client, published, meeting.reference)
-
-    async def look_up(ids: frozenset[str]) -> dict[str, str]:
-        return await slack_names(client, ids)
-
     compiled = await compile_meeting(
         services.repos,
         meeting,
         actor,
-        look_up_names=look_up,
+        look_up_names=names_from_slack(client),
         final=final,
         pack=services.settings.pack,
     )
     return compiled, published
+
+
+def names_from_slack(client: AsyncWebClient) -> NameLookup:
+    """Name the people mentioned in answers through Slack (users.info), all at once."""
+
+    async def look_up(ids: frozenset[str]) -> dict[str, str]:
+        return await slack_names(client, ids)
+
+    return look_up
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """A meeting's questions as open data, ready to upload."""
+
+    meeting_reference: str
+    name: str
+    content: bytes
+    rows: int
+
+
+async def export_for_slack(
+    services: Services, client: AsyncWebClient, user_id: str, meeting: Meeting, fmt: str
+) -> ExportFile:
+    """The meeting's questions as ``fmt``, people named as the Slack compile names them."""
+    actor = await services.actor(user_id)
+    target, table = await export_meeting(
+        services.repos, meeting, actor, look_up_names=names_from_slack(client)
+    )
+    name = export.file_name(target.reference, fmt)
+    return ExportFile(target.reference, name, export.encode(target, table, fmt), len(table))
+
+
+async def upload_export(
+    client: AsyncWebClient, channel: str, user_id: str, exported: ExportFile
+) -> str:
+    """Upload the export to ``channel`` (or the clerk's DM); returns where it went."""
+    files = [{"content": exported.content, "filename": exported.name, "title": exported.name}]
+    comment = md(
+        "Questions for {} as open data: one row per question, answers once published.",
+        exported.meeting_reference,
+    )
+    return await upload_files(client, channel, user_id, files, comment)
+
+
+def export_uploaded(exported: ExportFile, *, to_dm: bool) -> Mrkdwn:
+    """The clerk's confirmation: which file, how many rows, and where if not here."""
+    rows = f"{exported.rows} row{'' if exported.rows == 1 else 's'}"
+    where = " in your messages with the bot (it is not in this channel)" if to_dm else ""
+    return md(
+        "Uploaded {}{}: {}, one per question; answer text only where published.",
+        exported.name,
+        Mrkdwn(where),
+        rows,
+    )
 
 
 async def upload(
@@ -81,6 +176,17 @@ async def upload(
     comment = md(
         "Responses for {}: Word for the agenda pack, Markdown.", compiled.meeting.reference
     )
+    return await upload_files(client, channel, user_id, files, comment)
+
+
+async def upload_files(
+    client: AsyncWebClient,
+    channel: str,
+    user_id: str,
+    files: list[dict[str, Any]],
+    comment: Mrkdwn,
+) -> str:
+    """Upload to ``channel``, or to the clerk's DM when the bot is not in it; returns where."""
     try:
         await client.files_upload_v2(file_uploads=files, channel=channel, initial_comment=comment)
         return channel
