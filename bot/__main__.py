@@ -9,9 +9,9 @@ import logging
 import os
 import signal
 import sys
-import tempfile
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,13 +19,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.app import create_web_client
 from bot.chasing import SweepReport, sweep
 from bot.compiling import compile_meeting, export_meeting, find_target_meeting, publish_meeting
-from bot.config import ConfigError, Settings, load_settings, pack_from_env, settings_from_env
+from bot.config import (
+    ConfigError,
+    Settings,
+    load_settings,
+    pack_from_env,
+    publish_dir_from_env,
+    settings_from_env,
+)
 from bot.core import export
 from bot.core.agenda import CompiledAgenda
 from bot.core.calendar import use_time_zone
 from bot.core.clock import FixedClock, system_clock
 from bot.core.errors import DomainError
 from bot.core.permissions import Actor
+from bot.open_data import OpenDataFiles, replace_files, write_published_export
 from bot.pdf import PdfFailed, convert_to_pdf, find_libreoffice
 from bot.runtime import Runtime, StartupFailed
 from bot.services import Services
@@ -218,21 +226,7 @@ def write_file(path: Path, data: bytes, *, replace: bool) -> None:
         with os.fdopen(os.open(path, flags, 0o666), "wb") as file:
             file.write(data)
         return
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.chmod(temporary, 0o666 & ~current_umask())
-        os.replace(temporary, path)  # renames over a link, never through it
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    replace_files(path.parent, {path.name: data})
 
 
 @asynccontextmanager
@@ -250,22 +244,38 @@ async def database_for_command(database: Path) -> AsyncIterator[Repositories]:
         await db.close()
 
 
+@dataclass(frozen=True)
+class Compiled:
+    """What ``compile`` did: the document, the answers --final published, and the open data
+    it wrote into PUBLISH_DIR (None without --final or PUBLISH_DIR)."""
+
+    agenda: CompiledAgenda
+    published: list[str]
+    open_data: OpenDataFiles | None
+
+
 async def compile_from_database(
     args: argparse.Namespace, database: Path, env: Mapping[str, str]
-) -> tuple[CompiledAgenda, list[str]]:
-    """Find the meeting, publish its answers if --final, then compile it."""
+) -> Compiled:
+    """Find the meeting, publish its answers (and open data) if --final, then compile it."""
     tz = timezone_from_env(env)
     use_time_zone(tz)
     now = system_clock()
+    folder = publish_dir_from_env(env)
     async with database_for_command(database) as repos:
         meeting = await find_target_meeting(
             repos, args.meeting, now.astimezone(tz).date(), args.committee
         )
-        published = await publish_meeting(repos, meeting, CLI_CLERK, now) if args.final else []
+        published: list[str] = []
+        open_data = None
+        if args.final:
+            published = await publish_meeting(repos, meeting, CLI_CLERK, now)
+            if folder is not None:
+                open_data = await write_published_export(repos, meeting, CLI_CLERK, folder)
         compiled = await compile_meeting(
             repos, meeting, CLI_CLERK, final=args.final, pack=pack_from_env(env)
         )
-        return compiled, published
+        return Compiled(compiled, published, open_data)
 
 
 def compile_summary(agenda: CompiledAgenda, published: list[str] | None, where: str) -> str:
@@ -279,25 +289,51 @@ def compile_summary(agenda: CompiledAgenda, published: list[str] | None, where: 
     return f"{line} Written to {where}."
 
 
+def open_data_report(files: OpenDataFiles | None) -> tuple[str, str | None]:
+    """For stderr: what to add to the summary, and a warning line if the files were not
+    written (the publication stands)."""
+    if files is None:
+        return "", None
+    if files.problem is None:
+        return f" Open data written to {files.folder}: {', '.join(files.names)}.", None
+    return "", (
+        "Warning: the answers are published, but their open data could not be written to "
+        f"PUBLISH_DIR: {files.problem}. Once the folder is fixed, run compile --final again "
+        "to write it, or use python -m bot export."
+    )
+
+
 def cmd_compile(args: argparse.Namespace) -> int:
     env = cli_environment(args.env_file)
-    published: list[str] | None = None
+    done: Compiled | None = None
     try:
         fmt = output_format(args)
         libreoffice = find_libreoffice() if fmt == "pdf" else None
         for destination in destinations(args.out, fmt):
             check_destination(destination, args.force)
         database = database_path_from_env(env)
-        agenda, published = asyncio.run(compile_from_database(args, database, env))
+        done = asyncio.run(compile_from_database(args, database, env))
         if libreoffice is not None:
-            where = write_pdf(agenda, args.out, args.force, libreoffice)
+            where = write_pdf(done.agenda, args.out, args.force, libreoffice)
         else:
-            where = write_agenda(agenda, args.out, fmt, force=args.force)
+            where = write_agenda(done.agenda, args.out, fmt, force=args.force)
     except (CommandFailed, DomainError, PdfFailed) as error:
+        published = done.published if done else None
         print(f"Error: {error}{published_anyway(published, args.final)}", file=sys.stderr)
+        warn_about_open_data(done)
         return 2
-    print(compile_summary(agenda, published if args.final else None, where), file=sys.stderr)
-    return 0
+    added, _ = open_data_report(done.open_data)
+    summary = compile_summary(done.agenda, done.published if args.final else None, where)
+    print(summary + added, file=sys.stderr)
+    return 1 if warn_about_open_data(done) else 0
+
+
+def warn_about_open_data(done: Compiled | None) -> bool:
+    """Print the warning if PUBLISH_DIR could not be written; whether it was printed."""
+    _, warning = open_data_report(done.open_data if done else None)
+    if warning is not None:
+        print(warning, file=sys.stderr)
+    return warning is not None
 
 
 COMPILE_HELP = """\

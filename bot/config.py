@@ -58,6 +58,8 @@ class Settings:
     membership: str = "open"
     """'open': anyone in the workspace may submit; 'listed': the members list, clerks and
     officers."""
+    publish_dir: Path | None = None
+    """Where publishing a meeting also writes its open data (CSV and JSON); None: nowhere."""
 
     @property
     def chase(self) -> ChaseSettings:
@@ -217,6 +219,7 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
 
     pack = pack_from_env(env)
     return Settings(
+        publish_dir=publish_dir_from_env(env),
         agenda_item_number=pack.item_number,
         contact_name=pack.contact_name,
         contact_email=pack.contact_email,
@@ -250,6 +253,14 @@ def pack_from_env(env: Mapping[str, str]) -> PackDetails:
     if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         raise ConfigError(f"CONTACT_EMAIL={email!r} is not an email address")
     return PackDetails(item, _get(env, "CONTACT_NAME"), email)
+
+
+def publish_dir_from_env(env: Mapping[str, str]) -> Path | None:
+    """PUBLISH_DIR: the folder publishing writes the meeting's open data into (read by the bot
+    and by ``python -m bot compile --final`` alike); whether it can be written is checked at
+    start-up and each time it is used."""
+    folder = _get(env, "PUBLISH_DIR")
+    return Path(folder) if folder is not None else None
 
 
 def load_settings(dotenv_path: str | None = ".env") -> Settings:

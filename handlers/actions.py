@@ -281,14 +281,13 @@ async def correct_submitted(submission: Submission) -> AfterAck:
 
 
 async def publish_answers(click: Click) -> None:
-    published = await agenda.publish_from_button(
+    publication = await agenda.publish_from_button(
         click.services, click.client, click.user, payload.record_id(click.value, "meeting")
     )
-    listed = f": {', '.join(published)}." if published else "."
     await click.respond(
         replace_original=False,
         response_type="ephemeral",
-        text=md("Published {} answers{}", len(published), listed),
+        text=agenda.published_note(publication),
     )
 
 

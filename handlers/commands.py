@@ -415,14 +415,20 @@ async def compile_agenda(
     request = agenda.parse_compile_args(args)
     meeting = await agenda.target_meeting(services, request.meeting)
     await say(respond, md("Compiling the responses for {}…", meeting.reference))
-    compiled, published = await agenda.compile_for_slack(
+    compiled, publication = await agenda.compile_for_slack(
         services, client, user, meeting, final=request.final
     )
     await agenda.upload(client, payload.text(command, "channel_id"), user, compiled)
     await say(
         respond,
         esc(compiled.summary.headline),
-        agenda.summary_blocks(compiled, published, final=request.final, meeting_id=meeting.id),
+        agenda.summary_blocks(
+            compiled,
+            publication.references,
+            final=request.final,
+            meeting_id=meeting.id,
+            open_data=publication.open_data,
+        ),
     )
 
 

@@ -513,10 +513,12 @@ async def run_cli(
     env_file: Path | None = None,
     command: str = "compile",
     path: str = "/usr/bin:/bin",
+    settings: dict[str, str] | None = None,
 ) -> Run:
     """``python -m bot compile ...`` with no Slack settings; DATABASE_PATH from the
-    environment, or only from ``env_file`` when one is given; programs found on ``path``."""
-    env = {"PATH": path, "PYTHONPATH": str(ROOT)}
+    environment, or only from ``env_file`` when one is given; programs found on ``path``;
+    any other ``settings`` in the environment."""
+    env = {"PATH": path, "PYTHONPATH": str(ROOT), **(settings or {})}
     if env_file is None:
         env["DATABASE_PATH"] = str(database)
     process = await asyncio.create_subprocess_exec(
@@ -743,6 +745,55 @@ def test_a_cell_that_looks_like_a_formula_never_runs_as_one() -> None:
     for start in ("+", "@", "\t"):
         assert export.neutralise(f"{start}SUM(A1)").startswith("'")
     assert export.neutralise("Plain text") == "Plain text"
+
+
+# --- PUBLISH_DIR ------------------------------------------------------------------------------
+
+
+async def test_cli_final_writes_the_open_data_into_publish_dir(
+    closed: Record, tmp_path: Path
+) -> None:
+    folder = tmp_path / "website"
+    folder.mkdir()
+    names = ["CYP-2026-05-11-questions.csv", "CYP-2026-05-11-questions.json"]
+    publish_dir = {"PUBLISH_DIR": str(folder)}
+    meeting = ("--meeting", "CYP-2026-05-11")
+    draft = await run_cli(closed.path, *meeting, "--out", "-", settings=publish_dir)
+    assert draft.code == 0 and listing(folder) == []  # only publishing writes them
+    final = await run_cli(
+        closed.path, *meeting, "--final", "--out", str(tmp_path / "a.md"), settings=publish_dir
+    )
+    assert final.code == 0, final.stderr
+    assert final.stderr.strip().endswith(f"Open data written to {folder}: {', '.join(names)}.")
+    assert listing(folder) == names
+    for name, fmt in zip(names, ("csv", "json"), strict=True):
+        export_run = await run_cli(
+            closed.path, *meeting, "--format", fmt, "--out", "-", command="export"
+        )
+        assert (folder / name).read_bytes() == export_run.stdout
+    assert b",published," in (folder / names[0]).read_bytes()
+
+
+async def test_cli_final_with_a_publish_dir_that_is_gone_publishes_and_warns(
+    closed: Record, tmp_path: Path
+) -> None:
+    missing = tmp_path / "website"
+    out = tmp_path / "a.md"
+    result = await run_cli(
+        closed.path,
+        *("--meeting", "CYP-2026-05-11", "--final", "--out", str(out)),
+        settings={"PUBLISH_DIR": str(missing)},
+    )
+    assert result.code == 1
+    summary, warning = result.stderr.splitlines()
+    assert summary.endswith(f"Published 3 answers. Written to {out}.")
+    assert warning == (
+        "Warning: the answers are published, but their open data could not be written to "
+        f"PUBLISH_DIR: there is no folder {missing}. Once the folder is fixed, run compile "
+        "--final again to write it, or use python -m bot export."
+    )
+    assert await published_references(closed.path) == [reference(2), reference(5), reference(11)]
+    assert out.is_file() and not missing.exists()
 
 
 # --- PDF through LibreOffice -----------------------------------------------------------------

@@ -4,7 +4,7 @@ what is missing."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -26,9 +26,10 @@ from bot.core.calendar import local_date, short_date
 from bot.core.errors import InvalidInput
 from bot.core.models import Meeting
 from bot.core.mrkdwn import Mrkdwn, join, md
-from bot.core.permissions import Action, check
+from bot.core.permissions import Action, Actor, check
 from bot.flows import answers
 from bot.flows.slack import dm_channel, slack_names
+from bot.open_data import OpenDataFiles, write_published_export
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
@@ -88,16 +89,55 @@ async def target_meeting(services: Services, spec: str | None) -> Meeting:
     return await find_target_meeting(services.repos, spec, today)
 
 
+@dataclass(frozen=True)
+class Publication:
+    """What publishing a meeting did: the answers published now (in agenda order), and its
+    open data written into PUBLISH_DIR (None when that is not set)."""
+
+    references: list[str] = field(default_factory=list)
+    open_data: OpenDataFiles | None = None
+
+
+async def publish_for_slack(
+    services: Services, client: AsyncWebClient, actor: Actor, meeting: Meeting
+) -> Publication:
+    """Publish the meeting's answers, note it in their threads, and write its open data."""
+    published = await publish_meeting(services.repos, meeting, actor, services.clock())
+    await answers.announce_published(services, client, published, meeting.reference)
+    folder = services.settings.publish_dir
+    if folder is None:
+        return Publication(published)
+    files = await write_published_export(
+        services.repos, meeting, actor, folder, look_up_names=names_from_slack(client)
+    )
+    if files.problem is not None:
+        logger.warning("open data for %s not written: %s", meeting.reference, files.problem)
+    return Publication(published, files)
+
+
+def open_data_note(files: OpenDataFiles) -> Mrkdwn:
+    """Where the open data went, or, plainly, that it did not and how to put it right."""
+    if files.problem is None:
+        return md("Open data written to {}: {}.", str(files.folder), ", ".join(files.names))
+    return md(
+        ":warning: *The answers are published, but their open data could not be written to "
+        "PUBLISH_DIR:* {}. Once the folder is fixed, publish again with "
+        "`/agenda compile {} --final` to write it, or get the files with `/agenda export {}`.",
+        files.problem,
+        files.meeting_reference,
+        files.meeting_reference,
+    )
+
+
 async def compile_for_slack(
     services: Services, client: AsyncWebClient, user_id: str, meeting: Meeting, *, final: bool
-) -> tuple[CompiledAgenda, list[str]]:
+) -> tuple[CompiledAgenda, Publication]:
     """Publish (with --final) and compile; returns the document and what was published."""
     actor = await services.actor(user_id)
     check(actor, Action.COMPILE)
-    published: list[str] = []
+    publication = Publication()
     if final:
-        published = await publish_meeting(services.repos, meeting, actor, services.clock())
-        await answers.announce_published(services, client, published, meeting.reference)
+        publication = await publish_for_slack(services, client, actor, meeting)
     compiled = await compile_meeting(
         services.repos,
         meeting,
@@ -106,7 +146,7 @@ async def compile_for_slack(
         final=final,
         pack=services.settings.pack,
     )
-    return compiled, published
+    return compiled, publication
 
 
 def names_from_slack(client: AsyncWebClient) -> NameLookup:
@@ -199,7 +239,12 @@ async def upload_files(
 
 
 def summary_blocks(
-    compiled: CompiledAgenda, published: list[str], *, final: bool, meeting_id: int
+    compiled: CompiledAgenda,
+    published: list[str],
+    *,
+    final: bool,
+    meeting_id: int,
+    open_data: OpenDataFiles | None = None,
 ) -> list[messages.Block]:
     summary: AgendaSummary = compiled.summary
     m = compiled.meeting
@@ -235,6 +280,10 @@ def summary_blocks(
         out.append(
             messages.context_line(md("Published {} answers for this meeting.", len(published)))
         )
+        if open_data is not None and open_data.problem is not None:
+            out.append(messages.section(open_data_note(open_data)))
+        elif open_data is not None:
+            out.append(messages.context_line(open_data_note(open_data)))
     elif summary.answered:
         if summary.not_yet_approved:
             out.append(
@@ -256,9 +305,17 @@ def summary_blocks(
 
 async def publish_from_button(
     services: Services, client: AsyncWebClient, user_id: str, meeting_id: int
-) -> list[str]:
+) -> Publication:
     actor = await services.actor(user_id)
     meeting = await services.repos.meetings.get(meeting_id)
-    published = await publish_meeting(services.repos, meeting, actor, services.clock())
-    await answers.announce_published(services, client, published, meeting.reference)
-    return published
+    return await publish_for_slack(services, client, actor, meeting)
+
+
+def published_note(publication: Publication) -> Mrkdwn:
+    """The clerk's answer to *Publish these answers*: what was published, and the open data."""
+    references = publication.references
+    listed = f": {', '.join(references)}." if references else "."
+    note = md("Published {} answers{}", len(references), listed)
+    if publication.open_data is not None:
+        note = Mrkdwn(f"{note}\n{open_data_note(publication.open_data)}")
+    return note
