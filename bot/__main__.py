@@ -9,23 +9,32 @@ import logging
 import os
 import signal
 import sys
-import tempfile
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.app import create_web_client
 from bot.chasing import SweepReport, sweep
 from bot.compiling import compile_meeting, export_meeting, find_target_meeting, publish_meeting
-from bot.config import ConfigError, Settings, load_settings, pack_from_env, settings_from_env
-from bot.core import export
+from bot.config import (
+    ConfigError,
+    Settings,
+    load_settings,
+    pack_from_env,
+    publish_dir_from_env,
+    settings_from_env,
+)
+from bot.core import export, history
 from bot.core.agenda import CompiledAgenda
 from bot.core.calendar import use_time_zone
 from bot.core.clock import FixedClock, system_clock
 from bot.core.errors import DomainError
 from bot.core.permissions import Actor
+from bot.open_data import OpenDataFiles, replace_files, write_published_export
+from bot.pdf import PdfFailed, convert_to_pdf, find_libreoffice
 from bot.runtime import Runtime, StartupFailed
 from bot.services import Services
 from storage.db import Database, DatabaseUnavailable
@@ -118,30 +127,77 @@ def timezone_from_env(env: Mapping[str, str]) -> ZoneInfo:
 
 
 def output_format(args: argparse.Namespace) -> str:
-    """--format, else Markdown for stdout and *.md files, Word for anything else."""
+    """--format, else Markdown for stdout and *.md files, PDF for *.pdf, Word for the rest."""
     if args.format:
         if args.format == "docx" and args.out == STDOUT:
             raise CommandFailed("Word output can't go to standard output: give --out FILE.docx")
+        if args.format == "pdf" and args.out == STDOUT:
+            raise CommandFailed("PDF output can't go to standard output: give --out FILE.pdf")
         return str(args.format)
-    out = args.out or ""
-    return "md" if out == STDOUT or out.lower().endswith(".md") else "docx"
+    out = (args.out or "").lower()
+    if out.endswith(".pdf"):
+        return "pdf"
+    return "md" if out == STDOUT or out.endswith(".md") else "docx"
+
+
+def pdf_paths(out: str | None, stem: str) -> tuple[Path, Path]:
+    """Where a PDF compile writes: the PDF, and the Word document it is made from beside it."""
+    pdf = Path(out or f"{stem}.pdf")
+    docx = pdf.with_suffix(".docx")
+    if docx == pdf:
+        raise CommandFailed("--format pdf writes a PDF and a .docx beside it: give --out FILE.pdf")
+    return pdf, docx
 
 
 def write_agenda(agenda: CompiledAgenda, out: str | None, fmt: str, force: bool = False) -> str:
-    """Write the agenda as ``fmt``; returns where it went."""
+    """Write the agenda as ``fmt`` (not PDF: ``write_pdf``); returns where it went."""
     data = agenda.to_docx_bytes() if fmt == "docx" else agenda.markdown.encode("utf-8")
     if out == STDOUT:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return "standard output"
     path = Path(out or f"{agenda.file_stem}.{fmt}")
+    write_output(path, data, force)
+    return str(path)
+
+
+def write_pdf(agenda: CompiledAgenda, out: str | None, force: bool, program: str) -> str:
+    """Write the Word document, then its PDF made by LibreOffice; returns where they went.
+
+    If the conversion fails the Word document stays written, and the error says where.
+    """
+    pdf, docx = pdf_paths(out, agenda.file_stem)
+    write_output(docx, agenda.to_docx_bytes(), force)
+    try:
+        write_output(pdf, convert_to_pdf(docx, program), force)
+    except PdfFailed as error:
+        raise CommandFailed(f"{error}. The Word document is written to {docx}") from None
+    return f"{pdf} (and {docx})"
+
+
+def write_output(path: Path, data: bytes, force: bool) -> None:
+    """``write_file`` with its refusals as one line for the operator."""
     try:
         write_file(path, data, replace=force)
     except FileExistsError:
         raise CommandFailed(f"{path} already exists: give --force to replace it") from None
     except OSError as error:
         raise CommandFailed(f"Could not write {path}: {error.strerror or error}") from None
-    return str(path)
+
+
+def destinations(out: str | None, fmt: str) -> list[str | None]:
+    """The files ``--out`` stands for: a PDF compile writes the .docx beside the PDF too."""
+    if fmt != "pdf" or out is None:
+        return [out]
+    return [str(path) for path in pdf_paths(out, "")]
+
+
+def published_anyway(published: list[str] | None, final: bool) -> str:
+    """After an error: whether --final had already published (it checks what it can first)."""
+    if not final or published is None:
+        return ""
+    count = len(published)
+    return f"; --final had already published {count} answer{'' if count == 1 else 's'}"
 
 
 def check_destination(out: str | None, force: bool) -> None:
@@ -170,21 +226,7 @@ def write_file(path: Path, data: bytes, *, replace: bool) -> None:
         with os.fdopen(os.open(path, flags, 0o666), "wb") as file:
             file.write(data)
         return
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.chmod(temporary, 0o666 & ~current_umask())
-        os.replace(temporary, path)  # renames over a link, never through it
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    replace_files(path.parent, {path.name: data})
 
 
 @asynccontextmanager
@@ -202,19 +244,35 @@ async def database_for_command(database: Path) -> AsyncIterator[Repositories]:
         await db.close()
 
 
+@dataclass(frozen=True)
+class Compiled:
+    """What ``compile`` did: the document, the answers --final published, and the open data
+    it wrote into PUBLISH_DIR (None without --final or PUBLISH_DIR)."""
+
+    agenda: CompiledAgenda
+    published: list[str]
+    open_data: OpenDataFiles | None
+
+
 async def compile_from_database(
     args: argparse.Namespace, database: Path, env: Mapping[str, str]
-) -> tuple[CompiledAgenda, list[str]]:
-    """Find the meeting, publish its answers if --final, then compile it."""
+) -> Compiled:
+    """Find the meeting, publish its answers (and open data) if --final, then compile it."""
     tz = timezone_from_env(env)
     use_time_zone(tz)
     now = system_clock()
     generated = parse_moment(args.generated_at, tz, "--generated-at")
+    folder = publish_dir_from_env(env)
     async with database_for_command(database) as repos:
         meeting = await find_target_meeting(
             repos, args.meeting, now.astimezone(tz).date(), args.committee
         )
-        published = await publish_meeting(repos, meeting, CLI_CLERK, now) if args.final else []
+        published: list[str] = []
+        open_data = None
+        if args.final:
+            published = await publish_meeting(repos, meeting, CLI_CLERK, now)
+            if folder is not None:
+                open_data = await write_published_export(repos, meeting, CLI_CLERK, folder)
         compiled = await compile_meeting(
             repos,
             meeting,
@@ -223,7 +281,7 @@ async def compile_from_database(
             pack=pack_from_env(env),
             today=generated.astimezone(tz).date(),
         )
-        return compiled, published
+        return Compiled(compiled, published, open_data)
 
 
 def compile_summary(agenda: CompiledAgenda, published: list[str] | None, where: str) -> str:
@@ -237,30 +295,63 @@ def compile_summary(agenda: CompiledAgenda, published: list[str] | None, where: 
     return f"{line} Written to {where}."
 
 
+def open_data_report(files: OpenDataFiles | None) -> tuple[str, str | None]:
+    """For stderr: what to add to the summary, and a warning line if the files were not
+    written (the publication stands)."""
+    if files is None:
+        return "", None
+    if files.problem is None:
+        return f" Open data written to {files.folder}: {', '.join(files.names)}.", None
+    return "", (
+        "Warning: the answers are published, but their open data could not be written to "
+        f"PUBLISH_DIR: {files.problem}. Once the folder is fixed, run compile --final again "
+        "to write it, or use python -m bot export."
+    )
+
+
 def cmd_compile(args: argparse.Namespace) -> int:
     env = cli_environment(args.env_file)
+    done: Compiled | None = None
     try:
         fmt = output_format(args)
-        check_destination(args.out, args.force)
+        libreoffice = find_libreoffice() if fmt == "pdf" else None
+        for destination in destinations(args.out, fmt):
+            check_destination(destination, args.force)
         database = database_path_from_env(env)
-        agenda, published = asyncio.run(compile_from_database(args, database, env))
-        where = write_agenda(agenda, args.out, fmt, force=args.force)
-    except (CommandFailed, DomainError) as error:
-        print(f"Error: {error}", file=sys.stderr)
+        done = asyncio.run(compile_from_database(args, database, env))
+        if libreoffice is not None:
+            where = write_pdf(done.agenda, args.out, args.force, libreoffice)
+        else:
+            where = write_agenda(done.agenda, args.out, fmt, force=args.force)
+    except (CommandFailed, DomainError, PdfFailed) as error:
+        published = done.published if done else None
+        print(f"Error: {error}{published_anyway(published, args.final)}", file=sys.stderr)
+        warn_about_open_data(done)
         return 2
-    print(compile_summary(agenda, published if args.final else None, where), file=sys.stderr)
-    return 0
+    added, _ = open_data_report(done.open_data)
+    summary = compile_summary(done.agenda, done.published if args.final else None, where)
+    print(summary + added, file=sys.stderr)
+    return 1 if warn_about_open_data(done) else 0
+
+
+def warn_about_open_data(done: Compiled | None) -> bool:
+    """Print the warning if PUBLISH_DIR could not be written; whether it was printed."""
+    _, warning = open_data_report(done.open_data if done else None)
+    if warning is not None:
+        print(warning, file=sys.stderr)
+    return warning is not None
 
 
 COMPILE_HELP = """\
-Compile the responses addressed to a meeting into the agenda item, as Word or Markdown,
+Compile the responses addressed to a meeting into the agenda item, as Word, Markdown or PDF,
 from the database in DATABASE_PATH (read from the environment or --env-file; no Slack tokens
 are needed and Slack is not contacted). People mentioned in answers are named as the bot
 last saw them in Slack (an officer by their role's title), so the file is the one /agenda
 compile uploads: the same record and --generated-at date give the same bytes.
 --final also marks the answers in it published: answers not yet approved are approved first,
-as the clerk's act (recorded in the audit as "cli"). Prints a one-line summary to stderr;
-errors print one line and exit with code 2."""
+as the clerk's act (recorded in the audit as "cli"). PDF is made from the Word document
+(written beside it) by LibreOffice, which must be installed (soffice on PATH). Prints a
+one-line summary to stderr; errors print one line and exit with code 2."""
 
 
 def add_compile_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -281,8 +372,9 @@ def add_compile_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     )
     command.add_argument(
         "--format",
-        choices=("docx", "md"),
-        help="docx (Word) or md (Markdown); default from --out: .md and - are Markdown",
+        choices=("docx", "md", "pdf"),
+        help="docx (Word), md (Markdown) or pdf (needs LibreOffice; the .docx is written "
+        "beside it); default from --out: .md and - are Markdown, .pdf is PDF",
     )
     command.add_argument(
         "--out",
@@ -318,8 +410,7 @@ async def export_from_database(
         today = system_clock().astimezone(tz).date()
         meeting = await find_target_meeting(repos, args.meeting, today, args.committee)
         target, table = await export_meeting(repos, meeting, CLI_CLERK)
-    data = export.to_csv(table) if args.format == "csv" else export.to_json(target, table)
-    return target.reference, data, len(table)
+    return target.reference, export.encode(target, table, args.format), len(table)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -335,13 +426,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             sys.stdout.flush()
             where = "standard output"
         else:
-            path = Path(args.out or f"{reference}-questions.{args.format}")
-            try:
-                write_file(path, data, replace=args.force)
-            except FileExistsError:
-                raise CommandFailed(f"{path} already exists: give --force to replace it") from None
-            except OSError as error:
-                raise CommandFailed(f"Could not write {path}: {error.strerror or error}") from None
+            path = Path(args.out or export.file_name(reference, args.format))
+            write_output(path, data, args.force)
             where = str(path)
     except (CommandFailed, DomainError) as error:
         print(f"Error: {error}", file=sys.stderr)
@@ -359,7 +445,7 @@ def add_export_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     command.add_argument("--meeting", metavar="REF|DATE", help="the meeting (default: the next)")
     command.add_argument("--committee", metavar="KEY", help="with a date: that committee's")
-    command.add_argument("--format", choices=("csv", "json"), default="csv")
+    command.add_argument("--format", choices=export.FORMATS, default="csv")
     command.add_argument(
         "--out",
         metavar="FILE",
@@ -367,6 +453,79 @@ def add_export_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     command.add_argument("--force", action="store_true", help="replace the --out file")
     command.set_defaults(func=cmd_export)
+
+
+async def audit_from_database(
+    args: argparse.Namespace, database: Path, tz: ZoneInfo
+) -> tuple[str, list[dict[str, str]]]:
+    """The audit events asked for: (what they are about, the rows)."""
+    since = None
+    if args.since:
+        try:
+            day = date.fromisoformat(args.since)
+        except ValueError:
+            raise CommandFailed(
+                f"--since {args.since!r} is not a date such as 2026-05-01"
+            ) from None
+        since = datetime.combine(day, time(0, 0), tzinfo=tz)
+    async with database_for_command(database) as repos:
+        subjects: list[tuple[str, str]] | None = None
+        about = "every subject"
+        if args.question:
+            question = await repos.questions.by_reference(args.question)
+            subjects, about = [("question", question.reference)], question.reference
+        elif args.meeting:
+            today = system_clock().astimezone(tz).date()
+            meeting = await find_target_meeting(repos, args.meeting, today)
+            asked = await repos.questions.search(source_meeting_id=meeting.id)
+            answered = await repos.questions.search(target_meeting_id=meeting.id)
+            subjects = [("meeting", str(meeting.id))]
+            subjects += [("question", q.reference) for q in [*asked, *answered]]
+            about = f"{meeting.reference} and its questions"
+        events = await repos.audit.matching(subjects=subjects, since=since)
+    return about, history.audit_rows(events)
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    env = cli_environment(args.env_file)
+    try:
+        check_destination(args.out, args.force)
+        database = database_path_from_env(env)
+        about, rows = asyncio.run(audit_from_database(args, database, timezone_from_env(env)))
+        data = history.audit_data(rows, args.format)
+        if args.out == STDOUT:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+            where = "standard output"
+        else:
+            path = Path(args.out or f"audit.{args.format}")
+            write_output(path, data, args.force)
+            where = str(path)
+    except (CommandFailed, DomainError) as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 2
+    print(f"Audit of {about}: {len(rows)} events written to {where}.", file=sys.stderr)
+    return 0
+
+
+def add_audit_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    command = sub.add_parser(
+        "audit",
+        help="the audit trail (who changed what, when) as CSV or JSON",
+        description="Every recorded event, or those about one question or one meeting (the "
+        "meeting's own changes and its questions'), optionally since a date. The fields are "
+        "described in the README. No Slack needed.",
+    )
+    which = command.add_mutually_exclusive_group()
+    which.add_argument("--question", metavar="REF", help="one question, e.g. CYP-2023-12-18-Q04")
+    which.add_argument("--meeting", metavar="REF|DATE", help="one meeting and its questions")
+    command.add_argument("--since", metavar="DATE", help="only events on or after this date")
+    command.add_argument("--format", choices=export.FORMATS, default="csv")
+    command.add_argument(
+        "--out", metavar="FILE", help="where to write; - for stdout (default: audit.csv)"
+    )
+    command.add_argument("--force", action="store_true", help="replace the --out file")
+    command.set_defaults(func=cmd_audit)
 
 
 def parse_moment(text: str | None, tz: ZoneInfo, option: str = "--now") -> datetime:
@@ -482,6 +641,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
     add_compile_parser(sub)
     add_export_parser(sub)
+    add_audit_parser(sub)
     add_chase_parser(sub)
     demo = sub.add_parser(
         "demo",

@@ -61,6 +61,8 @@ class Settings:
     membership: str = "open"
     """'open': anyone in the workspace may submit; 'listed': the members list, clerks and
     officers."""
+    publish_dir: Path | None = None
+    """Where publishing a meeting also writes its open data (CSV and JSON); None: nowhere."""
 
     @property
     def chase(self) -> ChaseSettings:
@@ -225,6 +227,7 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
 
     pack = pack_from_env(env)
     return Settings(
+        publish_dir=publish_dir_from_env(env),
         agenda_item_number=pack.item_number,
         contact_name=pack.contact_name,
         contact_email=pack.contact_email,
@@ -268,6 +271,14 @@ def pack_from_env(env: Mapping[str, str]) -> PackDetails:
         except TemplateError as problem:
             raise ConfigError(f"AGENDA_TEMPLATE: {problem}") from None
     return PackDetails(item, _get(env, "CONTACT_NAME"), email, template)
+
+
+def publish_dir_from_env(env: Mapping[str, str]) -> Path | None:
+    """PUBLISH_DIR: the folder publishing writes the meeting's open data into (read by the bot
+    and by ``python -m bot compile --final`` alike); whether it can be written is checked at
+    start-up and each time it is used."""
+    folder = _get(env, "PUBLISH_DIR")
+    return Path(folder) if folder is not None else None
 
 
 def load_settings(dotenv_path: str | None = ".env") -> Settings:

@@ -22,6 +22,7 @@ ASK_TRANSFER = "ask_transfer"
 SNOOZE = "snooze_reminder"
 ANSWER_APPROVE = "answer_approve"
 ANSWER_RETURN = "answer_return"
+QUESTION_HISTORY = "question_history"
 TRANSFER_ACCEPT = "transfer_accept"
 TRANSFER_DECLINE = "transfer_decline"
 CORRECT_ANSWER = "correct_answer"
@@ -89,6 +90,7 @@ def triage_card(card: QuestionCard) -> list[Block]:
             button("Approve & send", TRIAGE_APPROVE, str(q.id), "primary"),
             button("Edit", TRIAGE_EDIT, str(q.id)),
             button("Reject", TRIAGE_REJECT, str(q.id), "danger"),
+            button("History", QUESTION_HISTORY, q.reference),
         ),
     ]
 
@@ -135,6 +137,7 @@ def answer_for_review(
             f"review:{q.id}",
             button("Approve", ANSWER_APPROVE, str(q.id), "primary"),
             button("Return with comment", ANSWER_RETURN, str(q.id)),
+            button("History", QUESTION_HISTORY, q.reference),
         ),
     ]
 

@@ -24,6 +24,7 @@ from bot.core.calendar import LONDON, use_time_zone
 from bot.core.clock import Clock, system_clock
 from bot.gate import MAX_BODY_BYTES, CheckedSocketModeHandler, Gate
 from bot.inbox import Inbox
+from bot.open_data import folder_problem
 from bot.scheduler import create_scheduler
 from bot.services import Services
 from storage.db import Database, DatabaseUnavailable
@@ -86,12 +87,14 @@ class Runtime:
     port: int | None = None
 
     async def start(self) -> None:
-        """Check what can fail first (port, tokens, database), then start; ``StartupFailed``
-        says in one line what is wrong, with everything already started stopped again."""
+        """Check what can fail first (port, tokens, PUBLISH_DIR, database), then start;
+        ``StartupFailed`` says in one line what is wrong, with everything already started
+        stopped again."""
         use_time_zone(self.settings.tz)
         try:
             listening = None if self.settings.socket_mode else self._listen()
             await check_tokens(self.settings)
+            check_publish_dir(self.settings)
             db = await open_database(self.settings.database_path)
             self.services = Services(settings=self.settings, db=db, clock=self.clock)
             await self.services.seed()
@@ -230,6 +233,17 @@ async def check_tokens(settings: Settings) -> None:
                 f"{setting}: could not check it, Slack at {settings.slack_api_url} did not answer "
                 f"({type(error).__name__}; SLACK_API_URL says where Slack is)"
             ) from None
+
+
+def check_publish_dir(settings: Settings) -> None:
+    """PUBLISH_DIR, when set, must be a folder the bot can write into."""
+    folder = settings.publish_dir
+    problem = None if folder is None else folder_problem(folder)
+    if problem is not None:
+        raise StartupFailed(
+            f"PUBLISH_DIR={folder}: {problem} (make it a folder the bot can write to, "
+            "or leave PUBLISH_DIR empty)"
+        )
 
 
 async def open_database(path: str) -> Database:

@@ -16,7 +16,7 @@ from bot.core.calendar import local_date, short_date
 from bot.core.errors import DomainError, InvalidInput
 from bot.core.mrkdwn import md, mention
 from bot.core.permissions import Action
-from bot.flows import agenda, answers, intake, sending
+from bot.flows import agenda, answers, history, intake, sending
 from bot.flows.intake import FormErrors
 from bot.flows.slack import dm
 from handlers import modals, payload
@@ -281,15 +281,19 @@ async def correct_submitted(submission: Submission) -> AfterAck:
 
 
 async def publish_answers(click: Click) -> None:
-    published = await agenda.publish_from_button(
+    publication = await agenda.publish_from_button(
         click.services, click.client, click.user, payload.record_id(click.value, "meeting")
     )
-    listed = f": {', '.join(published)}." if published else "."
     await click.respond(
         replace_original=False,
         response_type="ephemeral",
-        text=md("Published {} answers{}", len(published), listed),
+        text=agenda.published_note(publication),
     )
+
+
+async def show_history(click: Click) -> None:
+    text, blocks = await history.question_history(click.services, click.user, click.value)
+    await click.respond(replace_original=False, response_type="ephemeral", text=text, blocks=blocks)
 
 
 def register(app: AsyncApp) -> None:
@@ -311,4 +315,5 @@ def register(app: AsyncApp) -> None:
     on_submit(app, modals.RETURN_CALLBACK, return_submitted)
     on_click(app, agenda.PUBLISH, publish_answers)
     on_click(app, messages.CORRECT_ANSWER, open_correct)
+    on_click(app, messages.QUESTION_HISTORY, show_history)
     on_submit(app, modals.CORRECT_CALLBACK, correct_submitted, field="text")

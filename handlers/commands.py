@@ -16,7 +16,7 @@ from bot.core.calendar import short_date
 from bot.core.markup import to_command_text
 from bot.core.mrkdwn import Mrkdwn, esc, join, md, mention
 from bot.core.permissions import Action, check
-from bot.flows import admin, agenda, answers
+from bot.flows import admin, agenda, answers, history
 from handlers import blocks, home, modals, payload
 from handlers.errors import guarded
 from handlers.middleware import services_of
@@ -372,6 +372,22 @@ async def reopen_question(
     await say(respond, md("{} is reopened and waits for triage again.", question.reference))
 
 
+HISTORY_USAGE = "/agenda history <question reference>"
+
+
+async def question_history(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    words = args.split()
+    if len(words) != 1:
+        await say(respond, md("Say which question. Usage: `{}`", HISTORY_USAGE))
+        return
+    text, block_list = await history.question_history(
+        services_of(context), typed_by(command), words[0]
+    )
+    await say(respond, text, block_list)
+
+
 async def correct_published(
     args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
@@ -415,15 +431,37 @@ async def compile_agenda(
     request = agenda.parse_compile_args(args)
     meeting = await agenda.target_meeting(services, request.meeting)
     await say(respond, md("Compiling the responses for {}…", meeting.reference))
-    compiled, published = await agenda.compile_for_slack(
+    compiled, publication = await agenda.compile_for_slack(
         services, client, user, meeting, final=request.final
     )
     await agenda.upload(client, payload.text(command, "channel_id"), user, compiled)
     await say(
         respond,
         esc(compiled.summary.headline),
-        agenda.summary_blocks(compiled, published, final=request.final, meeting_id=meeting.id),
+        agenda.summary_blocks(
+            compiled,
+            publication.references,
+            final=request.final,
+            meeting_id=meeting.id,
+            open_data=publication.open_data,
+        ),
     )
+
+
+async def export_questions(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    services = services_of(context)
+    client = context.client
+    assert client is not None
+    user = typed_by(command)
+    check(await services.actor(user), Action.COMPILE)
+    request = agenda.parse_export_args(args)
+    meeting = await agenda.target_meeting(services, request.meeting)
+    exported = await agenda.export_for_slack(services, client, user, meeting, request.format)
+    channel = payload.text(command, "channel_id")
+    where = await agenda.upload_export(client, channel, user, exported)
+    await say(respond, agenda.export_uploaded(exported, to_dm=where != channel))
 
 
 AGENDA_SUBCOMMANDS: tuple[Subcommand, ...] = (
@@ -503,11 +541,26 @@ AGENDA_SUBCOMMANDS: tuple[Subcommand, ...] = (
         compile_agenda,
     ),
     Subcommand(
+        "export",
+        agenda.EXPORT_USAGE,
+        "A meeting's questions and published answers as open data, CSV or JSON "
+        "(default: the next meeting, CSV).",
+        True,
+        export_questions,
+    ),
+    Subcommand(
         "withdraw",
         WITHDRAW_USAGE,
         "Withdraw a question (the asker or a clerk).",
         False,
         withdraw_question,
+    ),
+    Subcommand(
+        "history",
+        HISTORY_USAGE,
+        "Everything that happened to a question: who, when and what (also a button on your cards).",
+        True,
+        question_history,
     ),
     Subcommand(
         "correct",

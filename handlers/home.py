@@ -195,7 +195,7 @@ def register(app: AsyncApp) -> None:
             services = services_of(context)
             user = payload.user_id(body)
             meeting = await agenda.target_meeting(services, None)
-            compiled, published = await agenda.compile_for_slack(
+            compiled, publication = await agenda.compile_for_slack(
                 services, client, user, meeting, final=False
             )
             await agenda.upload(client, await dm_channel(client, user), user, compiled)
@@ -203,7 +203,9 @@ def register(app: AsyncApp) -> None:
                 client,
                 user,
                 esc(compiled.summary.headline),
-                agenda.summary_blocks(compiled, published, final=False, meeting_id=meeting.id),
+                agenda.summary_blocks(
+                    compiled, publication.references, final=False, meeting_id=meeting.id
+                ),
             )
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.core.models import AuditEvent
 from storage.codec import detail_from_json, detail_json, moment, moment_text
-from storage.db import Database, Row, Tx
+from storage.db import Database, Row, Tx, in_lists, marks
 
 
 async def record(tx: Tx, event: AuditEvent) -> int:
@@ -67,3 +68,28 @@ class AuditLog:
                 (moment_text(since), limit),
             )
         return [event_from_row(row) for row in rows]
+
+    async def matching(
+        self, *, subjects: Sequence[tuple[str, str]] | None = None, since: datetime | None = None
+    ) -> list[AuditEvent]:
+        """Every event about ``subjects`` ((type, id) pairs; None: any) since a moment,
+        oldest first."""
+        after = moment_text(since) if since is not None else ""
+        if subjects is None:
+            rows = await self.db.fetchall(
+                "SELECT * FROM audit_events WHERE occurred_at >= ? ORDER BY id", (after,)
+            )
+            return [event_from_row(row) for row in rows]
+        found: dict[int, AuditEvent] = {}
+        by_type: dict[str, list[str]] = {}
+        for subject_type, subject_id in subjects:
+            by_type.setdefault(subject_type, []).append(subject_id)
+        for subject_type, ids in by_type.items():
+            for chunk in in_lists(sorted(set(ids))):
+                rows = await self.db.fetchall(
+                    f"SELECT * FROM audit_events WHERE subject_type = ? AND occurred_at >= ?"
+                    f" AND subject_id IN ({marks(chunk)})",
+                    (subject_type, after, *chunk),
+                )
+                found.update((int(row["id"]), event_from_row(row)) for row in rows)
+        return [found[key] for key in sorted(found)]

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -28,11 +29,14 @@ from bot.compiling import (
 from bot.core import export
 from bot.core.agenda import HACKNEY_OF_TOMORROW, TITLE, EntryStatus
 from bot.core.errors import InvalidInput, NotFound, NotPermitted
+from bot.core.history import AUDIT_FIELDS, AUDIT_SCHEMA
 from bot.core.importer import parse_question_list
-from bot.core.lifecycle import draft_question
+from bot.core.lifecycle import draft_question, edit_text
 from bot.core.models import Asker, Meeting, MessageRef, OnBehalfOf, Question, QuestionState
 from bot.core.permissions import Actor
+from bot.pdf import PdfFailed, convert_to_pdf, find_libreoffice
 from storage.db import Database
+from storage.questions import save_change
 from storage.repositories import Repositories
 from tests.paths import MINUTES, ROOT
 
@@ -544,11 +548,17 @@ class Run:
 
 
 async def run_cli(
-    database: Path, *args: str, env_file: Path | None = None, command: str = "compile"
+    database: Path,
+    *args: str,
+    env_file: Path | None = None,
+    command: str = "compile",
+    path: str = "/usr/bin:/bin",
+    settings: dict[str, str] | None = None,
 ) -> Run:
     """``python -m bot compile ...`` with no Slack settings; DATABASE_PATH from the
-    environment, or only from ``env_file`` when one is given."""
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    environment, or only from ``env_file`` when one is given; programs found on ``path``;
+    any other ``settings`` in the environment."""
+    env = {"PATH": path, "PYTHONPATH": str(ROOT), **(settings or {})}
     if env_file is None:
         env["DATABASE_PATH"] = str(database)
     process = await asyncio.create_subprocess_exec(
@@ -796,6 +806,30 @@ async def test_export_writes_csv_and_json_with_published_text_only(closed: Recor
     assert [q["reference"] for q in document["questions"]] == [r["reference"] for r in table]
 
 
+async def test_the_export_names_people_as_the_document_never_by_slack_id(
+    record: Record,
+) -> None:
+    await publish_meeting(record.repos, record.target, CLERK, at(27, 9))
+    await record.db.close()
+    result = await run_cli(
+        record.path, "--meeting", "CYP-2026-05-11", "--out", "-", command="export"
+    )
+    assert result.code == 0, result.stderr
+    table = {
+        r["reference"]: r for r in csv.DictReader(io.StringIO(result.stdout.decode("utf-8-sig")))
+    }
+    # Q11 mentions a Hackney of Tomorrow young person; Q02 the Head of Service.
+    assert (
+        "practice model with a colleague and the group" in table[reference(11)]["published_answer"]
+    )
+    assert (
+        f"Morale is good; {ROLE_TITLES['HoS']} can brief" in table[reference(2)]["published_answer"]
+    )
+    assert table[reference(11)]["asked_by"] == HACKNEY_OF_TOMORROW
+    assert table[reference(2)]["question"].startswith("A full inspection of children")
+    assert b"UHOTREP1" not in result.stdout and b"UHOS0001" not in result.stdout
+
+
 def test_a_cell_that_looks_like_a_formula_never_runs_as_one() -> None:
     row = dict.fromkeys(export.FIELDS, "")
     row |= {"reference": "CYP-Q01", "published_answer": '=HYPERLINK("http://x")', "minute": "-1"}
@@ -806,3 +840,290 @@ def test_a_cell_that_looks_like_a_formula_never_runs_as_one() -> None:
     for start in ("+", "@", "\t"):
         assert export.neutralise(f"{start}SUM(A1)").startswith("'")
     assert export.neutralise("Plain text") == "Plain text"
+
+
+# --- PUBLISH_DIR ------------------------------------------------------------------------------
+
+
+async def test_cli_final_writes_the_open_data_into_publish_dir(
+    closed: Record, tmp_path: Path
+) -> None:
+    folder = tmp_path / "website"
+    folder.mkdir()
+    names = ["CYP-2026-05-11-questions.csv", "CYP-2026-05-11-questions.json"]
+    publish_dir = {"PUBLISH_DIR": str(folder)}
+    meeting = ("--meeting", "CYP-2026-05-11")
+    draft = await run_cli(closed.path, *meeting, "--out", "-", settings=publish_dir)
+    assert draft.code == 0 and listing(folder) == []  # only publishing writes them
+    final = await run_cli(
+        closed.path, *meeting, "--final", "--out", str(tmp_path / "a.md"), settings=publish_dir
+    )
+    assert final.code == 0, final.stderr
+    assert final.stderr.strip().endswith(f"Open data written to {folder}: {', '.join(names)}.")
+    assert listing(folder) == names
+    for name, fmt in zip(names, ("csv", "json"), strict=True):
+        export_run = await run_cli(
+            closed.path, *meeting, "--format", fmt, "--out", "-", command="export"
+        )
+        assert (folder / name).read_bytes() == export_run.stdout
+    assert b",published," in (folder / names[0]).read_bytes()
+
+
+async def test_cli_final_with_a_publish_dir_that_is_gone_publishes_and_warns(
+    closed: Record, tmp_path: Path
+) -> None:
+    missing = tmp_path / "website"
+    out = tmp_path / "a.md"
+    result = await run_cli(
+        closed.path,
+        *("--meeting", "CYP-2026-05-11", "--final", "--out", str(out)),
+        settings={"PUBLISH_DIR": str(missing)},
+    )
+    assert result.code == 1
+    summary, warning = result.stderr.splitlines()
+    assert summary.endswith(f"Published 3 answers. Written to {out}.")
+    assert warning == (
+        "Warning: the answers are published, but their open data could not be written to "
+        f"PUBLISH_DIR: there is no folder {missing}. Once the folder is fixed, run compile "
+        "--final again to write it, or use python -m bot export."
+    )
+    assert await published_references(closed.path) == [reference(2), reference(5), reference(11)]
+    assert out.is_file() and not missing.exists()
+
+
+# --- PDF through LibreOffice -----------------------------------------------------------------
+
+
+def stand_in_libreoffice(folder: Path, *, fails: bool = False) -> Path:
+    """A ``soffice`` that records its arguments in ``args.txt`` and, like LibreOffice, writes
+    ``<outdir>/<name>.pdf`` (or says "boom" and exits 1 with ``fails``); returns its folder."""
+    bin_dir = folder / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "soffice"
+    work = f"""printf '%s\\n' "$@" > '{folder / "args.txt"}'
+outdir=""; last=""
+while [ $# -gt 0 ]; do
+  case "$1" in --outdir) outdir="$2"; shift;; esac
+  last="$1"; shift
+done
+mkdir -p "$outdir"
+name=$(basename "$last" .docx)
+printf '%%PDF-1.4 stand-in for %s.docx\\n' "$name" > "$outdir/$name.pdf"
+"""
+    if fails:
+        work = "echo 'Error: boom' >&2\nexit 1\n"
+    script.write_text(f"#!/bin/sh\n{work}", encoding="utf-8")
+    script.chmod(0o755)
+    return bin_dir
+
+
+def listing(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def gone(*paths: Path) -> bool:
+    return not any(path.exists() for path in paths)
+
+
+async def published_references(path: Path) -> list[str]:
+    db = await Database.open(path)
+    try:
+        published = await Repositories.on(db).questions.search(states=[QuestionState.PUBLISHED])
+        return [q.reference for q in published]
+    finally:
+        await db.close()
+
+
+async def test_cli_pdf_without_libreoffice_says_how_to_install_it(
+    closed: Record, tmp_path: Path
+) -> None:
+    no_programs = tmp_path / "empty-bin"
+    no_programs.mkdir()
+    out = tmp_path / "agenda.pdf"
+    result = await run_cli(
+        closed.path,
+        *("--meeting", "CYP-2026-05-11", "--format", "pdf", "--final", "--out", str(out)),
+        path=str(no_programs),
+    )
+    assert result.code == 2
+    assert result.stderr.splitlines() == [
+        "Error: PDF needs LibreOffice, which is not installed: install it with "
+        '"sudo apt-get install libreoffice-writer-nogui" (Debian/Ubuntu), or compile to .docx'
+    ]
+    assert listing(tmp_path) == ["empty-bin", "scrutiny.db"]
+    assert await published_references(closed.path) == []  # checked before --final published
+
+
+async def test_cli_pdf_is_made_from_the_word_document_beside_it(
+    closed: Record, tmp_path: Path
+) -> None:
+    bin_dir = stand_in_libreoffice(tmp_path)
+    out = tmp_path / "pack" / "agenda.pdf"
+    out.parent.mkdir()
+    result = await run_cli(
+        closed.path,
+        *("--meeting", "CYP-2026-05-11", "--out", str(out)),  # .pdf: PDF without --format
+        *("--generated-at", GENERATED_AT),
+        path=f"{bin_dir}:/usr/bin:/bin",
+    )
+    assert result.code == 0, result.stderr
+    word = out.with_suffix(".docx")
+    assert result.stderr.strip().endswith(f"Written to {out} (and {word}).")
+    assert out.read_bytes() == b"%PDF-1.4 stand-in for agenda.docx\n"
+    _, expected_docx = await expected_agenda(closed.path, closed.target)
+    assert word.read_bytes() == expected_docx
+    args = (tmp_path / "args.txt").read_text(encoding="utf-8").splitlines()
+    assert args[0] == "--headless"
+    assert args[1].startswith("-env:UserInstallation=file:///")
+    profile = Path(args[1].removeprefix("-env:UserInstallation=file://"))
+    assert args[2:5] == ["--convert-to", "pdf", "--outdir"]
+    assert args[5] != str(out.parent) and args[6] == str(word.resolve())
+    assert gone(profile, Path(args[5]))  # private to this run, and cleaned up
+    assert listing(out.parent) == ["agenda.docx", "agenda.pdf"]
+
+
+async def test_cli_pdf_refuses_to_replace_either_file_without_force(
+    closed: Record, tmp_path: Path
+) -> None:
+    bin_dir = stand_in_libreoffice(tmp_path)
+    out = tmp_path / "agenda.pdf"
+    out.with_suffix(".docx").write_text("the clerk's own draft", encoding="utf-8")
+    args = ("--meeting", "CYP-2026-05-11", "--format", "pdf", "--out", str(out))
+    refused = await run_cli(closed.path, *args, path=f"{bin_dir}:/usr/bin:/bin")
+    assert refused.code == 2
+    assert refused.stderr.splitlines() == [
+        f"Error: {out.with_suffix('.docx')} already exists: give --force to replace it"
+    ]
+    assert not out.exists()
+    replaced = await run_cli(closed.path, *args, "--force", path=f"{bin_dir}:/usr/bin:/bin")
+    assert replaced.code == 0, replaced.stderr
+    assert out.read_bytes().startswith(b"%PDF")
+    assert temporary_files(tmp_path) == []
+
+
+async def test_cli_pdf_conversion_that_fails_is_one_line_and_keeps_the_word_file(
+    closed: Record, tmp_path: Path
+) -> None:
+    bin_dir = stand_in_libreoffice(tmp_path, fails=True)
+    out = tmp_path / "agenda.pdf"
+    result = await run_cli(
+        closed.path,
+        *("--meeting", "CYP-2026-05-11", "--format", "pdf", "--final", "--out", str(out)),
+        path=f"{bin_dir}:/usr/bin:/bin",
+    )
+    assert result.code == 2
+    word = out.with_suffix(".docx")
+    assert result.stderr.splitlines() == [
+        "Error: LibreOffice could not convert agenda.docx to PDF (soffice exited with code 1: "
+        f"Error: boom). The Word document is written to {word}; "
+        "--final had already published 3 answers"
+    ]
+    assert not out.exists()
+    header = docx.Document(str(word)).sections[0].header
+    assert "DRAFT" not in "\n".join(p.text for p in header.paragraphs)  # the --final document
+
+
+async def test_cli_pdf_cannot_go_to_standard_output(closed: Record) -> None:
+    result = await run_cli(closed.path, "--format", "pdf", "--out", "-")
+    assert result.code == 2
+    assert result.stderr.splitlines() == [
+        "Error: PDF output can't go to standard output: give --out FILE.pdf"
+    ]
+
+
+def test_a_conversion_that_hangs_is_stopped(tmp_path: Path) -> None:
+    hangs = tmp_path / "soffice"
+    hangs.write_text("#!/bin/sh\nsleep 60 &\nwait\n", encoding="utf-8")
+    hangs.chmod(0o755)
+    document = tmp_path / "agenda.docx"
+    document.write_bytes(b"not opened by the stand-in")
+    with pytest.raises(PdfFailed, match=r"did not convert agenda\.docx to PDF within 0\.5 seconds"):
+        convert_to_pdf(document, str(hangs), timeout=0.5)
+
+
+LIBREOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+@pytest.mark.skipif(LIBREOFFICE is None, reason="LibreOffice (soffice) is not installed here")
+async def test_cli_pdf_with_the_real_libreoffice(closed: Record, tmp_path: Path) -> None:
+    assert LIBREOFFICE is not None and find_libreoffice()
+    out = tmp_path / "agenda.pdf"
+    result = await run_cli(
+        closed.path,
+        *("--meeting", "CYP-2026-05-11", "--format", "pdf", "--out", str(out)),
+        path=f"{Path(LIBREOFFICE).parent}:/usr/bin:/bin",
+    )
+    assert result.code == 0, result.stderr
+    assert out.read_bytes().startswith(b"%PDF")
+    assert out.with_suffix(".docx").is_file()
+
+
+# --- python -m bot audit ---------------------------------------------------------------------
+
+
+def read_audit_csv(data: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+async def test_one_questions_trail_in_plain_words(closed: Record) -> None:
+    result = await run_cli(
+        closed.path, "--question", reference(2).lower(), "--out", "-", command="audit"
+    )
+    assert result.code == 0, result.stderr
+    rows = read_audit_csv(result.stdout)
+    assert tuple(rows[0]) == AUDIT_FIELDS
+    assert {row["subject_id"] for row in rows} == {reference(2)}
+    assert rows[0]["action"] == "question_submitted"
+    assert rows[0]["description"] == "submitted the question"
+    assert "replied in the thread (recorded as part of the answer)" in [
+        row["description"] for row in rows
+    ]
+    assert [int(row["id"]) for row in rows] == sorted(int(row["id"]) for row in rows)
+    assert result.stderr.strip() == (
+        f"Audit of {reference(2)}: {len(rows)} events written to standard output."
+    )
+
+
+async def test_a_meeting_and_its_questions_as_json(closed: Record, tmp_path: Path) -> None:
+    out = tmp_path / "audit.json"
+    result = await run_cli(
+        closed.path,
+        *("--meeting", "CYP-2026-05-11", "--format", "json", "--out", str(out)),
+        command="audit",
+    )
+    assert result.code == 0, result.stderr
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert document["schema"] == AUDIT_SCHEMA
+    subjects = {event["subject_id"] for event in document["events"]}
+    assert reference(1) in subjects and reference(21) in subjects
+    submitted = next(e for e in document["events"] if e["action"] == "question_submitted")
+    assert isinstance(submitted["detail"], dict) and "text" in submitted["detail"]
+    again = await run_cli(closed.path, "--out", str(out), command="audit")
+    assert again.code == 2
+    assert again.stderr.splitlines() == [f"Error: {out} already exists: give --force to replace it"]
+
+
+async def test_since_a_date_and_bad_input(record: Record) -> None:
+    question = record.questions[reference(1)]
+    change = edit_text(question, '=HYPERLINK("http://x")', CLERK, at(29, 9))
+    assert change is not None
+    async with record.db.transaction() as tx:
+        await save_change(tx, change)
+    await record.db.close()
+    result = await run_cli(record.path, "--since", "2026-04-29", "--out", "-", command="audit")
+    assert result.code == 0, result.stderr
+    rows = read_audit_csv(result.stdout)
+    assert [row["action"] for row in rows] == ["question_edited"]
+    assert rows[0]["description"] == "changed the question's wording"
+    # What people typed stays inside the JSON detail: no cell starts as a formula.
+    assert json.loads(rows[0]["detail"])["after"] == '=HYPERLINK("http://x")'
+    assert not any(value.startswith(("=", "+", "-", "@")) for value in rows[0].values())
+    bad = await run_cli(record.path, "--since", "last week", "--out", "-", command="audit")
+    assert bad.code == 2
+    assert bad.stderr.splitlines() == [
+        "Error: --since 'last week' is not a date such as 2026-05-01"
+    ]
+    unknown = await run_cli(
+        record.path, "--question", "CYP-2023-12-18-Q99", "--out", "-", command="audit"
+    )
+    assert unknown.code == 2 and "CYP-2023-12-18-Q99" in unknown.stderr

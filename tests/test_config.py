@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from datetime import time
+from pathlib import Path
 
 import pytest
 
@@ -148,3 +149,10 @@ def test_the_title_block_settings_are_checked() -> None:
         pack_from_env({"AGENDA_ITEM_NUMBER": "seven"})
     with pytest.raises(ConfigError, match="CONTACT_EMAIL"):
         pack_from_env({"CONTACT_EMAIL": "jo at hackney"})
+
+
+def test_publish_dir_is_a_folder_or_nothing() -> None:
+    assert settings_from_env(GOOD).publish_dir is None
+    assert settings_from_env({**GOOD, "PUBLISH_DIR": " "}).publish_dir is None
+    chosen = settings_from_env({**GOOD, "PUBLISH_DIR": " /srv/open-data "})
+    assert chosen.publish_dir == Path("/srv/open-data")

@@ -139,6 +139,22 @@ async def test_a_database_path_that_is_not_a_database(slack: SlackDouble, tmp_pa
     assert_one_line(code, lines, "DATABASE_PATH")
 
 
+async def test_a_publish_dir_that_does_not_exist(slack: SlackDouble, tmp_path: Path) -> None:
+    missing = tmp_path / "website" / "scrutiny"
+    env = settings(slack, tmp_path, PUBLISH_DIR=str(missing))
+    code, lines = await start("--env-file", os.devnull, "run", env=env)
+    assert_one_line(code, lines, f"PUBLISH_DIR={missing}: there is no folder {missing}")
+    assert not (tmp_path / "db").exists()
+
+
+async def test_a_publish_dir_that_is_a_file(slack: SlackDouble, tmp_path: Path) -> None:
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("a file, not a folder", encoding="utf-8")
+    env = settings(slack, tmp_path, PUBLISH_DIR=str(a_file))
+    code, lines = await start("--env-file", os.devnull, "run", env=env)
+    assert_one_line(code, lines, f"PUBLISH_DIR={a_file}: {a_file} is not a folder")
+
+
 async def test_a_missing_env_file(tmp_path: Path) -> None:
     code, lines = await start("--env-file", str(tmp_path / "missing.env"), "run", env={})
     assert_one_line(code, lines, "--env-file", "missing.env")

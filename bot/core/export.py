@@ -17,8 +17,8 @@ import io
 import json
 from collections.abc import Iterable, Sequence
 
-from bot.core.agenda import AgendaEntry, AgendaMeeting, EntryStatus
-from bot.core.markup import UserNames, to_plain_text
+from bot.core.agenda import AgendaEntry, AgendaMeeting, EntryStatus, asked_by_label
+from bot.core.markup import UserNames, clean_text, to_plain_text
 
 SCHEMA = "scrutiny-questions/1"
 
@@ -31,6 +31,7 @@ FIELDS = (
     "item",
     "minute",
     "asked_by",
+    "question",
     "addressed_to",
     "status",
     "due_date",
@@ -40,10 +41,14 @@ FIELDS = (
 )
 """The columns, in order: the question's reference; the committee and the meeting whose
 agenda carries it (name and ISO date); the meeting where it was not reached; the agenda item
-and minute number there; who asked it, as published; the role addressed; its status
+and minute number there; who asked it, as published; the question as asked; the role
+addressed; its status
 (awaited, holding, answered, approved, published, corrected, withdrawn); its due date and the
 date answered (ISO); the published answer (plain text, parts separated by a blank line) and,
 for a correction, its reason."""
+
+FORMATS = ("csv", "json")
+"""The export's formats; CSV is the default."""
 
 PUBLISHED = frozenset({EntryStatus.PUBLISHED, EntryStatus.CORRECTED})
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -55,7 +60,9 @@ def rows(
     out = []
     for entry in entries:
         published = entry.status in PUBLISHED
-        answer = "\n\n".join(to_plain_text(part, users) for part in entry.response_parts)
+        answer = "\n\n".join(
+            to_plain_text(part, users, as_published=True) for part in entry.response_parts
+        )
         out.append(
             {
                 "reference": entry.reference,
@@ -65,7 +72,8 @@ def rows(
                 "source_meeting": entry.source_meeting_label,
                 "item": entry.item_number or "",
                 "minute": entry.source_minute or "",
-                "asked_by": entry.asked_by,
+                "asked_by": asked_by_label(entry),
+                "question": clean_text(entry.question_text).strip(),
                 "addressed_to": entry.responder_role_title or "",
                 "status": entry.status.value,
                 "due_date": entry.due_date.isoformat() if entry.due_date else "",
@@ -86,9 +94,10 @@ def neutralise(value: str) -> str:
     return f"'{value}" if value.startswith(FORMULA_START) else value
 
 
-def to_csv(table: Sequence[dict[str, str]]) -> bytes:
+def to_csv(table: Sequence[dict[str, str]], fields: Sequence[str] = FIELDS) -> bytes:
+    """UTF-8 CSV (with a byte-order mark, for spreadsheets), every cell neutralised."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\r\n")
+    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\r\n")
     writer.writeheader()
     for row in table:
         writer.writerow({key: neutralise(value) for key, value in row.items()})
@@ -107,3 +116,13 @@ def to_json(meeting: AgendaMeeting, table: Sequence[dict[str, str]]) -> bytes:
         "questions": list(table),
     }
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def encode(meeting: AgendaMeeting, table: Sequence[dict[str, str]], fmt: str) -> bytes:
+    """The table as ``fmt`` (one of ``FORMATS``)."""
+    return to_json(meeting, table) if fmt == "json" else to_csv(table)
+
+
+def file_name(reference: str, fmt: str) -> str:
+    """'CYP-2026-05-11-questions.csv': what a meeting's export is called, wherever it goes."""
+    return f"{reference}-questions.{fmt}"

@@ -455,16 +455,20 @@ def parse(text: str, users: UserNames | None = None) -> tuple[Block, ...]:
     return _number_lists(blocks)
 
 
-def to_plain_text(text: str, users: UserNames | None = None) -> str:
+def to_plain_text(text: str, users: UserNames | None = None, *, as_published: bool = False) -> str:
     """Slack-encoded text as the plain text a person reads, with nothing live left in it.
 
     Mentions become '@' and the name ``users`` gives (else the id, as text), broadcasts
     '@here'-style text, channels '#name', and a link whose label is not its address
     'label (address)'; entities are decoded once. Escape the result before posting it.
+    ``as_published``: a mention reads as the compiled document has it, the name alone or
+    "a colleague", never an id (for anything that leaves the bot, such as open data).
     """
 
     def at_name(user_id: str) -> str:
         found = _name_lookup(users)(user_id)
+        if as_published:
+            return found
         return f"@{user_id if found == UNKNOWN_USER else found}"
 
     lines = clean_text(text).split("\n")

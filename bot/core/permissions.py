@@ -48,6 +48,7 @@ class Action(StrEnum):
     IMPORT_QUESTIONS = "import a list of questions"
     ADD_CLOSURE_DAY = "add council closure days"
     MANAGE_PEOPLE = "manage the lists of clerks and members"
+    VIEW_HISTORY = "read the audit trail"
 
 
 _ANSWERING = frozenset({Role.OFFICER, Role.DEPUTY})
@@ -78,6 +79,7 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.IMPORT_QUESTIONS: _CLERK,
     Action.ADD_CLOSURE_DAY: _CLERK,
     Action.MANAGE_PEOPLE: _CLERK,
+    Action.VIEW_HISTORY: _CLERK,
 }
 """Each action and the roles allowed to take it."""
 
