@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from bot.core import export
@@ -176,11 +176,20 @@ async def gather_entries(repos: Repositories, meeting: Meeting) -> list[AgendaEn
     questions = await repos.questions.search(target_meeting_id=meeting.id)
     questions = [q for q in questions if q.state not in LEFT_OUT]
     lookup = _Lookup(repos)
-    answers = await repos.answers.get_many(q.id for q in questions)
-    return [
-        agenda_entry(question, answers[question.id], await lookup.details(question))
-        for question in questions
-    ]
+    groups = await repos.groups.groups_of(q.id for q in questions)
+    answers = await repos.answers.get_many(
+        {q.id for q in questions} | {group[0] for group in groups.values()}
+    )
+    references = {q.id: q.reference for q in questions}
+    entries = []
+    for question in questions:
+        group = groups.get(question.id, [question.id])
+        entry = agenda_entry(question, answers[group[0]], await lookup.details(question))
+        together = tuple(references[i] for i in group if i in references)
+        if len(together) > 1:
+            entry = replace(entry, answered_together=together)
+        entries.append(entry)
+    return entries
 
 
 class _Lookup:
@@ -419,6 +428,9 @@ async def publish_meeting(
     """
     check(actor, Action.PUBLISH)
     questions = await repos.questions.search(states=PUBLISHABLE, target_meeting_id=meeting.id)
+    groups = await repos.groups.groups_of(q.id for q in questions)
+    # A question answered with its group's lead follows the lead (storage/groups.py).
+    questions = [q for q in questions if groups.get(q.id, [q.id])[0] == q.id]
     await _require_text(repos, [q for q in questions if q.state is S.ANSWERED])
     for question in questions:
         if question.state is S.ANSWERED:

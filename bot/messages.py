@@ -23,6 +23,7 @@ SNOOZE = "snooze_reminder"
 ANSWER_APPROVE = "answer_approve"
 ANSWER_RETURN = "answer_return"
 QUESTION_HISTORY = "question_history"
+GROUP_WITH = "group_with"
 TRANSFER_ACCEPT = "transfer_accept"
 TRANSFER_DECLINE = "transfer_decline"
 CORRECT_ANSWER = "correct_answer"
@@ -90,6 +91,7 @@ def triage_card(card: QuestionCard) -> list[Block]:
             button("Approve & send", TRIAGE_APPROVE, str(q.id), "primary"),
             button("Edit", TRIAGE_EDIT, str(q.id)),
             button("Reject", TRIAGE_REJECT, str(q.id), "danger"),
+            button("Group with…", GROUP_WITH, str(q.id)),
             button("History", QUESTION_HISTORY, q.reference),
         ),
     ]

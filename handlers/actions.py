@@ -16,7 +16,7 @@ from bot.core.calendar import local_date, short_date
 from bot.core.errors import DomainError, InvalidInput
 from bot.core.mrkdwn import md, mention
 from bot.core.permissions import Action
-from bot.flows import agenda, answers, history, intake, sending
+from bot.flows import agenda, answers, groups, history, intake, sending
 from bot.flows.intake import FormErrors
 from bot.flows.slack import dm
 from handlers import modals, payload
@@ -291,6 +291,27 @@ async def publish_answers(click: Click) -> None:
     )
 
 
+async def open_group_with(click: Click) -> None:
+    await click.check(Action.EDIT_QUESTION)
+    question = await click.services.repos.questions.get(click.question_id)
+    await click.open(modals.group_with_modal(question))
+
+
+async def group_with_submitted(submission: Submission) -> AfterAck:
+    lead = await submission.services.repos.questions.get(submission.question_id)
+    others = (submission.values.get("references") or "").replace(",", " ").split()
+    if not others:
+        raise FormErrors({"references": "Give at least one other question's reference."})
+    group = await groups.group_questions(
+        submission.services, submission.client, submission.user, [lead.reference, *others]
+    )
+
+    async def after() -> None:
+        await dm(submission.client, submission.user, groups.grouped_note(group))
+
+    return after
+
+
 async def show_history(click: Click) -> None:
     text, blocks = await history.question_history(click.services, click.user, click.value)
     await click.respond(replace_original=False, response_type="ephemeral", text=text, blocks=blocks)
@@ -316,4 +337,6 @@ def register(app: AsyncApp) -> None:
     on_click(app, agenda.PUBLISH, publish_answers)
     on_click(app, messages.CORRECT_ANSWER, open_correct)
     on_click(app, messages.QUESTION_HISTORY, show_history)
+    on_click(app, messages.GROUP_WITH, open_group_with)
+    on_submit(app, modals.GROUP_WITH_CALLBACK, group_with_submitted, field="references")
     on_submit(app, modals.CORRECT_CALLBACK, correct_submitted, field="text")

@@ -16,7 +16,7 @@ from bot.core.calendar import short_date
 from bot.core.markup import to_command_text
 from bot.core.mrkdwn import Mrkdwn, esc, join, md, mention
 from bot.core.permissions import Action, check
-from bot.flows import admin, agenda, answers, history
+from bot.flows import admin, agenda, answers, groups, history, search
 from handlers import blocks, home, modals, payload
 from handlers.errors import guarded
 from handlers.middleware import services_of
@@ -372,6 +372,50 @@ async def reopen_question(
     await say(respond, md("{} is reopened and waits for triage again.", question.reference))
 
 
+async def search_questions(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    assert context.client is not None
+    text, found = await search.search(services_of(context), context.client, typed_by(command), args)
+    await say(respond, text, found)
+
+
+async def group_questions(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    references = args.split()
+    if len(references) < 2:
+        await say(respond, md("Name the questions to group. Usage: `{}`", groups.GROUP_USAGE))
+        return
+    assert context.client is not None
+    group = await groups.group_questions(
+        services_of(context), context.client, typed_by(command), references
+    )
+    await say(respond, groups.grouped_note(group))
+
+
+async def ungroup_question(
+    args: str, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    words = args.split()
+    if len(words) != 1:
+        await say(respond, md("Say which question. Usage: `{}`", groups.UNGROUP_USAGE))
+        return
+    assert context.client is not None
+    group = await groups.ungroup_question(
+        services_of(context), context.client, typed_by(command), words[0]
+    )
+    await say(
+        respond,
+        md(
+            "{} is no longer answered with the group of {}; if it had followed the group "
+            "past being sent, it waits for its own answer again.",
+            words[0].upper(),
+            group.lead.reference,
+        ),
+    )
+
+
 HISTORY_USAGE = "/agenda history <question reference>"
 
 
@@ -554,6 +598,29 @@ AGENDA_SUBCOMMANDS: tuple[Subcommand, ...] = (
         "Withdraw a question (the asker or a clerk).",
         False,
         withdraw_question,
+    ),
+    Subcommand(
+        "group",
+        groups.GROUP_USAGE,
+        "Answer questions together (the first leads): the officer answers once, and the "
+        "agenda shows them together. Also *Group with…* on your cards.",
+        True,
+        group_questions,
+    ),
+    Subcommand(
+        "ungroup",
+        groups.UNGROUP_USAGE,
+        "Take a question out of its group (its lead: the group ends).",
+        True,
+        ungroup_question,
+    ),
+    Subcommand(
+        "search",
+        search.SEARCH_USAGE,
+        'Questions and answers with these words ("moving" finds "move"), best first; '
+        "answers only once published, except for clerks.",
+        False,
+        search_questions,
     ),
     Subcommand(
         "history",

@@ -15,6 +15,7 @@ from bot.core.markup import mentioned_users, to_plain_text
 from bot.core.mrkdwn import esc, md
 from bot.flows import intake, sending
 from bot.flows.intake import SubmittedQuestion
+from bot.flows.similar import similar_blocks, similar_questions
 from bot.flows.slack import dm, slack_names
 from bot.services import Services
 from handlers import blocks, modals, payload
@@ -133,7 +134,8 @@ async def question_submitted(submission: Submission) -> AfterAck:
 
     async def after() -> None:
         triage = services.settings.triage_required
-        received = blocks.question_received(question, triage=triage)
+        earlier = similar_blocks(await similar_questions(services, question))
+        received = [*blocks.question_received(question, triage=triage), *earlier]
         await dm(client, user_id, md("Your question {} is recorded.", question.reference), received)
         await sending.on_submitted(services, client, question)
 

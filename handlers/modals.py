@@ -412,6 +412,39 @@ def correct_modal(question: Any, published_text: str) -> View:
     )
 
 
+GROUP_WITH_CALLBACK = "group_with_submit"
+
+
+def group_with_modal(question: Any) -> View:
+    """The clerk names the questions to answer together with this one (which leads)."""
+    return modal(
+        GROUP_WITH_CALLBACK,
+        "Group with…",
+        "Group",
+        [
+            section(
+                md(
+                    "Answer other questions together with *{}*: the officer answers once, and "
+                    "the agenda shows them together. {} leads; the others follow it.",
+                    question.reference,
+                    question.reference,
+                )
+            ),
+            input_block(
+                "references",
+                "Questions to group with it",
+                {
+                    "type": "plain_text_input",
+                    "placeholder": plain("e.g. CYP-2023-12-18-Q07 CYP-2024-02-05-Q03"),
+                    "max_length": 500,
+                },
+                hint="Their references, separated by spaces or commas.",
+            ),
+        ],
+        private_metadata=_meta(question.id),
+    )
+
+
 def note_modal(
     callback_id: str, title: str, submit: str, question_id: int, label: str, intro: Mrkdwn
 ) -> View:

@@ -16,6 +16,42 @@ class Migration:
     statements: tuple[str, ...]
 
 
+def search_triggers() -> tuple[str, ...]:
+    """Triggers that keep ``question_search`` (full-text search over each question, its
+    answer as it stands and its published text) in step with every write, whichever code
+    makes it: the question's row is rebuilt from the tables whenever one of them changes."""
+    refresh = (
+        "DELETE FROM question_search WHERE rowid = {id};"
+        " INSERT INTO question_search (rowid, question, answer, published)"
+        " SELECT q.id, q.text, coalesce((SELECT group_concat(p.text, ' ') FROM answer_parts p"
+        " WHERE p.question_id = q.id AND p.deleted_at IS NULL), ''),"
+        " coalesce((SELECT c.corrected_text FROM corrections c WHERE c.question_id = q.id"
+        " ORDER BY c.id DESC LIMIT 1), (SELECT pb.answer_text FROM publications pb"
+        " WHERE pb.question_id = q.id), '')"
+        " FROM questions q WHERE q.id = {id};"
+    )
+    on = {
+        "questions_search_insert": ("AFTER INSERT ON questions", "NEW.id"),
+        "questions_search_text": ("AFTER UPDATE OF text ON questions", "NEW.id"),
+        "parts_search_insert": ("AFTER INSERT ON answer_parts", "NEW.question_id"),
+        "parts_search_update": ("AFTER UPDATE ON answer_parts", "NEW.question_id"),
+        "parts_search_delete": ("AFTER DELETE ON answer_parts", "OLD.question_id"),
+        "publications_search": ("AFTER INSERT ON publications", "NEW.question_id"),
+        "publications_search_update": ("AFTER UPDATE ON publications", "NEW.question_id"),
+        "corrections_search": ("AFTER INSERT ON corrections", "NEW.question_id"),
+        "corrections_search_update": ("AFTER UPDATE ON corrections", "NEW.question_id"),
+    }
+    triggers = tuple(
+        f"CREATE TRIGGER {name} {when} BEGIN {refresh.format(id=key)} END"
+        for name, (when, key) in on.items()
+    )
+    return (
+        *triggers,
+        "CREATE TRIGGER questions_search_delete AFTER DELETE ON questions BEGIN"
+        " DELETE FROM question_search WHERE rowid = OLD.id; END",
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -423,6 +459,37 @@ MIGRATIONS: tuple[Migration, ...] = (
             )
             """,
             "CREATE INDEX answer_attachments_message ON answer_attachments (channel, ts)",
+        ),
+    ),
+    Migration(
+        16,
+        "question_search",
+        (
+            "CREATE VIRTUAL TABLE question_search USING fts5("
+            "question, answer, published, tokenize = 'porter unicode61')",
+            *search_triggers(),
+            "INSERT INTO question_search (rowid, question, answer, published)"
+            " SELECT q.id, q.text, coalesce((SELECT group_concat(p.text, ' ') FROM answer_parts p"
+            " WHERE p.question_id = q.id AND p.deleted_at IS NULL), ''),"
+            " coalesce((SELECT c.corrected_text FROM corrections c WHERE c.question_id = q.id"
+            " ORDER BY c.id DESC LIMIT 1), (SELECT pb.answer_text FROM publications pb"
+            " WHERE pb.question_id = q.id), '')"
+            " FROM questions q",
+        ),
+    ),
+    Migration(
+        17,
+        "question_groups",
+        (
+            """
+            CREATE TABLE question_groups (
+                question_id INTEGER PRIMARY KEY REFERENCES questions (id),
+                lead_id INTEGER NOT NULL REFERENCES questions (id),
+                grouped_by TEXT NOT NULL,
+                grouped_at TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX question_groups_lead ON question_groups (lead_id)",
         ),
     ),
 )

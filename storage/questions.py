@@ -70,6 +70,16 @@ async def load_question(tx: Tx, question_id: int) -> Question:
     return question_from_row(row)
 
 
+async def load_question_by_reference(tx: Tx, reference: str) -> Question:
+    """Read the question 'CYP-2023-12-18-Q07' (case and spaces ignored) inside ``tx``."""
+    key, meeting_date, sequence = parse_question_reference(reference)
+    canonical = question_reference(key, meeting_date, sequence)
+    row = await tx.fetchone("SELECT * FROM questions WHERE reference = ?", (canonical,))
+    if row is None:
+        raise NotFound(f"There is no question {canonical}.")
+    return question_from_row(row)
+
+
 async def save_change(tx: Tx, change: QuestionChange) -> Question:
     """Write a core QuestionChange and its audit event inside the caller's transaction.
 
@@ -110,6 +120,9 @@ async def save_change(tx: Tx, change: QuestionChange) -> Question:
     if cursor.rowcount != 1:
         raise Conflict(f"{q.reference} was changed by someone else just now: try again.")
     await record(tx, change.event)
+    from storage.groups import follow_lead  # the groups module builds on this one
+
+    await follow_lead(tx, q, Actor(change.event.actor), q.updated_at)
     return q
 
 

@@ -46,10 +46,12 @@ SELECT q.*,
 FROM questions q
 LEFT JOIN officer_roles r ON r.key = q.addressed_role
 WHERE q.state IN ({_AWAITING_SQL})
+AND NOT EXISTS (SELECT 1 FROM question_groups g WHERE g.question_id = q.id AND g.lead_id != q.id)
 ORDER BY q.due_date, q.id
 """
 """Every question awaiting an answer with its latest promise and snooze, deputy and sent
-time; the WHERE matches questions_awaiting_answer's, so SQLite can use that index."""
+time; the WHERE matches questions_awaiting_answer's, so SQLite can use that index. A question
+grouped under another is answered with it, so only the group's lead is chased."""
 
 _CLAIM_SQL = f"""
 INSERT INTO reminders (question_id, rung, day, status, attempts, claimed_at, sweep_id)

@@ -8,6 +8,7 @@ from storage.answers import AnswerRepository
 from storage.audit import AuditLog
 from storage.closures import ClosureDays
 from storage.db import Database
+from storage.groups import QuestionGroups
 from storage.imports import PendingImports
 from storage.inbox import EventInbox
 from storage.meetings import MeetingRepository
@@ -15,6 +16,7 @@ from storage.officers import OfficerDirectory
 from storage.people import People
 from storage.questions import QuestionRepository
 from storage.reminders import ReminderRepository
+from storage.search import QuestionSearch
 from storage.sweeps import Deliveries, Sweeps
 
 
@@ -32,6 +34,8 @@ class Repositories:
     sweeps: Sweeps
     deliveries: Deliveries
     people: People
+    search: QuestionSearch
+    groups: QuestionGroups
 
     @classmethod
     def on(cls, db: Database) -> Repositories:
@@ -48,4 +52,6 @@ class Repositories:
             sweeps=Sweeps(db),
             deliveries=Deliveries(db),
             people=People(db),
+            search=QuestionSearch(db),
+            groups=QuestionGroups(db),
         )

@@ -151,6 +151,9 @@ class AgendaEntry:
     """The minute it was recorded under (4.21), for cross-reference with the minutes."""
     due_date: date | None = None
     attachments: tuple[AttachedFile, ...] = ()
+    answered_together: tuple[str, ...] = ()
+    """The references of the questions answered together with this one, the group's lead
+    (whose response is shown) first; empty for a question answered on its own."""
 
 
 @dataclass(frozen=True)
@@ -511,6 +514,7 @@ def _title(entries: Sequence[AgendaEntry]) -> str:
 def _body(entries: Sequence[AgendaEntry], users: UserNames | None) -> list[Block]:
     blocks: list[Block] = []
     numbered = list(enumerate(entries, start=1))
+    numbers = {entry.reference: number for number, entry in numbered}
     by_meeting = groupby(
         numbered, key=lambda pair: (pair[1].source_meeting_date, pair[1].source_meeting_label)
     )
@@ -520,7 +524,7 @@ def _body(entries: Sequence[AgendaEntry], users: UserNames | None) -> list[Block
             item_entries = list(item_group)
             blocks.append(Heading(_item_heading(item_entries[0][1]), 3))
             for number, entry in item_entries:
-                blocks.extend(_entry_blocks(number, entry, users))
+                blocks.extend(_entry_blocks(number, entry, users, numbers))
     return blocks
 
 
@@ -532,7 +536,9 @@ def _item_heading(entry: AgendaEntry) -> str:
     return f"Item {number}: {title}" if title else f"Item {number}"
 
 
-def _entry_blocks(number: int, entry: AgendaEntry, users: UserNames | None) -> list[Block]:
+def _entry_blocks(
+    number: int, entry: AgendaEntry, users: UserNames | None, numbers: dict[str, int]
+) -> list[Block]:
     question = parse_plain(entry.question_text, users) or (
         _sentence("(No question text recorded.)"),
     )
@@ -541,8 +547,23 @@ def _entry_blocks(number: int, entry: AgendaEntry, users: UserNames | None) -> l
         *([_labelled("Minute", _plain(entry.source_minute).text)] if entry.source_minute else []),
         _labelled("Asked by", asked_by_label(entry)),
         *_with_label("Question", question),
-        *_response_blocks(entry, users),
+        *_together_blocks(entry, users, numbers),
     ]
+
+
+def _together_blocks(
+    entry: AgendaEntry, users: UserNames | None, numbers: dict[str, int]
+) -> list[Block]:
+    """'Questions 3 and 7, answered together.' and the response, given once under the
+    group's lead; the others point to it."""
+    if len(entry.answered_together) < 2:
+        return _response_blocks(entry, users)
+    shown = sorted(numbers[ref] for ref in entry.answered_together if ref in numbers)
+    together = _sentence(f"Questions {_join_words([str(n) for n in shown])}, answered together.")
+    lead = entry.answered_together[0]
+    if entry.reference == lead or lead not in numbers:
+        return [together, *_response_blocks(entry, users)]
+    return [together, _labelled("Response", f"See the response to Question {numbers[lead]}.")]
 
 
 def _shown_files(entry: AgendaEntry) -> tuple[AttachedFile, ...]:

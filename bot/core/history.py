@@ -44,6 +44,9 @@ _PLAIN = {
     "answer_part_added": "replied in the thread (recorded as part of the answer)",
     "answer_part_edited": "edited a reply that is part of the answer (the earlier text is kept)",
     "answer_part_deleted": "deleted a reply that was part of the answer (it is kept on record)",
+    "questions_grouped": "grouped other questions with it, to be answered together",
+    "question_ungrouped": "took it out of its group",
+    "question_ungrouped_sent": "sent it back to the officer to answer on its own",
     **_STATE_CHANGES,
 }
 

@@ -24,7 +24,13 @@ from bot.core.models import (
 )
 from bot.core.mrkdwn import Mrkdwn, link, md, mention
 from bot.core.permissions import Action, Actor, check, is_allowed
-from bot.flows.sending import on_submitted, question_card, send_to_officer, tell_clerks
+from bot.flows.sending import (
+    on_submitted,
+    post_unsent,
+    question_card,
+    send_to_officer,
+    tell_clerks,
+)
 from bot.flows.slack import dm, names_seen, permalink, post, react
 from bot.services import Services
 from storage.inbox import Incoming
@@ -79,7 +85,15 @@ async def in_thread(
 
 
 async def question_for_thread(services: Services, channel: str, thread_ts: str) -> Question | None:
-    return await services.repos.questions.by_thread(MessageRef(channel, thread_ts))
+    """The question answered in this thread: for a question grouped under another, the
+    group's lead, which holds the one answer."""
+    question = await services.repos.questions.by_thread(MessageRef(channel, thread_ts))
+    if question is None:
+        return None
+    lead_id = await services.repos.groups.lead_of(question.id)
+    if lead_id is None or lead_id == question.id:
+        return question
+    return await services.repos.questions.get(lead_id)
 
 
 async def record_incoming(services: Services, client: AsyncWebClient, incoming: Incoming) -> str:
@@ -522,6 +536,7 @@ async def withdraw(
     """The asker or the clerk withdraws a question; the officer is told and chasing stops."""
     actor = await services.actor(user_id)
     question = await services.repos.questions.by_reference(reference)
+    group = (await services.repos.groups.groups_of([question.id])).get(question.id, [])
     question = await services.repos.questions.withdraw(
         question.id, actor, services.clock(), reason=reason
     )
@@ -529,6 +544,8 @@ async def withdraw(
     if question.thread:
         text = md("{} has been withdrawn; no answer is needed.{}", question.reference, because)
         await in_thread(client, question.thread, text)
+    # A withdrawn lead ends its group: the others go to the officer on their own.
+    await post_unsent(services, client, [i for i in group if i != question.id])
     return question
 
 

@@ -15,6 +15,7 @@ from bot.core.errors import DomainError, InvalidInput, NotFound
 from bot.core.models import Meeting, MessageRef, Question, QuestionState
 from bot.core.mrkdwn import Mrkdwn, join, md, quoted
 from bot.core.permissions import Actor
+from bot.flows.similar import similar_blocks, similar_questions
 from bot.flows.slack import dm, dm_channel, post, workspace_url
 from bot.services import Services
 
@@ -114,8 +115,13 @@ async def on_submitted(services: Services, client: AsyncWebClient, question: Que
     """A new question goes to the clerks for triage, or straight to the officer."""
     if services.settings.triage_required:
         card = await question_card(services, question)
+        earlier = similar_blocks(await similar_questions(services, question))
+        triage = messages.triage_card(card)
         await tell_clerks(
-            services, client, md("New question {}", question.reference), messages.triage_card(card)
+            services,
+            client,
+            md("New question {}", question.reference),
+            [*triage[:-1], *earlier, triage[-1]],
         )
         return
     try:
@@ -190,6 +196,19 @@ async def send_to_officer(
     if question.state is QuestionState.SUBMITTED:
         question = await services.repos.questions.send(question.id, actor, now)
     return await services.repos.questions.set_thread(question.id, parent, actor, now)
+
+
+async def post_unsent(services: Services, client: AsyncWebClient, question_ids: list[int]) -> None:
+    """Post to the officer each question sent but never posted: one that left its group
+    (it followed the group's lead without a message of its own) now needs its own thread."""
+    for question_id in question_ids:
+        question = await services.repos.questions.get(question_id)
+        if (
+            question.state is QuestionState.SENT
+            and question.thread is None
+            and question.assigned_officer is not None
+        ):
+            await send_to_officer(services, client, question, Actor.bot())
 
 
 async def edit_question(

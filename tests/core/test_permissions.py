@@ -22,6 +22,7 @@ CLERK_ONLY = {
     Action.IMPORT_QUESTIONS,
     Action.ADD_CLOSURE_DAY,
     Action.MANAGE_PEOPLE,
+    Action.VIEW_HISTORY,
 }
 
 # Who may act, by the names of the actors in conftest (the question is assigned to

@@ -91,11 +91,18 @@ async def submit_question(
     )
 
 
+def card_text(message: Any) -> str:
+    """A card's own text: its blocks, less the "Asked before?" list of other questions."""
+    own = [b for b in message.blocks if "Asked before?" not in json.dumps(b)]
+    return json.dumps(own, ensure_ascii=False)
+
+
 def dm_with_button(slack: SlackDouble, user: str, action_id: str, needle: str = "") -> Any:
-    """The newest message in the user's DM with that button (and text), if any."""
+    """The newest message in the user's DM with that button (and text, not counting other
+    questions it lists as asked before), if any."""
     for message in reversed(slack.dm_messages(user)):
         text = json.dumps(message.blocks)
-        if f'"action_id": "{action_id}"' in text and needle in message.all_text():
+        if f'"action_id": "{action_id}"' in text and needle in card_text(message):
             return message
     return None
 

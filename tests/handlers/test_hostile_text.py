@@ -30,7 +30,13 @@ from tests.conftest import (
     MEMBER,
     STRANGER,
 )
-from tests.handlers.support import eventually, open_modal, services, set_up_commission
+from tests.handlers.support import (
+    card_text,
+    eventually,
+    open_modal,
+    services,
+    set_up_commission,
+)
 from tests.live_tokens import everything_sent, live_tokens_sent
 
 CLERKS_CHANNEL = "C0CLERKS"
@@ -61,7 +67,7 @@ def clerks_card(slack: SlackDouble, action_id: str, needle: str) -> Any:
     """The newest card in the clerks' channel with that button and text."""
     for message in reversed(slack.messages(CLERKS_CHANNEL)):
         if f'"action_id": "{action_id}"' in json.dumps(message.blocks) and (
-            needle in message.all_text()
+            needle in card_text(message)
         ):
             return message
     return None

@@ -33,7 +33,8 @@ async def test_a_new_holder_takes_over_live_questions_and_answers_them(
     await slack.send_command(
         "/agenda", f"officer set DCSC <@{NEW}|noor> Director of Children's Social Care", CLERK
     )
-    reply = await ephemeral_containing(slack, CLERK, "DCSC is now")
+    # (set_up_commission's own "DCSC is now ..." came earlier: wait for this one.)
+    reply = await ephemeral_containing(slack, CLERK, "live question moved")
     assert f"1 live question moved from <@{DCSC_OFFICER}> to <@{NEW}>: {REF}" in reply
     told = await dm_containing(slack, NEW, "You now answer for DCSC")
     assert REF in told and f"from <@{DCSC_OFFICER}>" in told
