@@ -43,8 +43,6 @@ from bench.report import Emit, count, duration, figure, note, ratio_goal
 from bot.compiling import agenda_meeting, compile_meeting, gather_entries
 from bot.core.agenda import CompiledAgenda, compile_agenda
 from bot.core.markup import (
-    CODE_FONT,
-    HYPERLINK_COLOUR,
     Block,
     Code,
     CodeBlock,
@@ -58,6 +56,7 @@ from bot.core.markup import (
 )
 from bot.core.models import MessageRef
 from bot.core.permissions import Actor
+from bot.core.word import CODE_FONT, HYPERLINK_COLOUR
 from storage.db import Database
 from storage.repositories import Repositories
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import aiohttp
 
 from bot.runtime import Runtime
 from bot.sandbox import SlackDouble
 from tests.conftest import CLERK, MEMBER
+from tests.paths import ROOT
 
 
 async def test_agenda_help_in_both_modes(slack: SlackDouble, bot_any_mode: Runtime) -> None:
@@ -57,3 +61,19 @@ async def test_stale_timestamp_gets_401(slack: SlackDouble, bot: Runtime) -> Non
         timestamp="1000000000",
     )
     assert result.status == 401
+
+
+def test_python_docx_is_loaded_only_to_write_a_document() -> None:
+    # The bot starts without it (it costs memory and start-up time); compiling loads it.
+    code = (
+        "import sys, bot.__main__, bot.runtime, bot.app, bot.scheduler, handlers.commands, "
+        "handlers.actions, handlers.home, handlers.intake; "
+        "assert 'docx' not in sys.modules, 'python-docx loaded at start-up'; "
+        "from bot.core.agenda import compile_agenda, AgendaMeeting; import datetime; "
+        "m = AgendaMeeting('C', 'C', datetime.date(2026, 5, 11), 'C-2026-05-11'); "
+        "compile_agenda(m, [], None).to_docx_bytes(); assert 'docx' in sys.modules"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr

@@ -18,10 +18,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from itertools import groupby
 from pathlib import Path
-
-from docx.document import Document as DocxDocument
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.opc.coreprops import CoreProperties
+from typing import TYPE_CHECKING
 
 from bot.core.markup import (
     Block,
@@ -33,7 +30,6 @@ from bot.core.markup import (
     Styled,
     Text,
     UserNames,
-    add_to_document,
     clean_text,
     parse,
     parse_inline,
@@ -41,6 +37,10 @@ from bot.core.markup import (
     to_markdown,
 )
 from bot.core.models import agenda_item_order
+
+if TYPE_CHECKING:  # python-docx is loaded only when a document is written
+    from docx.document import Document as DocxDocument
+    from docx.opc.coreprops import CoreProperties
 from bot.core.mrkdwn import esc
 from bot.core.template import (
     LANGUAGE,
@@ -222,6 +222,8 @@ class CompiledAgenda:
         return f"{reference or 'meeting'}-question-responses"
 
     def to_docx_bytes(self) -> bytes:
+        from bot.core.word import add_to_document  # python-docx loads here, not at start-up
+
         document = open_template(self.template)
         _set_core_properties(document.core_properties, self)
         _house_style(document, self)
@@ -666,6 +668,8 @@ def _house_style(document: DocxDocument, agenda: CompiledAgenda) -> None:
     """The committee and date in the header, with DRAFT until the compile is final, and
     "Page X of Y" in the footer unless the template already numbers its pages. The page,
     language and styles come from the template."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
     section = document.sections[0]
     header = section.header
     first = header.paragraphs[0] if header.paragraphs else None

@@ -18,14 +18,11 @@ import io
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import docx
-from docx.document import Document as DocxDocument
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
-from docx.text.paragraph import Paragraph as WordParagraph
+if TYPE_CHECKING:  # python-docx is loaded only when a document is written
+    from docx.document import Document as DocxDocument
+    from docx.text.paragraph import Paragraph as WordParagraph
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "agenda.docx"
 LANGUAGE = "en-GB"
@@ -45,6 +42,9 @@ class TemplateError(ValueError):
 
 def open_template(path: Path | None = None) -> DocxDocument:
     """A new document from the template at ``path`` (None: the neutral one), body emptied."""
+    import docx
+    from docx.oxml.ns import qn
+
     source = path or DEFAULT_TEMPLATE
     try:
         data = source.read_bytes()
@@ -90,6 +90,9 @@ def _as_document(data: bytes) -> bytes:
 
 def _add_missing_styles(document: DocxDocument) -> None:
     """Copy from the neutral template each needed style the council's template lacks."""
+    import docx
+    from docx.oxml.ns import qn
+
     names = {style.name for style in document.styles}
     missing = [name for name in NEEDED_STYLES if name not in names]
     if not missing:
@@ -108,6 +111,8 @@ def _add_missing_styles(document: DocxDocument) -> None:
 
 def _copy_numbering(source: DocxDocument, target: DocxDocument, num_id: int) -> int:
     """Copy list numbering ``num_id`` (and its abstract definition) between documents."""
+    from docx.oxml.ns import qn
+
     numbering = source.part.numbering_part.element
     abstract_id = numbering.num_having_numId(num_id).abstractNumId.val
     abstract = next(
@@ -137,6 +142,12 @@ def _copy_numbering(source: DocxDocument, target: DocxDocument, num_id: int) -> 
 def build_neutral_template() -> bytes:
     """The neutral template's bytes, from python-docx's own with the house style applied
     (``make template`` writes them to DEFAULT_TEMPLATE)."""
+    import docx
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt, RGBColor
+
     document = docx.Document()
     section = document.sections[0]
     section.page_width, section.page_height = Cm(21.0), Cm(29.7)
@@ -200,6 +211,9 @@ def reproducible_zip(data: bytes, day: date) -> bytes:
 
 def add_field(paragraph: WordParagraph, instruction: str, shown: str) -> None:
     """A Word field (PAGE, NUMPAGES) that Word fills in when it lays the document out."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
     field = OxmlElement("w:fldSimple")
     field.set(qn("w:instr"), instruction)
     run = OxmlElement("w:r")

@@ -25,12 +25,12 @@ from bot.core.markup import (
     Style,
     Styled,
     Text,
-    add_to_document,
     clean_text,
     parse,
     parse_inline,
     to_markdown,
 )
+from bot.core.word import add_to_document
 
 USERS = {"U0DCSC01": "Rachel Grant", "U0HOS002": "Tom Ellis"}
 
