@@ -28,6 +28,13 @@ from bot.core.errors import DomainError
 from bot.core.permissions import Actor
 from bot.runtime import Runtime, StartupFailed
 from bot.services import Services
+from storage.backup import (
+    LOCK_SUFFIX,
+    BackupProblem,
+    DatabaseInUse,
+    backup_database,
+    restore_database,
+)
 from storage.db import Database, DatabaseUnavailable
 from storage.repositories import Repositories
 
@@ -89,15 +96,21 @@ def cli_environment(env_file: str | None) -> dict[str, str]:
     return {**values, **os.environ}
 
 
+def database_setting(env: Mapping[str, str]) -> Path:
+    """DATABASE_PATH (default data/scrutiny.db): where the database is, or is to be."""
+    path_text = (env.get("DATABASE_PATH") or "").strip() or DEFAULT_DATABASE
+    path = Path(path_text)
+    if path_text == ":memory:" or path.is_dir():
+        raise ConfigError(f"DATABASE_PATH={path_text!r} must be the bot's database file")
+    return path
+
+
 def database_path_from_env(env: Mapping[str, str]) -> Path:
     """DATABASE_PATH (default data/scrutiny.db), which must be an existing database file.
 
     Unlike ``load_settings`` this needs no Slack tokens, and it never creates a database.
     """
-    path_text = (env.get("DATABASE_PATH") or "").strip() or DEFAULT_DATABASE
-    path = Path(path_text)
-    if path_text == ":memory:" or path.is_dir():
-        raise ConfigError(f"DATABASE_PATH={path_text!r} must be the bot's database file")
+    path = database_setting(env)
     if not path.is_file():
         raise CommandFailed(
             f"There is no database at {path}: set DATABASE_PATH (in .env or the environment) "
@@ -369,6 +382,98 @@ def add_export_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     command.set_defaults(func=cmd_export)
 
 
+def size_text(size: int) -> str:
+    """A file's size as people say it: 812 KB, 3.4 MB."""
+    if size < 1_000_000:
+        return f"{max(1, round(size / 1000))} KB"
+    return f"{size / 1_000_000:.1f} MB"
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    env = cli_environment(args.env_file)
+    try:
+        if args.file == STDOUT:
+            raise CommandFailed("a backup cannot go to standard output: give a file name")
+        check_destination(args.file, args.force)
+        database = database_path_from_env(env)
+        try:
+            copy = backup_database(database, Path(args.file), replace=args.force)
+        except FileExistsError:
+            raise CommandFailed(f"{args.file} already exists: give --force to replace it") from None
+        except OSError as error:
+            raise CommandFailed(f"Could not write {args.file}: {error.strerror or error}") from None
+    except (CommandFailed, BackupProblem) as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"Backed up {database} to {copy.path} ({size_text(copy.size)}, migration "
+        f"{copy.latest_migration}); integrity check ok.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def add_backup_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    command = sub.add_parser(
+        "backup",
+        help="copy the database to a file, safely while the bot runs, and check the copy",
+        description="SQLite's online backup of DATABASE_PATH into FILE (readable by this user "
+        "only), consistent even while the bot is writing, then PRAGMA integrity_check on the "
+        "copy. Errors print one line and exit with code 2.",
+    )
+    command.add_argument("file", metavar="FILE", help="the backup file to write")
+    command.add_argument(
+        "--force",
+        action="store_true",
+        help="replace FILE if it exists (a symbolic link is never followed)",
+    )
+    command.set_defaults(func=cmd_backup)
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    env = cli_environment(args.env_file)
+    try:
+        database = database_setting(env)
+        try:
+            restored = restore_database(Path(args.file), database, system_clock())
+        except DatabaseInUse as error:
+            raise CommandFailed(
+                f"{error}: stop the bot first (systemctl stop, docker compose stop), then restore"
+            ) from None
+        except OSError as error:
+            raise CommandFailed(
+                f"Could not restore {database}: {error.strerror or error}"
+            ) from None
+    except (CommandFailed, BackupProblem) as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 2
+    kept = (
+        f"; the database it replaced is kept as {restored.aside}"
+        if restored.aside is not None
+        else ""
+    )
+    print(
+        f"Restored {database} from {restored.backup} (migration {restored.latest_migration}, "
+        f"integrity check ok){kept}. Start the bot again.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def add_restore_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    command = sub.add_parser(
+        "restore",
+        help="put a backup in place of the database (the bot must be stopped)",
+        description="Refuses while the bot runs on DATABASE_PATH (it holds DATABASE_PATH"
+        f"{LOCK_SUFFIX}). Checks the backup's integrity and that it is this bot's database, "
+        "keeps the current database as DATABASE_PATH.before-restore-<time> (with its -wal and "
+        "-shm files), then renames the checked copy into place. Errors print one line and "
+        "exit with code 2.",
+    )
+    command.add_argument("file", metavar="FILE", help="the backup to restore")
+    command.set_defaults(func=cmd_restore)
+
+
 def parse_moment(text: str | None, tz: ZoneInfo, option: str = "--now") -> datetime:
     """An ISO date and time (local time in TIMEZONE unless it says otherwise); now if none."""
     if not text:
@@ -483,6 +588,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_compile_parser(sub)
     add_export_parser(sub)
     add_chase_parser(sub)
+    add_backup_parser(sub)
+    add_restore_parser(sub)
     demo = sub.add_parser(
         "demo",
         help="run the whole workflow locally against the built-in Slack double (no Slack account)",

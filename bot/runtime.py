@@ -8,6 +8,7 @@ import os
 import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import aiohttp
 from aiohttp import web
@@ -26,7 +27,8 @@ from bot.gate import MAX_BODY_BYTES, CheckedSocketModeHandler, Gate
 from bot.inbox import Inbox
 from bot.scheduler import create_scheduler
 from bot.services import Services
-from storage.db import Database, DatabaseUnavailable
+from storage.backup import BackupProblem, DatabaseInUse, RunLock
+from storage.db import Database, DatabaseUnavailable, prepare_private_file
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +85,7 @@ class Runtime:
     _socket: AsyncSocketModeHandler | None = field(default=None, repr=False)
     _catch_up: asyncio.Task[None] | None = field(default=None, repr=False)
     _session: aiohttp.ClientSession | None = field(default=None, repr=False)
+    _run_lock: RunLock | None = field(default=None, repr=False)
     port: int | None = None
 
     async def start(self) -> None:
@@ -92,6 +95,7 @@ class Runtime:
         try:
             listening = None if self.settings.socket_mode else self._listen()
             await check_tokens(self.settings)
+            self._run_lock = claim_database(self.settings.database_path)
             db = await open_database(self.settings.database_path)
             self.services = Services(settings=self.settings, db=db, clock=self.clock)
             await self.services.seed()
@@ -190,6 +194,9 @@ class Runtime:
             self._session = None
         if self.services is not None:
             await self.services.db.close()
+        if self._run_lock is not None:
+            self._run_lock.release()
+            self._run_lock = None
         use_time_zone(LONDON)
 
 
@@ -230,6 +237,24 @@ async def check_tokens(settings: Settings) -> None:
                 f"{setting}: could not check it, Slack at {settings.slack_api_url} did not answer "
                 f"({type(error).__name__}; SLACK_API_URL says where Slack is)"
             ) from None
+
+
+def claim_database(path: str) -> RunLock | None:
+    """The bot's claim on its database for as long as it runs (``storage.backup.RunLock``):
+    a second bot on the same file, or a restore under the bot's feet, is refused."""
+    if path == ":memory:":
+        return None  # refused by open_database, with its reason
+    try:
+        prepare_private_file(Path(path))
+        return RunLock.take(Path(path), "run")
+    except DatabaseUnavailable as error:
+        raise StartupFailed(f"DATABASE_PATH={path}: {error}") from None
+    except DatabaseInUse as error:
+        raise StartupFailed(
+            f"DATABASE_PATH={path}: {error}; one bot per database (stop the other first)"
+        ) from None
+    except BackupProblem as error:
+        raise StartupFailed(f"DATABASE_PATH={path}: {error}") from None
 
 
 async def open_database(path: str) -> Database:
