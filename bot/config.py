@@ -61,6 +61,10 @@ class Settings:
     membership: str = "open"
     """'open': anyone in the workspace may submit; 'listed': the members list, clerks and
     officers."""
+    backup_dir: str | None = None
+    """BACKUP_DIR: where the nightly backup writes dated copies; None: no nightly backup."""
+    backup_keep: int = 14
+    """BACKUP_KEEP: how many nightly backups are kept; older ones are deleted."""
 
     @property
     def chase(self) -> ChaseSettings:
@@ -223,8 +227,17 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
             "questions) or listed (only the members list, clerks and officers)"
         )
 
+    backup_dir = _get(env, "BACKUP_DIR")
+    if backup_dir is not None and Path(backup_dir).exists() and not Path(backup_dir).is_dir():
+        raise ConfigError(
+            f"BACKUP_DIR={backup_dir!r} is a file: give the folder for the nightly backups, "
+            "or leave it empty"
+        )
+
     pack = pack_from_env(env)
     return Settings(
+        backup_dir=backup_dir,
+        backup_keep=_whole_number(env, "BACKUP_KEEP", 14, 1, 3660),
         agenda_item_number=pack.item_number,
         contact_name=pack.contact_name,
         contact_email=pack.contact_email,
