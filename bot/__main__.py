@@ -474,6 +474,51 @@ def add_restore_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     command.set_defaults(func=cmd_restore)
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from bot.checks import Finding, check_deployment
+
+    logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
+    try:
+        settings = load_settings(args.env_file)
+    except ConfigError as error:
+        print(Finding(False, "settings", str(error)).line)
+        return 1
+    source = (
+        f"read from {args.env_file} and the environment"
+        if args.env_file
+        else ("read from the environment")
+    )
+    mode = "Socket Mode" if settings.socket_mode else f"HTTP mode on port {settings.port}"
+    findings = [Finding(True, "settings", f"{source}; {mode}")]
+    findings += asyncio.run(check_deployment(settings, system_clock(), Path(args.manifest)))
+    for finding in findings:
+        print(finding.line)
+    return 0 if all(finding.ok for finding in findings) else 1
+
+
+def add_check_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from bot.manifest import MANIFEST_PATH
+
+    command = sub.add_parser(
+        "check",
+        help="check a deployment: settings, Slack tokens and scopes, database, permissions, "
+        "backups",
+        description="Checks what the bot needs, one line per item starting OK or FAILED: the "
+        "settings (read as `run` reads them), the bot token (auth.test) and its scopes against "
+        "the app manifest, the app token in Socket Mode, that the database opens and is "
+        "migrated, that its folder is closed to other users, and the nightly backups. Exit "
+        "code 1 if anything failed. Safe to run while the bot runs.",
+    )
+    command.add_argument(
+        "--manifest",
+        metavar="FILE",
+        default=str(MANIFEST_PATH),
+        help="the app manifest whose bot scopes the token should have (default: the one "
+        "beside the code)",
+    )
+    command.set_defaults(func=cmd_check)
+
+
 def parse_moment(text: str | None, tz: ZoneInfo, option: str = "--now") -> datetime:
     """An ISO date and time (local time in TIMEZONE unless it says otherwise); now if none."""
     if not text:
@@ -590,6 +635,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_chase_parser(sub)
     add_backup_parser(sub)
     add_restore_parser(sub)
+    add_check_parser(sub)
     demo = sub.add_parser(
         "demo",
         help="run the whole workflow locally against the built-in Slack double (no Slack account)",
