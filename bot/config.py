@@ -61,6 +61,9 @@ class Settings:
     membership: str = "open"
     """'open': anyone in the workspace may submit; 'listed': the members list, clerks and
     officers."""
+    health_port: int | None = None
+    """HEALTH_PORT: a port serving only ``GET /healthz``, in either mode (for a container's
+    health check in Socket Mode, where nothing else listens); None: none."""
     backup_dir: str | None = None
     """BACKUP_DIR: where the nightly backup writes dated copies; None: no nightly backup."""
     backup_keep: int = 14
@@ -227,6 +230,10 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
             "questions) or listed (only the members list, clerks and officers)"
         )
 
+    health_port = (
+        None if _get(env, "HEALTH_PORT") is None else _whole_number(env, "HEALTH_PORT", 0, 1, 65535)
+    )
+
     backup_dir = _get(env, "BACKUP_DIR")
     if backup_dir is not None and Path(backup_dir).exists() and not Path(backup_dir).is_dir():
         raise ConfigError(
@@ -236,6 +243,7 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
 
     pack = pack_from_env(env)
     return Settings(
+        health_port=health_port,
         backup_dir=backup_dir,
         backup_keep=_whole_number(env, "BACKUP_KEEP", 14, 1, 3660),
         agenda_item_number=pack.item_number,

@@ -59,11 +59,23 @@ async def healthz(_request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
-def create_web_app(app: AsyncApp, signing_secret: str) -> web.Application:
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def create_web_app(
+    app: AsyncApp, signing_secret: str, health: Handler = healthz
+) -> web.Application:
     """``POST /slack/events`` through the gate to Bolt, plus ``GET /healthz``."""
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)
     web_app.router.add_post(EVENTS_PATH, Gate(app, signing_secret).handle)
-    web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get("/healthz", health)
+    return web_app
+
+
+def create_health_app(health: Handler) -> web.Application:
+    """``HEALTH_PORT``: ``GET /healthz`` and nothing else (no body is ever read)."""
+    web_app = web.Application(client_max_size=1024)
+    web_app.router.add_get("/healthz", health)
     return web_app
 
 
@@ -86,7 +98,10 @@ class Runtime:
     _catch_up: asyncio.Task[None] | None = field(default=None, repr=False)
     _session: aiohttp.ClientSession | None = field(default=None, repr=False)
     _run_lock: RunLock | None = field(default=None, repr=False)
+    _health_runner: web.AppRunner | None = field(default=None, repr=False)
     port: int | None = None
+    health_port: int | None = None
+    """Where ``GET /healthz`` alone is served (``HEALTH_PORT``), once started."""
 
     async def start(self) -> None:
         """Check what can fail first (port, tokens, database), then start; ``StartupFailed``
@@ -94,6 +109,7 @@ class Runtime:
         use_time_zone(self.settings.tz)
         try:
             listening = None if self.settings.socket_mode else self._listen()
+            health_listening = self._listen_for_health()
             await check_tokens(self.settings)
             self._run_lock = claim_database(self.settings.database_path)
             db = await open_database(self.settings.database_path)
@@ -115,6 +131,8 @@ class Runtime:
                 await self._start_socket_mode()
             else:
                 await self._start_http(listening)
+            if health_listening is not None:
+                await self._start_health(health_listening)
             # What a crash left between ack and record, then what Slack never delivered.
             await self.inbox.resume(self.app.client)
             self._catch_up = asyncio.create_task(self._catch_up_at_start(), name="catch-up")
@@ -136,21 +154,50 @@ class Runtime:
         if self._catch_up is not None:
             await asyncio.wait([self._catch_up])
 
-    def _listen(self) -> socket.socket:
+    def _listen(self, port: int | None = None, setting: str = "PORT") -> socket.socket:
         """Take the port before anything else, so a port in use is the first thing said."""
+        port = self.settings.port if port is None else port
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         try:
-            return socket.create_server((self.host, self.settings.port), family=family)
+            return socket.create_server((self.host, port), family=family)
         except OSError as error:
             raise StartupFailed(
-                f"PORT={self.settings.port}: cannot listen on {self.host}:{self.settings.port} "
+                f"{setting}={port}: cannot listen on {self.host}:{port} "
                 f"({os.strerror(error.errno) if error.errno else error})"
             ) from None
+
+    def _listen_for_health(self) -> socket.socket | None:
+        """``HEALTH_PORT``, unless unset or (in HTTP mode) the same as ``PORT``."""
+        port = self.settings.health_port
+        if port is None or (not self.settings.socket_mode and port == self.settings.port):
+            return None
+        return self._listen(port, "HEALTH_PORT")
+
+    async def _start_health(self, listening: socket.socket) -> None:
+        self._health_runner = web.AppRunner(create_health_app(self.healthz), access_log=None)
+        await self._health_runner.setup()
+        await web.SockSite(self._health_runner, listening).start()
+        self.health_port = listening.getsockname()[1]
+        logger.info("health check: GET http://%s:%s/healthz", self.host, self.health_port)
+
+    async def health_problem(self) -> str | None:
+        """Why the bot cannot do its work now, or None: in Socket Mode, not being connected."""
+        if self._socket is not None and not await self._socket.client.is_connected():
+            return "not connected to Slack (Socket Mode); it keeps trying to reconnect"
+        return None
+
+    async def healthz(self, _request: web.Request) -> web.Response:
+        """200 ``{"ok": true}`` while the bot can work, else 503 with the reason."""
+        problem = await self.health_problem()
+        if problem is not None:
+            return web.json_response({"ok": False, "error": problem}, status=503)
+        return web.json_response({"ok": True})
 
     async def _start_http(self, listening: socket.socket) -> None:
         assert self.app is not None
         self._runner = web.AppRunner(
-            create_web_app(self.app, self.settings.slack_signing_secret), access_log=None
+            create_web_app(self.app, self.settings.slack_signing_secret, self.healthz),
+            access_log=None,
         )
         await self._runner.setup()
         await web.SockSite(self._runner, listening).start()
@@ -184,6 +231,9 @@ class Runtime:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self._health_runner is not None:
+            await self._health_runner.cleanup()
+            self._health_runner = None
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         await finish_listeners(LISTENER_GRACE)
