@@ -87,13 +87,7 @@ class RunLock:
         """
         make_private_folder(database.parent)
         path = lock_path(database)
-        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
-        try:
-            fd = os.open(path, flags, 0o600)
-        except OSError as error:
-            raise BackupProblem(
-                f"cannot open the lock file {path}: {error.strerror or error}"
-            ) from None
+        fd = _open_lock_file(path)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -103,8 +97,9 @@ class RunLock:
         except OSError as error:
             os.close(fd)
             raise BackupProblem(f"cannot lock {path}: {error.strerror or error}") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()} {holder}\n".encode(), 0)
+        with contextlib.suppress(OSError):  # a lock file we may only read still locks
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()} {holder}\n".encode(), 0)
         return cls(path, fd)
 
     def release(self) -> None:
@@ -112,6 +107,27 @@ class RunLock:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+def _open_lock_file(path: Path) -> int:
+    """The lock file, created private. Created by root (IT running a restore), it is given
+    to the folder's owner, so the bot's own user can still open it; one it cannot write is
+    opened to read, which is enough to lock it."""
+    flags = os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        try:
+            fd = os.open(path, os.O_RDWR | flags, 0o600)
+        except PermissionError:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as error:
+        raise BackupProblem(
+            f"cannot open the lock file {path}: {error.strerror or error}"
+        ) from None
+    if os.geteuid() == 0:
+        owner = path.parent.stat()
+        with contextlib.suppress(OSError):
+            os.fchown(fd, owner.st_uid, owner.st_gid)
+    return fd
 
 
 def _read_holder(fd: int) -> str:
@@ -331,10 +347,11 @@ def _copy_file(source: Path, target: Path) -> None:
 
 
 def _keep_owner(staged: Path, database: Path) -> None:
-    """Run as root (e.g. by IT), the restored file still belongs to the bot's user."""
-    if os.geteuid() != 0 or not database.exists():
+    """Run as root (e.g. by IT), the restored file still belongs to the bot's user: the
+    owner of the database it replaces, or of its folder."""
+    if os.geteuid() != 0:
         return
-    owner = database.stat()
+    owner = (database if database.exists() else database.parent).stat()
     os.chown(staged, owner.st_uid, owner.st_gid)
 
 

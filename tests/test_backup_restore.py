@@ -21,7 +21,7 @@ from bot.core.clock import FixedClock
 from bot.core.permissions import Actor
 from bot.runtime import Runtime
 from bot.sandbox import SlackDouble
-from storage.backup import BackupProblem, restore_database
+from storage.backup import BackupProblem, backup_database, lock_path, restore_database
 from storage.db import Database
 from storage.repositories import Repositories
 from tests.conftest import LONDON, bot_settings, start_bot
@@ -314,8 +314,6 @@ def test_restore_onto_a_new_machine_creates_the_database(tmp_path: Path) -> None
 
     asyncio.run(make())
     backup = tmp_path / "backup.db"
-    from storage.backup import backup_database
-
     backup_database(source, backup)
     target = tmp_path / "new" / "scrutiny.db"
     restored = restore_database(backup, target, NOW)
@@ -345,3 +343,24 @@ def test_a_backup_that_fails_the_integrity_check_is_refused(tmp_path: Path) -> N
     ):
         restore_database(backup, target, NOW)
     assert not target.exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can restore for another user")
+def test_a_restore_run_as_root_leaves_the_files_to_the_bots_user(tmp_path: Path) -> None:
+    """IT often runs commands as root: the bot's user must still open what it leaves."""
+    source = tmp_path / "old" / "scrutiny.db"
+
+    async def make() -> None:
+        repos = await new_database(source)
+        await repos.meetings.db.close()
+
+    asyncio.run(make())
+    backup = tmp_path / "backup.db"
+    backup_database(source, backup)
+    bots_user = 4242
+    folder = tmp_path / "data"
+    folder.mkdir(mode=0o700)
+    os.chown(folder, bots_user, bots_user)
+    restore_database(backup, folder / "scrutiny.db", NOW)
+    for left in (folder / "scrutiny.db", lock_path(folder / "scrutiny.db")):
+        assert (left.stat().st_uid, left.stat().st_gid) == (bots_user, bots_user), left
