@@ -37,6 +37,13 @@ from bot.open_data import OpenDataFiles, replace_files, write_published_export
 from bot.pdf import PdfFailed, convert_to_pdf, find_libreoffice
 from bot.runtime import Runtime, StartupFailed
 from bot.services import Services
+from storage.backup import (
+    LOCK_SUFFIX,
+    BackupProblem,
+    DatabaseInUse,
+    backup_database,
+    restore_database,
+)
 from storage.db import Database, DatabaseUnavailable
 from storage.repositories import Repositories
 
@@ -98,15 +105,21 @@ def cli_environment(env_file: str | None) -> dict[str, str]:
     return {**values, **os.environ}
 
 
+def database_setting(env: Mapping[str, str]) -> Path:
+    """DATABASE_PATH (default data/scrutiny.db): where the database is, or is to be."""
+    path_text = (env.get("DATABASE_PATH") or "").strip() or DEFAULT_DATABASE
+    path = Path(path_text)
+    if path_text == ":memory:" or path.is_dir():
+        raise ConfigError(f"DATABASE_PATH={path_text!r} must be the bot's database file")
+    return path
+
+
 def database_path_from_env(env: Mapping[str, str]) -> Path:
     """DATABASE_PATH (default data/scrutiny.db), which must be an existing database file.
 
     Unlike ``load_settings`` this needs no Slack tokens, and it never creates a database.
     """
-    path_text = (env.get("DATABASE_PATH") or "").strip() or DEFAULT_DATABASE
-    path = Path(path_text)
-    if path_text == ":memory:" or path.is_dir():
-        raise ConfigError(f"DATABASE_PATH={path_text!r} must be the bot's database file")
+    path = database_setting(env)
     if not path.is_file():
         raise CommandFailed(
             f"There is no database at {path}: set DATABASE_PATH (in .env or the environment) "
@@ -528,6 +541,143 @@ def add_audit_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     command.set_defaults(func=cmd_audit)
 
 
+def size_text(size: int) -> str:
+    """A file's size as people say it: 812 KB, 3.4 MB."""
+    if size < 1_000_000:
+        return f"{max(1, round(size / 1000))} KB"
+    return f"{size / 1_000_000:.1f} MB"
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    env = cli_environment(args.env_file)
+    try:
+        if args.file == STDOUT:
+            raise CommandFailed("a backup cannot go to standard output: give a file name")
+        check_destination(args.file, args.force)
+        database = database_path_from_env(env)
+        try:
+            copy = backup_database(database, Path(args.file), replace=args.force)
+        except FileExistsError:
+            raise CommandFailed(f"{args.file} already exists: give --force to replace it") from None
+        except OSError as error:
+            raise CommandFailed(f"Could not write {args.file}: {error.strerror or error}") from None
+    except (CommandFailed, BackupProblem) as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"Backed up {database} to {copy.path} ({size_text(copy.size)}, migration "
+        f"{copy.latest_migration}); integrity check ok.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def add_backup_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    command = sub.add_parser(
+        "backup",
+        help="copy the database to a file, safely while the bot runs, and check the copy",
+        description="SQLite's online backup of DATABASE_PATH into FILE (readable by this user "
+        "only), consistent even while the bot is writing, then PRAGMA integrity_check on the "
+        "copy. Errors print one line and exit with code 2.",
+    )
+    command.add_argument("file", metavar="FILE", help="the backup file to write")
+    command.add_argument(
+        "--force",
+        action="store_true",
+        help="replace FILE if it exists (a symbolic link is never followed)",
+    )
+    command.set_defaults(func=cmd_backup)
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    env = cli_environment(args.env_file)
+    try:
+        database = database_setting(env)
+        try:
+            restored = restore_database(Path(args.file), database, system_clock())
+        except DatabaseInUse as error:
+            raise CommandFailed(
+                f"{error}: stop the bot first (systemctl stop, docker compose stop), then restore"
+            ) from None
+        except OSError as error:
+            raise CommandFailed(
+                f"Could not restore {database}: {error.strerror or error}"
+            ) from None
+    except (CommandFailed, BackupProblem) as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 2
+    kept = (
+        f"; the database it replaced is kept as {restored.aside}"
+        if restored.aside is not None
+        else ""
+    )
+    print(
+        f"Restored {database} from {restored.backup} (migration {restored.latest_migration}, "
+        f"integrity check ok){kept}. Start the bot again.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def add_restore_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    command = sub.add_parser(
+        "restore",
+        help="put a backup in place of the database (the bot must be stopped)",
+        description="Refuses while the bot runs on DATABASE_PATH (it holds DATABASE_PATH"
+        f"{LOCK_SUFFIX}). Checks the backup's integrity and that it is this bot's database, "
+        "keeps the current database as DATABASE_PATH.before-restore-<time> (with its -wal and "
+        "-shm files), then renames the checked copy into place. Errors print one line and "
+        "exit with code 2.",
+    )
+    command.add_argument("file", metavar="FILE", help="the backup to restore")
+    command.set_defaults(func=cmd_restore)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from bot.checks import Finding, check_deployment
+
+    logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
+    try:
+        settings = load_settings(args.env_file)
+    except ConfigError as error:
+        print(Finding(False, "settings", str(error)).line)
+        return 1
+    source = (
+        f"read from {args.env_file} and the environment"
+        if args.env_file
+        else ("read from the environment")
+    )
+    mode = "Socket Mode" if settings.socket_mode else f"HTTP mode on port {settings.port}"
+    findings = [Finding(True, "settings", f"{source}; {mode}")]
+    findings += asyncio.run(check_deployment(settings, system_clock(), Path(args.manifest)))
+    for finding in findings:
+        print(finding.line)
+    return 0 if all(finding.ok for finding in findings) else 1
+
+
+def add_check_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from bot.manifest import MANIFEST_PATH
+
+    command = sub.add_parser(
+        "check",
+        help="check a deployment: settings, Slack tokens and scopes, database, permissions, "
+        "backups",
+        description="Checks what the bot needs, one line per item starting OK or FAILED: the "
+        "settings (read as `run` reads them), the bot token (auth.test) and its scopes against "
+        "the app manifest, the app token in Socket Mode, that the database opens and is "
+        "migrated, that its folder is closed to other users, and the nightly backups. Exit "
+        "code 1 if anything failed. Safe to run while the bot runs.",
+    )
+    command.add_argument(
+        "--manifest",
+        metavar="FILE",
+        default=str(MANIFEST_PATH),
+        help="the app manifest whose bot scopes the token should have (default: the one "
+        "beside the code)",
+    )
+    command.set_defaults(func=cmd_check)
+
+
 def parse_moment(text: str | None, tz: ZoneInfo, option: str = "--now") -> datetime:
     """An ISO date and time (local time in TIMEZONE unless it says otherwise); now if none."""
     if not text:
@@ -643,6 +793,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_export_parser(sub)
     add_audit_parser(sub)
     add_chase_parser(sub)
+    add_backup_parser(sub)
+    add_restore_parser(sub)
+    add_check_parser(sub)
     demo = sub.add_parser(
         "demo",
         help="run the whole workflow locally against the built-in Slack double (no Slack account)",

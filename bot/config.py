@@ -63,6 +63,13 @@ class Settings:
     officers."""
     publish_dir: Path | None = None
     """Where publishing a meeting also writes its open data (CSV and JSON); None: nowhere."""
+    health_port: int | None = None
+    """HEALTH_PORT: a port serving only ``GET /healthz``, in either mode (for a container's
+    health check in Socket Mode, where nothing else listens); None: none."""
+    backup_dir: str | None = None
+    """BACKUP_DIR: where the nightly backup writes dated copies; None: no nightly backup."""
+    backup_keep: int = 14
+    """BACKUP_KEEP: how many nightly backups are kept; older ones are deleted."""
 
     @property
     def chase(self) -> ChaseSettings:
@@ -225,9 +232,23 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
             "questions) or listed (only the members list, clerks and officers)"
         )
 
+    health_port = (
+        None if _get(env, "HEALTH_PORT") is None else _whole_number(env, "HEALTH_PORT", 0, 1, 65535)
+    )
+
+    backup_dir = _get(env, "BACKUP_DIR")
+    if backup_dir is not None and Path(backup_dir).exists() and not Path(backup_dir).is_dir():
+        raise ConfigError(
+            f"BACKUP_DIR={backup_dir!r} is a file: give the folder for the nightly backups, "
+            "or leave it empty"
+        )
+
     pack = pack_from_env(env)
     return Settings(
         publish_dir=publish_dir_from_env(env),
+        health_port=health_port,
+        backup_dir=backup_dir,
+        backup_keep=_whole_number(env, "BACKUP_KEEP", 14, 1, 3660),
         agenda_item_number=pack.item_number,
         contact_name=pack.contact_name,
         contact_email=pack.contact_email,

@@ -8,6 +8,7 @@ import os
 import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import aiohttp
 from aiohttp import web
@@ -27,7 +28,8 @@ from bot.inbox import Inbox
 from bot.open_data import folder_problem
 from bot.scheduler import create_scheduler
 from bot.services import Services
-from storage.db import Database, DatabaseUnavailable
+from storage.backup import BackupProblem, DatabaseInUse, RunLock
+from storage.db import Database, DatabaseUnavailable, prepare_private_file
 
 logger = logging.getLogger(__name__)
 
@@ -58,11 +60,23 @@ async def healthz(_request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
-def create_web_app(app: AsyncApp, signing_secret: str) -> web.Application:
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def create_web_app(
+    app: AsyncApp, signing_secret: str, health: Handler = healthz
+) -> web.Application:
     """``POST /slack/events`` through the gate to Bolt, plus ``GET /healthz``."""
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)
     web_app.router.add_post(EVENTS_PATH, Gate(app, signing_secret).handle)
-    web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get("/healthz", health)
+    return web_app
+
+
+def create_health_app(health: Handler) -> web.Application:
+    """``HEALTH_PORT``: ``GET /healthz`` and nothing else (no body is ever read)."""
+    web_app = web.Application(client_max_size=1024)
+    web_app.router.add_get("/healthz", health)
     return web_app
 
 
@@ -84,7 +98,11 @@ class Runtime:
     _socket: AsyncSocketModeHandler | None = field(default=None, repr=False)
     _catch_up: asyncio.Task[None] | None = field(default=None, repr=False)
     _session: aiohttp.ClientSession | None = field(default=None, repr=False)
+    _run_lock: RunLock | None = field(default=None, repr=False)
+    _health_runner: web.AppRunner | None = field(default=None, repr=False)
     port: int | None = None
+    health_port: int | None = None
+    """Where ``GET /healthz`` alone is served (``HEALTH_PORT``), once started."""
 
     async def start(self) -> None:
         """Check what can fail first (port, tokens, PUBLISH_DIR, database), then start;
@@ -93,8 +111,10 @@ class Runtime:
         use_time_zone(self.settings.tz)
         try:
             listening = None if self.settings.socket_mode else self._listen()
+            health_listening = self._listen_for_health()
             await check_tokens(self.settings)
             check_publish_dir(self.settings)
+            self._run_lock = claim_database(self.settings.database_path)
             db = await open_database(self.settings.database_path)
             self.services = Services(settings=self.settings, db=db, clock=self.clock)
             await self.services.seed()
@@ -114,6 +134,8 @@ class Runtime:
                 await self._start_socket_mode()
             else:
                 await self._start_http(listening)
+            if health_listening is not None:
+                await self._start_health(health_listening)
             # What a crash left between ack and record, then what Slack never delivered.
             await self.inbox.resume(self.app.client)
             self._catch_up = asyncio.create_task(self._catch_up_at_start(), name="catch-up")
@@ -135,21 +157,50 @@ class Runtime:
         if self._catch_up is not None:
             await asyncio.wait([self._catch_up])
 
-    def _listen(self) -> socket.socket:
+    def _listen(self, port: int | None = None, setting: str = "PORT") -> socket.socket:
         """Take the port before anything else, so a port in use is the first thing said."""
+        port = self.settings.port if port is None else port
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         try:
-            return socket.create_server((self.host, self.settings.port), family=family)
+            return socket.create_server((self.host, port), family=family)
         except OSError as error:
             raise StartupFailed(
-                f"PORT={self.settings.port}: cannot listen on {self.host}:{self.settings.port} "
+                f"{setting}={port}: cannot listen on {self.host}:{port} "
                 f"({os.strerror(error.errno) if error.errno else error})"
             ) from None
+
+    def _listen_for_health(self) -> socket.socket | None:
+        """``HEALTH_PORT``, unless unset or (in HTTP mode) the same as ``PORT``."""
+        port = self.settings.health_port
+        if port is None or (not self.settings.socket_mode and port == self.settings.port):
+            return None
+        return self._listen(port, "HEALTH_PORT")
+
+    async def _start_health(self, listening: socket.socket) -> None:
+        self._health_runner = web.AppRunner(create_health_app(self.healthz), access_log=None)
+        await self._health_runner.setup()
+        await web.SockSite(self._health_runner, listening).start()
+        self.health_port = listening.getsockname()[1]
+        logger.info("health check: GET http://%s:%s/healthz", self.host, self.health_port)
+
+    async def health_problem(self) -> str | None:
+        """Why the bot cannot do its work now, or None: in Socket Mode, not being connected."""
+        if self._socket is not None and not await self._socket.client.is_connected():
+            return "not connected to Slack (Socket Mode); it keeps trying to reconnect"
+        return None
+
+    async def healthz(self, _request: web.Request) -> web.Response:
+        """200 ``{"ok": true}`` while the bot can work, else 503 with the reason."""
+        problem = await self.health_problem()
+        if problem is not None:
+            return web.json_response({"ok": False, "error": problem}, status=503)
+        return web.json_response({"ok": True})
 
     async def _start_http(self, listening: socket.socket) -> None:
         assert self.app is not None
         self._runner = web.AppRunner(
-            create_web_app(self.app, self.settings.slack_signing_secret), access_log=None
+            create_web_app(self.app, self.settings.slack_signing_secret, self.healthz),
+            access_log=None,
         )
         await self._runner.setup()
         await web.SockSite(self._runner, listening).start()
@@ -183,6 +234,9 @@ class Runtime:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self._health_runner is not None:
+            await self._health_runner.cleanup()
+            self._health_runner = None
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         await finish_listeners(LISTENER_GRACE)
@@ -193,6 +247,9 @@ class Runtime:
             self._session = None
         if self.services is not None:
             await self.services.db.close()
+        if self._run_lock is not None:
+            self._run_lock.release()
+            self._run_lock = None
         use_time_zone(LONDON)
 
 
@@ -244,6 +301,24 @@ def check_publish_dir(settings: Settings) -> None:
             f"PUBLISH_DIR={folder}: {problem} (make it a folder the bot can write to, "
             "or leave PUBLISH_DIR empty)"
         )
+
+
+def claim_database(path: str) -> RunLock | None:
+    """The bot's claim on its database for as long as it runs (``storage.backup.RunLock``):
+    a second bot on the same file, or a restore under the bot's feet, is refused."""
+    if path == ":memory:":
+        return None  # refused by open_database, with its reason
+    try:
+        prepare_private_file(Path(path))
+        return RunLock.take(Path(path), "run")
+    except DatabaseUnavailable as error:
+        raise StartupFailed(f"DATABASE_PATH={path}: {error}") from None
+    except DatabaseInUse as error:
+        raise StartupFailed(
+            f"DATABASE_PATH={path}: {error}; one bot per database (stop the other first)"
+        ) from None
+    except BackupProblem as error:
+        raise StartupFailed(f"DATABASE_PATH={path}: {error}") from None
 
 
 async def open_database(path: str) -> Database:

@@ -11,6 +11,7 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.backups import NIGHTLY_AT, nightly_backup
 from bot.catchup import PACE, catch_up
 from bot.chasing import clerk_daily_digest, sweep
 from bot.inbox import Inbox
@@ -117,6 +118,17 @@ def create_scheduler(
         id="inbox_retry",
         **common,
     )
+    if services.settings.backup_dir is not None:
+        scheduler.add_job(
+            nightly_backup,
+            "cron",
+            hour=NIGHTLY_AT.hour,
+            minute=NIGHTLY_AT.minute,
+            args=[services, client],
+            id="nightly_backup",
+            misfire_grace_time=6 * 3600,
+            **common,
+        )
     every = services.settings.catch_up_every_minutes
     if every:
         scheduler.add_job(

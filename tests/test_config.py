@@ -84,6 +84,8 @@ def test_settings_are_frozen() -> None:
         ({"VERY_OVERDUE_AFTER": "soon"}, "VERY_OVERDUE_AFTER"),
         ({"WORKING_HOURS": "9 to 5"}, "WORKING_HOURS"),
         ({"CHASE_LADDER": "sent,sometimes"}, "CHASE_LADDER"),
+        ({"BACKUP_KEEP": "0"}, "BACKUP_KEEP"),
+        ({"BACKUP_DIR": str(ROOT / "pyproject.toml")}, "BACKUP_DIR"),
     ],
 )
 def test_bad_setting_names_itself(change: dict[str, str], named: str) -> None:
@@ -116,18 +118,30 @@ def test_start_up_with_a_missing_setting_prints_one_line_and_no_traceback(tmp_pa
     assert "Traceback" not in result.stderr
 
 
-def test_env_example_documents_every_setting_and_nothing_else() -> None:
-    documented = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
+def settings_read() -> set[str]:
+    """Every setting bot/config.py reads from the environment."""
     source = (ROOT / "bot" / "config.py").read_text()
-    read = set(
+    return set(
         re.findall(
             r'(?:_get|_required|_flag|_channel|_whole_number)\(\s*env,\s*"([A-Z_]+)"', source
         )
     )
-    assert documented == read
+
+
+def test_env_example_documents_every_setting_and_nothing_else() -> None:
+    documented = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert documented == settings_read()
     # And the example itself is a valid configuration.
     values = dict(re.findall(r"^([A-Z_]+)=(.*)$", (ROOT / ".env.example").read_text(), re.M))
     settings_from_env(values)
+
+
+def test_the_readme_settings_table_names_every_setting_and_nothing_else() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    named = {name for row in rows for name in re.findall(r"`([A-Z_]+)`", row.split(" | ")[0])}
+    assert named == settings_read()
 
 
 def test_the_title_block_settings_are_checked() -> None:

@@ -79,6 +79,14 @@ async def test_a_port_in_use(slack: SlackDouble, tmp_path: Path, port_in_use: in
     assert_one_line(code, lines, "PORT", str(port_in_use))
 
 
+async def test_a_health_port_in_use_in_socket_mode(
+    slack: SlackDouble, tmp_path: Path, port_in_use: int
+) -> None:
+    env = settings(slack, tmp_path, SLACK_APP_TOKEN="xapp-1-test", HEALTH_PORT=str(port_in_use))
+    code, lines = await start("--env-file", os.devnull, "run", env=env)
+    assert_one_line(code, lines, "Cannot start: HEALTH_PORT", str(port_in_use))
+
+
 async def test_a_token_slack_refuses(slack: SlackDouble, tmp_path: Path) -> None:
     env = settings(slack, tmp_path, SLACK_BOT_TOKEN="xoxb-your-bot-token")
     code, lines = await start("--env-file", os.devnull, "run", env=env)

@@ -82,8 +82,11 @@ class SlackDouble:
         ts_base: int = DEFAULT_TS_BASE,
         general_channel: str | None = GENERAL_CHANNEL_ID,
         control: bool = False,
+        granted_scopes: frozenset[str] | None = None,
     ) -> None:
         """``ack_timeout``: how long a request waits for the bot's answer (Slack: 3 s).
+        ``granted_scopes``: the bot token's scopes (default: those ``manifest.json`` asks
+        for, as when the app is installed from it); see ``grant_scopes``.
         ``control``: also serve ``/_sandbox/{operation}`` so another process can set up and
         read the workspace (see ``bot.sandbox.control``).
         ``trigger_ttl``: seconds a trigger id stays valid (None: forever).
@@ -96,6 +99,9 @@ class SlackDouble:
         self._ids = IdSource(ts_base)
         self._s = SandboxState.create(
             self.identity, self._ids, bot_token, time.monotonic, trigger_ttl
+        )
+        self._s.granted_scopes = (
+            granted_scopes if granted_scopes is not None else _manifest_scopes()
         )
         self._payloads = PayloadFactory(self.identity, self._ids, verification_token)
         self._web_api = WebApi(self._s)
@@ -170,6 +176,10 @@ class SlackDouble:
     @property
     def bot_token(self) -> str:
         return self._s.bot_token
+
+    def grant_scopes(self, scopes: set[str] | frozenset[str]) -> None:
+        """From now on the bot token has these scopes (an app installed with fewer or more)."""
+        self._s.granted_scopes = frozenset(scopes)
 
     @property
     def bot_user_id(self) -> str:
@@ -823,3 +833,13 @@ def _check_entry(block: JsonDict, element: JsonDict, entry: JsonDict) -> None:
     min_length = int(element.get("min_length", 0))
     if not min_length <= len(value) <= max_length:
         raise ValueError(f"{name} takes {min_length} to {max_length} characters, got {len(value)}")
+
+
+def _manifest_scopes() -> frozenset[str]:
+    """The bot scopes of the repository's manifest; none if it cannot be read."""
+    from bot.manifest import ManifestUnreadable, bot_scopes
+
+    try:
+        return bot_scopes()
+    except ManifestUnreadable:
+        return frozenset()

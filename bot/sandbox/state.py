@@ -28,6 +28,8 @@ class SandboxState:
     calls: list[ApiCall] = field(default_factory=list)
     responses: list[ResponsePost] = field(default_factory=list)
     socket_ids: set[str] = field(default_factory=set)
+    granted_scopes: frozenset[str] = frozenset()
+    """The bot token's scopes, sent as Slack does in each answer's ``x-oauth-scopes``."""
     root_url: str = ""
     """``http://127.0.0.1:PORT/`` once the server is listening."""
 

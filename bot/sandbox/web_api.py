@@ -27,7 +27,19 @@ class WebApi:
         status, body, retry_after = await self._answer(method, args, token)
         self._state.calls.append(ApiCall(method, args, status, body, request.method))
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        scopes = self._scopes_of(method, token)
+        if scopes is not None:
+            headers["X-OAuth-Scopes"] = scopes
         return web.json_response(body, status=status, headers=headers)
+
+    def _scopes_of(self, method: str, token: str | None) -> str | None:
+        """What Slack says a token it accepted may do (``x-oauth-scopes``); None if refused."""
+        spec = self._specs.get(method)
+        if spec is None or self._auth_error(spec.token, token) is not None:
+            return None
+        if spec.token == "app":
+            return "connections:write"
+        return ",".join(sorted(self._state.granted_scopes))
 
     async def handle_upload(self, request: web.Request) -> web.Response:
         """The upload URL from files.getUploadURLExternal: store the POSTed bytes."""

@@ -333,3 +333,22 @@ async def test_a_delayed_answer_lets_a_later_call_overtake_it(
     )
 
     assert [m.text for m in double.messages(GENERAL)] == ["fast", "slow"]
+
+
+async def test_answers_say_the_tokens_scopes_as_slack_does(
+    double: SlackDouble, client: AsyncWebClient
+) -> None:
+    """``x-oauth-scopes``: by default what manifest.json asks for; ``grant_scopes`` changes it."""
+    from bot.manifest import bot_scopes
+
+    response = await client.auth_test()
+    assert set(response.headers["x-oauth-scopes"].split(",")) == bot_scopes()
+    double.grant_scopes({"chat:write", "commands"})
+    response = await client.auth_test()
+    assert response.headers["x-oauth-scopes"] == "chat:write,commands"
+    app = await client.apps_connections_open(app_token="xapp-1-test")
+    assert app.headers["x-oauth-scopes"] == "connections:write"
+    with pytest.raises(SlackApiError) as refused:
+        await client.auth_test(token="xoxb-not-this-workspace")
+    assert refused.value.response["error"] == "invalid_auth"
+    assert "x-oauth-scopes" not in refused.value.response.headers
