@@ -27,6 +27,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from bot.backups import NIGHTLY_AT, dated_backups
 from bot.config import Settings
 from bot.manifest import MANIFEST_PATH, ManifestUnreadable, bot_scopes
+from bot.open_data import folder_problem
 from bot.runtime import REFUSED_TOKEN, STARTUP_CHECK_TIMEOUT
 from storage.db import Database, StorageError
 
@@ -53,7 +54,19 @@ async def check_deployment(
     findings.append(await check_database(Path(settings.database_path)))
     findings.append(check_data_folder(Path(settings.database_path)))
     findings.append(check_backups(settings, now.astimezone(settings.tz).date()))
+    findings.append(check_publish_folder(settings))
     return findings
+
+
+def check_publish_folder(settings: Settings) -> Finding:
+    """PUBLISH_DIR, when set, must be a folder the bot can write its open data into."""
+    folder = settings.publish_dir
+    if folder is None:
+        return Finding(True, "PUBLISH_DIR", "not set: open data is exported on request only")
+    problem = folder_problem(folder)
+    if problem is not None:
+        return Finding(False, "PUBLISH_DIR", f"{folder}: {problem}")
+    return Finding(True, "PUBLISH_DIR", f"{folder} is a folder the bot can write to")
 
 
 async def check_slack(settings: Settings, manifest: Path) -> list[Finding]:

@@ -22,6 +22,7 @@ ITEMS = [
     "database",
     "data folder",
     "backups",
+    "PUBLISH_DIR",
 ]
 
 
@@ -120,6 +121,19 @@ async def test_each_problem_is_its_own_failed_line(slack: SlackDouble, tmp_path:
     assert backups.startswith("FAILED backups: the newest backup in ")
     assert "scrutiny-2020-01-31.db: the nightly backup has not worked since" in backups
     assert line_for(lines, "database").startswith("OK database")
+    assert line_for(lines, "PUBLISH_DIR").startswith("OK PUBLISH_DIR: not set")
+
+
+async def test_a_publish_folder_that_is_missing_fails(slack: SlackDouble, tmp_path: Path) -> None:
+    missing = tmp_path / "website" / "open-data"
+    code, lines = await check(deployment(slack, tmp_path, PUBLISH_DIR=str(missing)))
+    assert code == 1
+    assert line_for(lines, "PUBLISH_DIR") == (
+        f"FAILED PUBLISH_DIR: {missing}: there is no folder {missing}"
+    )
+    missing.mkdir(parents=True)
+    code, lines = await check(deployment(slack, tmp_path, PUBLISH_DIR=str(missing)))
+    assert line_for(lines, "PUBLISH_DIR").startswith("OK PUBLISH_DIR")
 
 
 async def test_slack_not_answering_and_a_database_that_is_not_one(tmp_path: Path) -> None:
