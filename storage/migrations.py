@@ -425,4 +425,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX answer_attachments_message ON answer_attachments (channel, ts)",
         ),
     ),
+    # 16 and 17 are taken by work in progress on another branch.
+    Migration(
+        18,
+        "retention",
+        (
+            "ALTER TABLE questions ADD COLUMN pseudonymised_at TEXT",
+            "ALTER TABLE audit_events ADD COLUMN pseudonymised_at TEXT",
+            "CREATE INDEX audit_events_to_pseudonymise ON audit_events (occurred_at)"
+            " WHERE pseudonymised_at IS NULL",
+        ),
+    ),
 )

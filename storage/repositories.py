@@ -13,6 +13,7 @@ from storage.inbox import EventInbox
 from storage.meetings import MeetingRepository
 from storage.officers import OfficerDirectory
 from storage.people import People
+from storage.personal_data import PersonalData
 from storage.questions import QuestionRepository
 from storage.reminders import ReminderRepository
 from storage.sweeps import Deliveries, Sweeps
@@ -32,6 +33,7 @@ class Repositories:
     sweeps: Sweeps
     deliveries: Deliveries
     people: People
+    personal_data: PersonalData
 
     @classmethod
     def on(cls, db: Database) -> Repositories:
@@ -48,4 +50,5 @@ class Repositories:
             sweeps=Sweeps(db),
             deliveries=Deliveries(db),
             people=People(db),
+            personal_data=PersonalData(db),
         )
