@@ -121,6 +121,9 @@ LINKED: Mapping[str, tuple[str, str, str]] = {
 }
 """Rows about a person through another row: earlier versions of the replies they wrote."""
 
+ID_BATCH = 50
+"""User ids looked for in one pass over a table."""
+
 FTS_SHADOWS = ("_data", "_idx", "_content", "_docsize", "_config")
 
 
@@ -321,10 +324,20 @@ class PersonalData:
             return done.report
         return report
 
-    async def appears_anywhere(self, tx: Tx, user_id: str, *, besides: str = "") -> bool:
-        """Whether ``user_id`` is still in any table (other than ``besides``)."""
-        tables = [t for t in await schema(tx) if t.name != besides]
-        return bool(await _find(tx, tables, user_id, (), first_only=True))
+
+async def ids_still_held(tx: Tx, user_ids: Sequence[str], *, besides: str = "") -> set[str]:
+    """Which of ``user_ids`` still appear in any table (other than ``besides``)."""
+    tables = [t for t in await schema(tx) if t.name != besides and not t.virtual]
+    held: set[str] = set()
+    for start in range(0, len(user_ids), ID_BATCH):
+        chunk = list(user_ids[start : start + ID_BATCH])
+        find = redaction.id_finder(chunk)
+        for table in tables:
+            for row in await _candidates(tx, table, chunk):
+                for column in table.text_columns:
+                    if isinstance(row[column], str):
+                        held |= find(row[column])
+    return held
 
 
 async def known_names(tx: Tx, user_id: str, extra: Iterable[str] = ()) -> list[str]:

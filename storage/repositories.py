@@ -16,6 +16,7 @@ from storage.people import People
 from storage.personal_data import PersonalData
 from storage.questions import QuestionRepository
 from storage.reminders import ReminderRepository
+from storage.retention import Retention
 from storage.sweeps import Deliveries, Sweeps
 
 
@@ -34,6 +35,7 @@ class Repositories:
     deliveries: Deliveries
     people: People
     personal_data: PersonalData
+    retention: Retention
 
     @classmethod
     def on(cls, db: Database) -> Repositories:
@@ -51,4 +53,5 @@ class Repositories:
             deliveries=Deliveries(db),
             people=People(db),
             personal_data=PersonalData(db),
+            retention=Retention(db),
         )

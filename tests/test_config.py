@@ -129,6 +129,20 @@ def test_env_example_documents_every_setting_and_nothing_else() -> None:
     settings_from_env(values)
 
 
+def test_the_readme_settings_table_lists_every_setting_and_nothing_else() -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
+    first_cells = [line.split("|")[1] for line in section.splitlines() if line.startswith("| `")]
+    documented = {name for cell in first_cells for name in re.findall(r"`([A-Z_]+)`", cell)}
+    source = (ROOT / "bot" / "config.py").read_text()
+    read = set(
+        re.findall(
+            r'(?:_get|_required|_flag|_channel|_whole_number)\(\s*env,\s*"([A-Z_]+)"', source
+        )
+    )
+    assert documented == read
+
+
 def test_the_title_block_settings_are_checked() -> None:
     from bot.config import ConfigError, pack_from_env
 

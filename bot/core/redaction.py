@@ -197,20 +197,25 @@ def erasure(user_id: str, tombstone: str, names: Iterable[str]) -> Replacement:
 def pseudonymise_detail(
     detail: Mapping[str, Any],
     people: Mapping[str, str],
-    kept_texts: Collection[str],
+    kept_texts: Collection[str] | None,
 ) -> dict[str, Any]:
-    """An old question's audit detail after the retention period.
+    """An audit event's detail after the retention period.
 
     Person ids (values equal to one of ``people``, or any Slack-id-like value under a key
     that names a person) become their pseudonyms; ``member_name`` becomes "Pseudonymised
     person"; text under a draft key (``text``, ``note``, ``before``...) that is not one of
-    ``kept_texts`` becomes "[deleted after the retention period]". The rest is kept.
+    ``kept_texts`` becomes "[deleted after the retention period]" (with ``kept_texts`` None,
+    all text is kept: the event is not about a question). The rest is kept.
     """
     return {key: _pseudonymise(value, key, people, kept_texts) for key, value in detail.items()}
 
 
 def _pseudonymise(
-    value: Any, key: str, people: Mapping[str, str], kept: Collection[str], draft: bool = False
+    value: Any,
+    key: str,
+    people: Mapping[str, str],
+    kept: Collection[str] | None,
+    draft: bool = False,
 ) -> Any:
     draft = draft or key in DRAFT_KEYS
     if isinstance(value, dict):
@@ -225,7 +230,7 @@ def _pseudonymise(
         return PSEUDONYM_NAME
     if names_a_person(key) and SLACK_USER_ID.match(value):
         return people.get(value, value)
-    if draft and value not in kept:
+    if draft and kept is not None and value not in kept:
         return DELETED_TEXT
     return value
 
@@ -242,6 +247,15 @@ def people_in_detail(detail: Any, key: str = "") -> set[str]:
     elif isinstance(detail, str) and names_a_person(key) and SLACK_USER_ID.match(detail):
         found.add(detail)
     return found
+
+
+def id_finder(user_ids: Iterable[str]) -> Callable[[str], set[str]]:
+    """A function giving which of ``user_ids`` a text holds (alone, in a mention, prefixed)."""
+    wanted = [u for u in user_ids if u]
+    if not wanted:
+        return lambda _text: set()
+    pattern = re.compile(rf"(?<![A-Za-z0-9])({_alternatives(wanted)})(?![A-Za-z0-9])")
+    return lambda text: set(pattern.findall(text))
 
 
 def months_before(moment: datetime, months: int) -> datetime:
