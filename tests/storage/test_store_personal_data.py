@@ -212,3 +212,36 @@ async def test_extra_spellings_of_their_name_are_erased_too(zebedee: Record) -> 
         "SELECT cancel_reason FROM meetings WHERE id = ?", (seeded.source.id,)
     )
     assert row is not None and row["cancel_reason"] == f"{ERASED_NAME} is away"
+
+
+async def test_a_full_text_index_kept_in_step_by_triggers_forgets_them_too(
+    zebedee: Record,
+) -> None:
+    """Search indexes keep words (lower-cased) in their own segments: the erasure rebuilds
+    every FTS5 index, so the old segments go with the VACUUM."""
+    seeded = zebedee.seeded
+    async with seeded.db.transaction() as tx:
+        await tx.execute(
+            "CREATE VIRTUAL TABLE question_search USING fts5("
+            "text, content='questions', content_rowid='id')"
+        )
+        await tx.execute("INSERT INTO question_search (question_search) VALUES ('rebuild')")
+        await tx.execute(
+            "CREATE TRIGGER question_search_text AFTER UPDATE OF text ON questions BEGIN"
+            " INSERT INTO question_search (question_search, rowid, text)"
+            " VALUES ('delete', old.id, old.text);"
+            " INSERT INTO question_search (rowid, text) VALUES (new.id, new.text); END"
+        )
+    found = await seeded.db.fetchall(
+        "SELECT rowid FROM question_search WHERE question_search MATCH 'quillfeather'"
+    )
+    assert [r["rowid"] for r in found] == [zebedee.mentioning.id]
+    report = await seeded.repos.personal_data.erase(ZEB, OPERATOR, NOW)
+    assert report.warnings == ()
+    assert await seeded.db.vacuum()
+    found = await seeded.db.fetchall(
+        "SELECT rowid FROM question_search WHERE question_search MATCH 'erased'"
+    )
+    assert [r["rowid"] for r in found] == [zebedee.mentioning.id]
+    await seeded.db.close()
+    assert traces(await file_bytes(seeded.path)) == []
