@@ -434,6 +434,12 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE audit_events ADD COLUMN pseudonymised_at TEXT",
             "CREATE INDEX audit_events_to_pseudonymise ON audit_events (occurred_at)"
             " WHERE pseudonymised_at IS NULL",
+            """
+            CREATE TABLE unnamed_people (
+                user_id TEXT PRIMARY KEY,
+                since TEXT NOT NULL
+            )
+            """,
         ),
     ),
 )

@@ -18,7 +18,7 @@ import contextlib
 import json
 import secrets
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -82,6 +82,7 @@ PERSONAL_DATA: Mapping[str, Mapping[str, Holds]] = {
     "clerks": {"user_id": Holds.USER_ID, "changed_by": Holds.USER_ID},
     "members": {"user_id": Holds.USER_ID, "added_by": Holds.USER_ID},
     "display_names": {"user_id": Holds.USER_ID, "name": Holds.NAME},
+    "unnamed_people": {"user_id": Holds.USER_ID},
     "officer_roles": {"officer": Holds.USER_ID, "deputy": Holds.USER_ID, "title": Holds.TEXT},
     "closure_days": {"added_by": Holds.USER_ID, "reason": Holds.TEXT},
     "committees": {"name": Holds.TEXT},
@@ -112,6 +113,7 @@ DELETED_ON_ERASURE: Mapping[str, str] = {
     "members": "user_id",
     "clerks": "user_id",
     "pending_imports": "clerk",
+    "unnamed_people": "user_id",
 }
 """Rows that say only what someone is now (their name, that they are a member or a former
 clerk, a list they pasted and never saved): an erasure deletes them."""
@@ -303,7 +305,7 @@ class PersonalData:
                         deleted[table] = result.rowcount
                 replacement = redaction.erasure(user_id, tombstone, names)
                 changed = await _replace(tx, tables, replacement)
-                warnings = await _rebuild_full_text_indexes(tx, tables)
+                warnings = await rebuild_full_text_indexes(tx, tables)
                 report = ErasureReport(
                     user_id, tombstone, len(names), changed, deleted, tuple(warnings)
                 )
@@ -325,9 +327,11 @@ class PersonalData:
         return report
 
 
-async def ids_still_held(tx: Tx, user_ids: Sequence[str], *, besides: str = "") -> set[str]:
-    """Which of ``user_ids`` still appear in any table (other than ``besides``)."""
-    tables = [t for t in await schema(tx) if t.name != besides and not t.virtual]
+async def ids_still_held(
+    tx: Tx, user_ids: Sequence[str], *, besides: Collection[str] = ()
+) -> set[str]:
+    """Which of ``user_ids`` still appear in any table (other than those ``besides``)."""
+    tables = [t for t in await schema(tx) if t.name not in besides and not t.virtual]
     held: set[str] = set()
     for start in range(0, len(user_ids), ID_BATCH):
         chunk = list(user_ids[start : start + ID_BATCH])
@@ -529,7 +533,7 @@ async def _replace(
     return changed
 
 
-async def _rebuild_full_text_indexes(tx: Tx, tables: Sequence[Table]) -> list[str]:
+async def rebuild_full_text_indexes(tx: Tx, tables: Sequence[Table]) -> list[str]:
     """Rebuild every FTS5 index from its content, so no erased word stays in its segments."""
     warnings = []
     for table in tables:

@@ -13,7 +13,9 @@ last corrected), or when it is withdrawn or rejected. ``RETENTION_MONTHS`` later
   thread events, and, in the audit, the text of drafts, notes, comments and reasons.
 - **What was published is kept**: the question, the published answer and its corrections, the
   replies and files as approved (so the compiled document reads the same), "The Commission",
-  "Hackney of Tomorrow" and the officer's role.
+  "Hackney of Tomorrow" and the officer's role. Someone who asked for Hackney of Tomorrow
+  stays on the list of people the bot never names (``unnamed_people``), as their id leaves
+  the question.
 
 Audit events about anything else (meetings, roles, clerks, members, closure days) are
 pseudonymised ``RETENTION_MONTHS`` after they happened, and so are the people who added old
@@ -29,10 +31,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.core import redaction
-from bot.core.models import QuestionState
+from bot.core.models import OnBehalfOf, QuestionState
 from storage.codec import detail_from_json, detail_json, moment, moment_text, optional_moment
 from storage.db import Database, Row, Tx, in_lists, marks
-from storage.personal_data import ids_still_held
+from storage.personal_data import ids_still_held, rebuild_full_text_indexes, schema
 
 BATCH = 200
 """Audit events pseudonymised per transaction, so other work is never kept waiting long."""
@@ -96,6 +98,8 @@ class Retention:
             people |= await _old_rows(tx, cutoff, report)
             await _forget_names(tx, people, report)
         if report.changed:
+            async with self.db.transaction(secure_delete=True) as tx:
+                await rebuild_full_text_indexes(tx, await schema(tx))
             await self.db.checkpoint()
         return report
 
@@ -157,6 +161,14 @@ async def _retire_question(
         people.add(str(event["actor"]))
         people |= redaction.people_in_detail(detail_from_json(event["detail"]))
     pseudonyms = _pseudonyms(people)
+    submitter = str(question["submitted_by"])
+    if question["on_behalf_of"] == OnBehalfOf.HACKNEY_OF_TOMORROW.value and submitter in pseudonyms:
+        # Their id leaves the question, yet they must still never be named where they are
+        # mentioned (bot/compiling.py never_named).
+        await tx.execute(
+            "INSERT OR IGNORE INTO unnamed_people (user_id, since) VALUES (?, ?)",
+            (submitter, moment_text(now)),
+        )
 
     def swap(value: object) -> object:
         return pseudonyms.get(value, value) if isinstance(value, str) else value
@@ -384,7 +396,7 @@ async def _forget_names(tx: Tx, people: Collection[str], report: RetentionReport
     candidates = sorted(p for p in people if not redaction.is_tombstone(p))
     if not candidates:
         return
-    still = await ids_still_held(tx, candidates, besides="display_names")
+    still = await ids_still_held(tx, candidates, besides=("display_names", "unnamed_people"))
     gone = [p for p in candidates if p not in still]
     for chunk in in_lists(gone):
         result = await tx.execute(

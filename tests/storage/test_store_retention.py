@@ -225,6 +225,28 @@ async def test_everyone_in_an_old_question_is_pseudonymised_and_the_rest_untouch
     assert "Director of Children's Social Care" in " ".join(str(r["detail"]) for r in rows)
 
 
+async def test_someone_who_asked_for_hackney_of_tomorrow_is_never_named_after_either(
+    old: Old,
+) -> None:
+    seeded = old.seeded
+    repos = seeded.repos
+    young = Actor("UHOTREP1")
+    await repos.people.remember_names({young.user_id: "Young Person"}, NOW)
+    theirs = await ask(
+        seeded, young, Asker(OnBehalfOf.HACKNEY_OF_TOMORROW), "Can care leavers get help?"
+    )
+    await repos.questions.withdraw(theirs.id, CLERK, NOW + hours(1))
+    await repos.answers.add_part(
+        old.live.id, reply(9), "We met <@UHOTREP1> about it.", OFFICER, NOW + hours(2)
+    )
+    before = await compiled(seeded)
+    assert "We met a colleague about it." in before
+    await repos.retention.apply(CUTOFF, SIX_YEARS_ON)
+    assert (await repos.questions.get(theirs.id)).submitted_by.startswith(PSEUDONYM_PREFIX)
+    after = await compiled(seeded)
+    assert "We met a colleague about it." in after and "Young Person" not in after
+
+
 async def test_a_second_run_changes_nothing(old: Old) -> None:
     retention = old.seeded.repos.retention
     assert (await retention.apply(CUTOFF, SIX_YEARS_ON)).changed
