@@ -118,6 +118,15 @@ DELETED_ON_ERASURE: Mapping[str, str] = {
 """Rows that say only what someone is now (their name, that they are a member or a former
 clerk, a list they pasted and never saved): an erasure deletes them."""
 
+NAME_OWNERS: Mapping[tuple[str, str], str] = {
+    ("questions", "member_name"): "submitted_by",
+    ("display_names", "name"): "user_id",
+    ("audit_events", "detail"): "actor",
+}
+"""Whose name a name column (or a JSON column's ``member_name``) holds: the person in the
+given column of the same row. A name there is erased only in that person's own rows, never
+in the row of someone else who has the same name."""
+
 LINKED: Mapping[str, tuple[str, str, str]] = {
     "answer_part_versions": ("part_id", "answer_parts", "author"),
 }
@@ -145,6 +154,10 @@ class Table:
         listed = PERSONAL_DATA.get(self.name, {})
         wanted = {Holds.NAME, Holds.TEXT, Holds.JSON}
         return tuple(c for c in self.text_columns if listed.get(c) in wanted)
+
+    def owner_of(self, column: str) -> str | None:
+        """The column naming whose name ``column`` holds, if it holds one person's name."""
+        return NAME_OWNERS.get((self.name, column))
 
     def json_columns(self) -> tuple[str, ...]:
         listed = PERSONAL_DATA.get(self.name, {})
@@ -435,9 +448,10 @@ def _key_columns(table: Table) -> str:
 
 
 def _new_values(
-    table: Table, row: Row, with_names: redaction.Replacement, ids_only: redaction.Replacement
+    table: Table, row: Row, replacement: redaction.Replacement, user_id: str
 ) -> dict[str, str]:
-    """The changed text columns of ``row``."""
+    """The changed text columns of ``row``: ``user_id`` replaced everywhere, their names in
+    text and JSON, and in name columns only where the name is theirs (``NAME_OWNERS``)."""
     names = set(table.name_columns())
     json_columns = set(table.json_columns())
     changed = {}
@@ -445,44 +459,44 @@ def _new_values(
         value = row[column]
         if not isinstance(value, str):
             continue
-        replacement = with_names if column in names else ids_only
-        new = _json_replaced(value, replacement) if column in json_columns else None
+        owner = table.owner_of(column)
+        own = owner is None or row[owner] == user_id
+        new = None
+        if column in json_columns:
+            new = _json_replaced(value, replacement, own_names=own)
         if new is None:
-            new = replacement.text(value)
+            new = replacement.text(value, names=column in names and own)
         if new != value:
             changed[column] = new
     return changed
 
 
-def _json_replaced(value: str, replacement: redaction.Replacement) -> str | None:
+def _json_replaced(
+    value: str, replacement: redaction.Replacement, *, own_names: bool
+) -> str | None:
     """A JSON column with its strings replaced, written as it was (escaped or not); None if
     the value is not JSON."""
     try:
         parsed = json.loads(value)
     except ValueError:
         return None
-    new = replacement.json(parsed)
+    new = replacement.json(parsed, own_names=own_names)
     if new == parsed:
         return value
     return json.dumps(new, ensure_ascii=value.isascii())
 
 
-async def _find(
-    tx: Tx, tables: Sequence[Table], user_id: str, names: Sequence[str], first_only: bool = False
-) -> list[Found]:
+async def _find(tx: Tx, tables: Sequence[Table], user_id: str, names: Sequence[str]) -> list[Found]:
     """Rows that mention ``user_id`` (in any text column) or their names (where names go),
     then the rows linked to those (``LINKED``)."""
-    with_names = redaction.erasure(user_id, "-", names)
-    ids_only = redaction.erasure(user_id, "-", ())
+    replacement = redaction.erasure(user_id, "-", names)
     found: list[Found] = []
     for table in tables:
         if table.virtual:
             continue
-        for row in await _candidates(tx, table, with_names.needles):
-            if _new_values(table, row, with_names, ids_only):
+        for row in await _candidates(tx, table, replacement.needles):
+            if _new_values(table, row, replacement, user_id):
                 found.append(_found(table, row))
-                if first_only:
-                    return found
     by_name = {t.name: t for t in tables}
     for table_name, (column, parent, person_column) in LINKED.items():
         linked = by_name.get(table_name)
@@ -514,13 +528,13 @@ async def _replace(
     tx: Tx, tables: Sequence[Table], replacement: redaction.Replacement
 ) -> dict[str, int]:
     """Write the replacement into every row that needs it; rows changed, by table."""
-    ids_only = redaction.Replacement(replacement.ids, replacement.mention_text)
+    [user_id] = replacement.ids
     changed: dict[str, int] = {}
     for table in tables:
         if table.virtual:
             continue
         for row in await _candidates(tx, table, replacement.needles):
-            new = _new_values(table, row, replacement, ids_only)
+            new = _new_values(table, row, replacement, user_id)
             if not new:
                 continue
             sets = ", ".join(f'"{column}" = ?' for column in new)

@@ -96,6 +96,11 @@ def names_a_person(column_or_key: str) -> bool:
     return any(part in PERSON_WORDS for part in column_or_key.lower().split("_"))
 
 
+def holds_a_name(column_or_key: str) -> bool:
+    """Whether a column or detail key holds a person's name as its whole value."""
+    return "name" in column_or_key.lower().split("_") and names_a_person(column_or_key)
+
+
 def is_person_actor(actor: str) -> bool:
     """An audit actor that is a person (a Slack user, or an operator named with --by)."""
     return actor not in SYSTEM_ACTORS and not is_tombstone(actor)
@@ -154,28 +159,28 @@ class Replacement:
         """Substrings a value must contain to need a change (for a first filter in SQL)."""
         return sorted({*self.ids, *self.mention_text, *(n for n in self.names if n.strip())})
 
-    def text(self, value: str) -> str:
-        """``value`` with the mentions, then the ids, then the names replaced."""
+    def text(self, value: str, *, names: bool = True) -> str:
+        """``value`` with the mentions, then the ids, then (unless not ``names``) the names
+        replaced."""
         if self._mention is not None:
             value = self._mention.sub(lambda m: self.mention_text[m.group(1)], value)
         if self._id is not None:
             value = self._id.sub(lambda m: self.ids[m.group(1)], value)
-        for pattern, replacement in self._names:
+        for pattern, replacement in self._names if names else ():
             value = pattern.sub(_literally(replacement), value)
         return value
 
-    def changes(self, value: str) -> bool:
-        """Whether ``value`` holds any of the ids (as an id or a mention) or names."""
-        return self.text(value) != value
+    def json(self, value: Any, *, own_names: bool = True, key: str = "") -> Any:
+        """Every string in a JSON value (not the keys, which are the bot's own) replaced.
 
-    def json(self, value: Any) -> Any:
-        """Every string in a JSON value (not the keys, which are the bot's own) replaced."""
+        Without ``own_names`` a value that is someone's name (under a key such as
+        ``member_name``) is left alone: it is another person's, who shares the name."""
         if isinstance(value, str):
-            return self.text(value)
+            return self.text(value, names=own_names or not holds_a_name(key))
         if isinstance(value, list):
-            return [self.json(item) for item in value]
+            return [self.json(item, own_names=own_names, key=key) for item in value]
         if isinstance(value, dict):
-            return {key: self.json(item) for key, item in value.items()}
+            return {k: self.json(item, own_names=own_names, key=k) for k, item in value.items()}
         return value
 
 

@@ -118,3 +118,15 @@ def test_months_before_keeps_the_day_when_it_can() -> None:
     assert months_before(datetime(2026, 1, 15, tzinfo=UTC), 13) == datetime(
         2024, 12, 15, tzinfo=UTC
     )
+
+
+def test_a_name_under_a_name_key_can_be_left_for_its_own_person() -> None:
+    erase = erasure("U0DANA1", GONE, ["Dana Director"])
+    detail = {"member_name": "Dana Director", "text": "Dana Director asked", "by": "U0DANA1"}
+    assert erase.json(detail, own_names=False) == {
+        "member_name": "Dana Director",
+        "text": f"{ERASED_NAME} asked",
+        "by": GONE,
+    }
+    assert erase.json(detail)["member_name"] == ERASED_NAME
+    assert redaction.holds_a_name("member_name") and not redaction.holds_a_name("text")

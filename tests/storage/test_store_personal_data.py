@@ -7,6 +7,9 @@ import pytest
 
 from bot.compiling import compile_meeting
 from bot.core.errors import Conflict, NotFound
+from bot.core.lifecycle import draft_question
+from bot.core.models import Asker, OnBehalfOf
+from bot.core.permissions import Actor
 from bot.core.redaction import ERASED_NAME, ERASED_PREFIX, names_a_person
 from storage.db import Database
 from storage.personal_data import NO_PERSONAL_DATA, NOT_A_PERSON, PERSONAL_DATA, Holds, schema
@@ -245,3 +248,38 @@ async def test_a_full_text_index_kept_in_step_by_triggers_forgets_them_too(
     assert [r["rowid"] for r in found] == [zebedee.mentioning.id]
     await seeded.db.close()
     assert traces(await file_bytes(seeded.path)) == []
+
+
+async def test_someone_else_with_the_same_name_keeps_it_where_it_is_theirs(
+    zebedee: Record,
+) -> None:
+    """Free text cannot tell namesakes apart, but a name that is a person's own (their display
+    name, the name they asked under) belongs to the row's person."""
+    seeded = zebedee.seeded
+    namesake = Actor("U0NAMESAKE")
+    await seeded.repos.people.remember_names({namesake.user_id: ZEB_NAME}, NOW)
+    theirs = await seeded.repos.questions.create(
+        draft_question(
+            namesake,
+            source_meeting_id=seeded.source.id,
+            agenda_item="4",
+            asker=Asker(OnBehalfOf.MEMBER, ZEB_NAME),
+            text="A question of my own.",
+        ),
+        NOW,
+    )
+    found = await seeded.repos.personal_data.export(ZEB, OPERATOR, NOW)
+    assert theirs.reference not in {row["reference"] for row in found.by_table()["questions"]}
+    await seeded.repos.personal_data.erase(ZEB, OPERATOR, NOW)
+    assert (await seeded.repos.questions.get(theirs.id)).asker.member_name == ZEB_NAME
+    assert await seeded.repos.people.display_names([namesake.user_id]) == {
+        namesake.user_id: ZEB_NAME
+    }
+    [submitted] = [
+        e
+        for e in await seeded.repos.audit.for_subject("question", theirs.reference)
+        if e.action == "question_submitted"
+    ]
+    assert submitted.detail["member_name"] == ZEB_NAME
+    own = await seeded.repos.questions.get(zebedee.own.id)
+    assert own.asker.member_name == ERASED_NAME
