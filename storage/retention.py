@@ -42,17 +42,15 @@ BATCH = 200
 PUBLISHED = (QuestionState.PUBLISHED.value, QuestionState.CORRECTED.value)
 ENDED = (QuestionState.WITHDRAWN.value, QuestionState.REJECTED.value)
 
-DUE_QUESTIONS_SQL = f"""
-SELECT q.id FROM questions q
-WHERE q.pseudonymised_at IS NULL AND (
+DUE_SQL = f"""
+q.pseudonymised_at IS NULL AND (
     (q.state IN ({", ".join(f"'{s}'" for s in ENDED)}) AND q.updated_at < :cutoff)
     OR (q.state IN ({", ".join(f"'{s}'" for s in PUBLISHED)}) AND COALESCE(
         (SELECT max(c.corrected_at) FROM corrections c WHERE c.question_id = q.id),
         (SELECT p.published_at FROM publications p WHERE p.question_id = q.id)) < :cutoff)
 )
-ORDER BY q.id
 """
-"""Questions whose working life ended before the cutoff and still name people."""
+"""A question whose working life ended before the cutoff and that still names people."""
 
 
 @dataclass
@@ -89,10 +87,18 @@ class Retention:
         transaction. Running it again changes nothing more."""
         report = RetentionReport()
         people: set[str] = set()
-        rows = await self.db.fetchall(DUE_QUESTIONS_SQL, {"cutoff": moment_text(cutoff)})
+        when = moment_text(cutoff)
+        rows = await self.db.fetchall(
+            f"SELECT q.id FROM questions q WHERE {DUE_SQL} ORDER BY q.id", {"cutoff": when}
+        )
         for row in rows:
             async with self.db.transaction(secure_delete=True) as tx:
-                people |= await _retire_question(tx, int(row["id"]), now, report)
+                still_due = await tx.fetchone(  # not reopened or corrected since the read
+                    f"SELECT 1 FROM questions q WHERE q.id = :id AND {DUE_SQL}",
+                    {"id": row["id"], "cutoff": when},
+                )
+                if still_due is not None:
+                    people |= await _retire_question(tx, int(row["id"]), now, report)
         people |= await self._old_audit_events(cutoff, now, report)
         async with self.db.transaction(secure_delete=True) as tx:
             people |= await _old_rows(tx, cutoff, report)
@@ -129,7 +135,7 @@ async def _retire_question(
 ) -> set[str]:
     """Delete what was never published, then pseudonymise everyone in the question."""
     question = await tx.fetchone("SELECT * FROM questions WHERE id = ?", (question_id,))
-    if question is None or question["pseudonymised_at"] is not None:
+    if question is None:
         return set()
     kept = {str(question["text"])}
     if question["state"] in PUBLISHED:
