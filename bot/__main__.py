@@ -16,6 +16,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot import subject_rights
 from bot.app import create_web_client
 from bot.chasing import SweepReport, sweep
 from bot.compiling import compile_meeting, export_meeting, find_target_meeting, publish_meeting
@@ -27,7 +28,7 @@ from bot.config import (
     publish_dir_from_env,
     settings_from_env,
 )
-from bot.core import export, history
+from bot.core import export, history, validation
 from bot.core.agenda import CompiledAgenda
 from bot.core.calendar import use_time_zone
 from bot.core.clock import FixedClock, system_clock
@@ -45,6 +46,7 @@ from storage.backup import (
     restore_database,
 )
 from storage.db import Database, DatabaseUnavailable
+from storage.personal_data import ErasureReport, SubjectAccess
 from storage.repositories import Repositories
 
 logger = logging.getLogger("bot")
@@ -229,17 +231,18 @@ def check_destination(out: str | None, force: bool) -> None:
         raise CommandFailed(f"Could not write {path}: the folder {folder} is not writable")
 
 
-def write_file(path: Path, data: bytes, *, replace: bool) -> None:
+def write_file(path: Path, data: bytes, *, replace: bool, mode: int = 0o666) -> None:
     """Write a new file, never through a symbolic link. With ``replace`` an existing file is
-    replaced whole (written beside it, then renamed over it); without, it is left alone."""
+    replaced whole (written beside it, then renamed over it); without, it is left alone.
+    ``mode`` (less the umask) is its permissions: 0o600 for a file about a person."""
     if path.is_symlink():
         raise CommandFailed(f"{path} is a symbolic link: give the real file's path")
     if not replace:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
-        with os.fdopen(os.open(path, flags, 0o666), "wb") as file:
+        with os.fdopen(os.open(path, flags, mode), "wb") as file:
             file.write(data)
         return
-    replace_files(path.parent, {path.name: data})
+    replace_files(path.parent, {path.name: data}, mode=mode)
 
 
 @asynccontextmanager
@@ -678,6 +681,155 @@ def add_check_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     command.set_defaults(func=cmd_check)
 
 
+def operator_from(args: argparse.Namespace) -> str:
+    """The audit's actor for ``--by``: ``cli:<who>``."""
+    by = validation.text(
+        args.by, "--by (who is running this)", validation.NAME_LIMIT, multiline=False
+    )
+    return f"cli:{by}"
+
+
+async def export_person(args: argparse.Namespace, database: Path, operator: str) -> SubjectAccess:
+    async with database_for_command(database) as repos:
+        return await repos.personal_data.export(
+            args.user_id.strip(), operator, system_clock(), args.name
+        )
+
+
+def cmd_person_export(args: argparse.Namespace) -> int:
+    env = cli_environment(args.env_file)
+    try:
+        operator = operator_from(args)
+        check_destination(args.out, args.force)
+        database = database_path_from_env(env)
+        access = asyncio.run(export_person(args, database, operator))
+        data = subject_rights.export_json(access, system_clock())
+        if args.out == STDOUT:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+            where = "standard output"
+        else:
+            path = Path(args.out or f"{access.user_id}-subject-access.json")
+            try:
+                write_file(path, data, replace=args.force, mode=0o600)
+            except FileExistsError:
+                raise CommandFailed(f"{path} already exists: give --force to replace it") from None
+            except OSError as error:
+                raise CommandFailed(f"Could not write {path}: {error.strerror or error}") from None
+            where = str(path)
+    except (CommandFailed, DomainError) as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 2
+    print(subject_rights.export_summary(access, where), file=sys.stderr)
+    return 0
+
+
+async def erase_person(
+    args: argparse.Namespace, database: Path, operator: str
+) -> tuple[ErasureReport, bool]:
+    """The erasure, then (unless a dry run) VACUUM: (the report, whether the file is clean)."""
+    async with database_for_command(database) as repos:
+        report = await repos.personal_data.erase(
+            args.user_id.strip(), operator, system_clock(), args.name, dry_run=args.dry_run
+        )
+        clean = True if args.dry_run else await repos.personal_data.db.vacuum()
+        return report, clean
+
+
+def cmd_person_erase(args: argparse.Namespace) -> int:
+    env = cli_environment(args.env_file)
+    try:
+        operator = operator_from(args)
+        database = database_path_from_env(env)
+        report, clean = asyncio.run(erase_person(args, database, operator))
+    except (CommandFailed, DomainError) as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 2
+    for line in subject_rights.erasure_lines(report):
+        print(line)
+    for warning in report.warnings:
+        print(f"Warning: {warning}", file=sys.stderr)
+    print(subject_rights.erasure_summary(report, operator, dry_run=args.dry_run), file=sys.stderr)
+    if not clean:
+        print(
+            f"Warning: another process kept reading {database}, so earlier pages may stay in "
+            f"{database}-wal until its next checkpoint: stop the bot and run "
+            f"sqlite3 {database} 'PRAGMA wal_checkpoint(TRUNCATE)'.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+PERSON_HELP = """\
+Subject access and erasure (UK GDPR) for one person, named by their Slack member id, in the
+database in DATABASE_PATH (no Slack needed). For clerks and operators: --by names who runs
+it, and the audit records it. An id that appears nowhere is refused (exit code 2)."""
+
+ERASE_HELP = """\
+Replace the person's id everywhere by a tombstone (U-ERASED-...), and their @-mentions and
+names (as Slack last gave them, as their questions were asked, and any --name) by 'Erased
+person', in every table, audit detail and text; delete their display name, membership and
+former clerk's place; then VACUUM so nothing of them stays in the file. Published
+attributions (The Commission, Hackney of Tomorrow, role titles) stay. Refused while they
+hold a role, a clerk's place or open questions: the message says what to change first.
+Exit code 1 if another process kept the old pages in the -wal file."""
+
+
+def add_person_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    person = sub.add_parser(
+        "person",
+        help="everything held about one person (export), or erase them (UK GDPR)",
+        description=PERSON_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = person.add_subparsers(dest="person_command", metavar="ACTION", required=True)
+
+    def common(command: argparse.ArgumentParser) -> None:
+        command.add_argument("user_id", metavar="U…", help="their Slack member id, e.g. U012AB3CD")
+        command.add_argument(
+            "--by",
+            required=True,
+            metavar="WHO",
+            help="who is running this (your name or Slack member id), recorded in the audit",
+        )
+        command.add_argument(
+            "--name",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help="another spelling of their name to look for, e.g. a nickname (repeatable)",
+        )
+
+    export_command = actions.add_parser(
+        "export",
+        help="write everything held about them as JSON (subject access)",
+        description="Every row of every table that holds their id, an @-mention of them or "
+        "their name, and earlier versions of replies they wrote, as JSON. The file is "
+        "readable by you only; other people's details in those rows are yours to check.",
+    )
+    common(export_command)
+    export_command.add_argument(
+        "--out",
+        metavar="FILE",
+        help="where to write; - for stdout (default: <U…>-subject-access.json)",
+    )
+    export_command.add_argument("--force", action="store_true", help="replace the --out file")
+    export_command.set_defaults(func=cmd_person_export)
+
+    erase_command = actions.add_parser(
+        "erase",
+        help="replace their id and name everywhere with a tombstone",
+        description=ERASE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    common(erase_command)
+    erase_command.add_argument(
+        "--dry-run", action="store_true", help="say what would change, and change nothing"
+    )
+    erase_command.set_defaults(func=cmd_person_erase)
+
+
 def parse_moment(text: str | None, tz: ZoneInfo, option: str = "--now") -> datetime:
     """An ISO date and time (local time in TIMEZONE unless it says otherwise); now if none."""
     if not text:
@@ -796,6 +948,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_backup_parser(sub)
     add_restore_parser(sub)
     add_check_parser(sub)
+    add_person_parser(sub)
     demo = sub.add_parser(
         "demo",
         help="run the whole workflow locally against the built-in Slack double (no Slack account)",

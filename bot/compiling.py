@@ -413,9 +413,10 @@ async def names_for_agenda(
 
 async def never_named(repos: Repositories) -> frozenset[str]:
     """Hackney of Tomorrow's young people on the members list, and everyone who submitted a
-    question for Hackney of Tomorrow (the clerk too, if so)."""
+    question for Hackney of Tomorrow (the clerk too, if so), including questions since
+    pseudonymised after the retention period."""
     submitters = await repos.questions.submitters_for(OnBehalfOf.HACKNEY_OF_TOMORROW)
-    return submitters | await repos.people.hackney_of_tomorrow()
+    return submitters | await repos.people.hackney_of_tomorrow() | await repos.people.unnamed()
 
 
 async def publish_meeting(

@@ -70,6 +70,9 @@ class Settings:
     """BACKUP_DIR: where the nightly backup writes dated copies; None: no nightly backup."""
     backup_keep: int = 14
     """BACKUP_KEEP: how many nightly backups are kept; older ones are deleted."""
+    retention_months: int = 72
+    """RETENTION_MONTHS: how long after a question's answer was published (or the question
+    withdrawn or rejected) its people are pseudonymised and its drafts deleted; 0: never."""
 
     @property
     def chase(self) -> ChaseSettings:
@@ -262,6 +265,7 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         answer_due_working_days=_whole_number(env, "ANSWER_DUE_WORKING_DAYS", 3, 0, 30),
         very_overdue_after_working_days=_whole_number(env, "VERY_OVERDUE_AFTER", 5, 1, 60),
         catch_up_every_minutes=_whole_number(env, "CATCH_UP_EVERY_MINUTES", 15, 0, 1440),
+        retention_months=_whole_number(env, "RETENTION_MONTHS", 72, 0, 1200),
         slack_bot_token=bot_token,
         slack_signing_secret=signing_secret,
         slack_app_token=app_token,

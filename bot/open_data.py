@@ -60,13 +60,13 @@ def write_into(reference: str, folder: Path, files: Mapping[str, bytes]) -> Open
     return OpenDataFiles(reference, folder, tuple(files))
 
 
-def replace_files(folder: Path, files: Mapping[str, bytes]) -> None:
+def replace_files(folder: Path, files: Mapping[str, bytes], *, mode: int = 0o666) -> None:
     """Write each file beside its final name, then rename each over any earlier one: a reader
     never sees half a file, and a failure before the renames leaves the earlier files alone."""
     staged: list[tuple[Path, Path]] = []
     try:
         for name, data in files.items():
-            staged.append((_stage(folder, name, data), folder / name))
+            staged.append((_stage(folder, name, data, mode), folder / name))
         for temporary, final in staged:
             os.replace(temporary, final)  # renames over a link, never through it
     finally:
@@ -74,12 +74,12 @@ def replace_files(folder: Path, files: Mapping[str, bytes]) -> None:
             temporary.unlink(missing_ok=True)
 
 
-def _stage(folder: Path, name: str, data: bytes) -> Path:
+def _stage(folder: Path, name: str, data: bytes, mode: int = 0o666) -> Path:
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.")
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
-        os.chmod(temporary, 0o666 & ~current_umask())
+        os.chmod(temporary, mode & ~current_umask())
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

@@ -14,14 +14,18 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.backups import NIGHTLY_AT, nightly_backup
 from bot.catchup import PACE, catch_up
 from bot.chasing import clerk_daily_digest, sweep
+from bot.core.redaction import months_before
 from bot.inbox import Inbox
 from bot.services import Services
+from storage.retention import RetentionReport
 
 logger = logging.getLogger(__name__)
 
 EVENTS_KEPT = timedelta(days=7)
 SWEEP_EVERY_MINUTES = 5
 INBOX_RETRY_MINUTES = 5
+RETENTION_GRACE = 12 * 3600
+"""Seconds after 02:45 that a missed retention run still runs (the bot was stopped)."""
 
 
 async def prune_event_inbox(services: Services) -> int:
@@ -30,6 +34,24 @@ async def prune_event_inbox(services: Services) -> int:
     if removed:
         logger.info("forgot %d recorded events", removed)
     return removed
+
+
+async def retention_tick(services: Services) -> RetentionReport | None:
+    """Pseudonymise and delete what ended ``RETENTION_MONTHS`` ago (storage/retention.py);
+    None when the setting is 0 (keep everything) or the run failed."""
+    months = services.settings.retention_months
+    if not months:
+        return None
+    now = services.clock()
+    cutoff = months_before(now.astimezone(services.settings.tz), months)
+    try:
+        report = await services.repos.retention.apply(cutoff, now)
+    except Exception:
+        logger.exception("the retention run failed; tomorrow's run tries again")
+        return None
+    if report.changed:
+        logger.info("retention (%d months): %s", months, report.summary())
+    return report
 
 
 async def inbox_retry_tick(inbox: Inbox, client: AsyncWebClient) -> None:
@@ -108,6 +130,16 @@ def create_scheduler(
         args=[services],
         id="prune_event_inbox",
         misfire_grace_time=3600,
+        **common,
+    )
+    scheduler.add_job(
+        retention_tick,
+        "cron",
+        hour=2,
+        minute=45,
+        args=[services],
+        id="retention",
+        misfire_grace_time=RETENTION_GRACE,
         **common,
     )
     scheduler.add_job(

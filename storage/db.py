@@ -66,6 +66,9 @@ BUSY_TIMEOUT_MS = 2_000
 IN_LIST_SIZE = 500
 """Values per ``IN (...)`` list, well inside SQLite's limit on parameters."""
 
+CHECKPOINT_TRIES = 20
+"""Times a checkpoint is tried (0.1 s apart) while another connection is still reading."""
+
 PRIVATE_FILE = 0o600
 PRIVATE_FOLDER = 0o700
 
@@ -270,25 +273,62 @@ class Database:
         return self._writer
 
     @asynccontextmanager
-    async def transaction(self, *, urgent: bool = False) -> AsyncIterator[Tx]:
+    async def transaction(
+        self, *, urgent: bool = False, secure_delete: bool = False
+    ) -> AsyncIterator[Tx]:
         """One unit of work: its own ``BEGIN IMMEDIATE`` ... ``COMMIT``, or rolled back.
 
         ``urgent`` units (storing an event before Slack is acknowledged) go before the others
         waiting for the writer, so an ack never queues behind background work.
+        ``secure_delete`` units (erasing or pseudonymising people) have SQLite overwrite what
+        they delete or replace with zeros, instead of leaving it in the file's free space.
         """
         async with self._lock.turn(urgent=urgent):
             conn = self._writer_conn()
-            await _begin_immediate(conn)
+            if secure_delete:
+                await _run(conn, "PRAGMA secure_delete=ON")
             try:
-                yield Tx(conn)
-            except BaseException:
-                await _rollback(conn)
-                raise
-            try:
-                await _run(conn, "COMMIT")
-            except BaseException:
-                await _rollback(conn)
-                raise
+                await _begin_immediate(conn)
+                try:
+                    yield Tx(conn)
+                except BaseException:
+                    await _rollback(conn)
+                    raise
+                try:
+                    await _run(conn, "COMMIT")
+                except BaseException:
+                    await _rollback(conn)
+                    raise
+            finally:
+                if secure_delete:
+                    await asyncio.shield(_run(conn, "PRAGMA secure_delete=OFF"))
+
+    async def checkpoint(self) -> bool:
+        """Copy the write-ahead log into the database file and empty it, so that what was
+        replaced is gone from the ``-wal`` file too. False when another connection was still
+        reading an older state (the next checkpoint finishes the job)."""
+        async with self._lock.turn():
+            conn = self._writer_conn()
+
+            async def attempt() -> bool:
+                async with conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+                    row = await cursor.fetchone()
+                return row is not None and int(row[0]) == 0
+
+            for _ in range(CHECKPOINT_TRIES - 1):
+                if await _with_patience(attempt):
+                    return True
+                await asyncio.sleep(0.1)
+            return await _with_patience(attempt)
+
+    async def vacuum(self) -> bool:
+        """Rewrite the file without free pages (``VACUUM``), then ``checkpoint()``: nothing
+        deleted before stays in the file's bytes. Returns what the checkpoint returns."""
+        await self.checkpoint()
+        async with self._lock.turn():
+            conn = self._writer_conn()
+            await _with_patience(lambda: _run(conn, "VACUUM"))
+        return await self.checkpoint()
 
     @asynccontextmanager
     async def _reader(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -492,4 +492,20 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX question_groups_lead ON question_groups (lead_id)",
         ),
     ),
+    Migration(
+        18,
+        "retention",
+        (
+            "ALTER TABLE questions ADD COLUMN pseudonymised_at TEXT",
+            "ALTER TABLE audit_events ADD COLUMN pseudonymised_at TEXT",
+            "CREATE INDEX audit_events_to_pseudonymise ON audit_events (occurred_at)"
+            " WHERE pseudonymised_at IS NULL",
+            """
+            CREATE TABLE unnamed_people (
+                user_id TEXT PRIMARY KEY,
+                since TEXT NOT NULL
+            )
+            """,
+        ),
+    ),
 )

@@ -129,6 +129,12 @@ class People:
                 raise NotFound(f"That person ({user_id}) is not on the members list.")
             await record(tx, AuditEvent(actor.user_id, "member_removed", "person", user_id, now))
 
+    async def unnamed(self) -> frozenset[str]:
+        """People never to be named in what the bot publishes whose Hackney of Tomorrow
+        questions were pseudonymised after the retention period (storage/retention.py)."""
+        rows = await self.db.fetchall("SELECT user_id FROM unnamed_people")
+        return frozenset(str(row["user_id"]) for row in rows)
+
     async def remember_names(self, names: Mapping[str, str], now: datetime) -> None:
         """Keep the display names Slack gave for these people, so that every compile (in
         Slack or on the command line) names them the same way."""

@@ -291,7 +291,19 @@ class QuestionRepository:
         return await self.transition(question_id, QuestionState.REJECTED, actor, now, note=reason)
 
     async def reinstate(self, question_id: int, actor: Actor, now: datetime) -> Question:
-        return await self.transition(question_id, QuestionState.SUBMITTED, actor, now)
+        """Back to triage; not once its people were pseudonymised (storage/retention.py)."""
+        async with self.db.transaction() as tx:
+            question = await load_question(tx, question_id)
+            row = await tx.fetchone(
+                "SELECT pseudonymised_at FROM questions WHERE id = ?", (question_id,)
+            )
+            if row is not None and row["pseudonymised_at"] is not None:
+                raise Conflict(
+                    f"{question.reference} ended longer ago than the retention period and the "
+                    "people in it were pseudonymised, so it can't be reopened: ask it afresh."
+                )
+            change = lifecycle.transition(question, QuestionState.SUBMITTED, actor, now)
+            return await save_change(tx, change)
 
     async def withdraw(
         self, question_id: int, actor: Actor, now: datetime, *, reason: str | None = None

@@ -14,8 +14,10 @@ from storage.inbox import EventInbox
 from storage.meetings import MeetingRepository
 from storage.officers import OfficerDirectory
 from storage.people import People
+from storage.personal_data import PersonalData
 from storage.questions import QuestionRepository
 from storage.reminders import ReminderRepository
+from storage.retention import Retention
 from storage.search import QuestionSearch
 from storage.sweeps import Deliveries, Sweeps
 
@@ -36,6 +38,8 @@ class Repositories:
     people: People
     search: QuestionSearch
     groups: QuestionGroups
+    personal_data: PersonalData
+    retention: Retention
 
     @classmethod
     def on(cls, db: Database) -> Repositories:
@@ -54,4 +58,6 @@ class Repositories:
             people=People(db),
             search=QuestionSearch(db),
             groups=QuestionGroups(db),
+            personal_data=PersonalData(db),
+            retention=Retention(db),
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from bot.core.models import Meeting, Question
@@ -27,6 +27,30 @@ class Seeded:
     path: Path
     source: Meeting
     target: Meeting
+
+
+async def seed(db: Database, path: Path) -> Seeded:
+    """The CYP committee, two meetings and two officer roles (DCSC with a deputy, HoS)."""
+    repos = Repositories.on(db)
+    await repos.meetings.save_committee(
+        "CYP", "Children and Young People Scrutiny Commission", CLERK, NOW
+    )
+    source = await repos.meetings.add_meeting(
+        "CYP", date(2023, 12, 18), "CYP Scrutiny Commission", CLERK, NOW, start=time(19, 0)
+    )
+    await repos.meetings.add_agenda_item(
+        source.id, "4", "Children's Social Care Annual Report (2022/23)", CLERK, NOW
+    )
+    await repos.meetings.add_agenda_item(source.id, "5", "Budget monitoring", CLERK, NOW)
+    target = await repos.meetings.add_meeting(
+        "CYP", date(2026, 5, 11), "CYP Scrutiny Commission", CLERK, NOW, start=time(19, 0)
+    )
+    await repos.officers.set_role(
+        "DCSC", "Director of Children's Social Care", OFFICER.user_id, CLERK, NOW
+    )
+    await repos.officers.set_deputy("DCSC", DEPUTY.user_id, CLERK, NOW)
+    await repos.officers.set_role("HoS", "Head of Service", OTHER_OFFICER.user_id, CLERK, NOW)
+    return Seeded(repos, db, path, source, target)
 
 
 async def count(db: Database, table: str) -> int:

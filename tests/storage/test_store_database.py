@@ -13,7 +13,9 @@ from tests.storage.storage_support import ASKER, NOW, Seeded
 
 async def test_migrations_are_numbered_in_order() -> None:
     numbers = [m.number for m in MIGRATIONS]
-    assert numbers == list(range(1, len(numbers) + 1))
+    # Strictly increasing from 1; a number held for a branch not yet merged may be missing.
+    assert numbers[0] == 1
+    assert numbers == sorted(set(numbers))
 
 
 async def test_fresh_database_has_every_migration(db: Database) -> None:

@@ -1,0 +1,139 @@
+"""``python -m bot person export|erase`` end to end, as processes, against a real database that
+another process (standing in for the running bot) holds open."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import stat
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from storage.db import Database
+from tests.paths import ROOT
+from tests.storage.people_support import ZEB, Record, file_bytes, record_of_zebedee, traces
+from tests.storage.storage_support import OFFICER, Seeded, seed
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+
+async def person(database: Path, *args: str, cwd: Path = ROOT) -> Run:
+    """``python -m bot person ...`` with DATABASE_PATH set and no Slack settings."""
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DATABASE_PATH": str(database)}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "--env-file",
+        os.devnull,
+        "person",
+        *args,
+        cwd=cwd,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode is not None
+    return Run(process.returncode, stdout.decode(), stderr.decode())
+
+
+@pytest.fixture
+async def record(tmp_path: Path) -> AsyncIterator[Record]:
+    db = await Database.open(tmp_path / "bot.db")
+    seeded: Seeded = await seed(db, tmp_path / "bot.db")
+    yield await record_of_zebedee(seeded)
+    await db.close()
+
+
+def one_line(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
+async def test_export_writes_everything_about_them_for_their_eyes_only(
+    record: Record, tmp_path: Path
+) -> None:
+    out = tmp_path / "zeb.json"
+    run = await person(record.seeded.path, "export", ZEB, "--by", "Jo Clerk", "--out", str(out))
+    assert run.code == 0, run.stderr
+    assert one_line(run.stderr).startswith(f"{ZEB}: ")
+    assert stat.S_IMODE(out.stat().st_mode) & 0o077 == 0
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert document["schema"] == "scrutiny-person/1"
+    assert document["person"] == {"user_id": ZEB, "names": ["Zebedee Quillfeather"]}
+    assert {"questions", "audit_events", "answer_parts", "display_names"} <= set(document["tables"])
+    assert "sweeps" in document["tables_searched"]
+    events = await record.seeded.repos.audit.for_subject("person", ZEB)
+    assert (events[-1].action, events[-1].actor) == ("person_exported", "cli:Jo Clerk")
+    again = await person(record.seeded.path, "export", ZEB, "--by", "Jo", "--out", str(out))
+    assert again.code == 2 and "already exists" in one_line(again.stderr)
+
+
+async def test_export_to_standard_output(record: Record) -> None:
+    run = await person(record.seeded.path, "export", ZEB, "--by", "Jo Clerk", "--out", "-")
+    assert run.code == 0, run.stderr
+    assert json.loads(run.stdout)["person"]["user_id"] == ZEB
+
+
+async def test_erase_while_the_bot_holds_the_database_leaves_no_byte_of_them(
+    record: Record,
+) -> None:
+    path = record.seeded.path
+    assert traces(await file_bytes(path))
+    run = await person(path, "erase", ZEB, "--by", "Jo Clerk")
+    assert run.code == 0, run.stderr
+    assert "questions: 2 rows now name U-ERASED-" in run.stdout
+    assert "display_names: 1 row deleted" in run.stdout
+    summary = one_line(run.stderr)
+    assert summary.startswith(f"Erased {ZEB}: ") and "by cli:Jo Clerk" in summary
+    # The test's own connections are still open, as the bot's would be.
+    assert traces(await file_bytes(path)) == []
+    again = await person(path, "erase", ZEB, "--by", "Jo Clerk")
+    assert again.code == 2
+    assert one_line(again.stderr) == (
+        f"Error: {ZEB} appears nowhere in the database (never seen here, or erased already)."
+    )
+
+
+async def test_a_dry_run_says_what_would_change_and_changes_nothing(record: Record) -> None:
+    run = await person(record.seeded.path, "erase", ZEB, "--by", "Jo Clerk", "--dry-run")
+    assert run.code == 0, run.stderr
+    assert "questions: 2 rows now name U-ERASED-" in run.stdout
+    assert one_line(run.stderr).startswith(f"Dry run: erasing {ZEB} would change or delete ")
+    assert (await record.seeded.repos.questions.get(record.own.id)).submitted_by == ZEB
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (("erase", "U0NOBODY1", "--by", "Jo"), "Error: U0NOBODY1 appears nowhere"),
+        (("export", "U0NOBODY1", "--by", "Jo"), "Error: U0NOBODY1 appears nowhere"),
+        (("erase", "zebedee", "--by", "Jo"), "Error: The person must be a Slack user id"),
+        (("erase", ZEB, "--by", " "), "Error: --by (who is running this)"),
+        (("erase", OFFICER.user_id, "--by", "Jo"), f"Error: {OFFICER.user_id} can't be erased"),
+    ],
+)
+async def test_refusals_are_one_line_and_exit_code_2(
+    record: Record, args: tuple[str, ...], error: str
+) -> None:
+    run = await person(record.seeded.path, *args)
+    assert run.code == 2
+    assert one_line(run.stderr).startswith(error)
+
+
+async def test_by_is_required(record: Record) -> None:
+    run = await person(record.seeded.path, "erase", ZEB)
+    assert run.code == 2 and "--by" in run.stderr
+    assert (await record.seeded.repos.questions.get(record.own.id)).submitted_by == ZEB
