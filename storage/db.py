@@ -175,8 +175,7 @@ class Tx:
 
     async def execute(self, sql: str, params: Params = ()) -> Result:
         try:
-            async with self._conn.execute(sql, params) as cursor:
-                return Result(cursor.rowcount, cursor.lastrowid)
+            return await in_thread(self._conn, _statement, sql, params)
         except sqlite3.IntegrityError as error:
             raise IntegrityError(str(error)) from error
 
@@ -194,13 +193,53 @@ class Tx:
             raise IntegrityError(str(error)) from error
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
-        async with self._conn.execute(sql, params) as cursor:
-            rows = list(await cursor.fetchall())
+        rows = await in_thread(self._conn, _rows, sql, params)
         return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        return await in_thread(self._conn, _rows, sql, params)
+
+
+def in_thread(conn: aiosqlite.Connection, work: Callable[..., T], *args: Any) -> Awaitable[T]:
+    """``work(sqlite3_connection, *args)`` on the connection's own thread, in one hand-over.
+
+    aiosqlite's cursor methods each cross between the event loop and the connection's
+    thread (execute, fetch, close: three crossings for one query). Every crossing waits for
+    the event loop, which is busy answering Slack, and a transaction holds the writer all
+    that time; one crossing per statement keeps transactions short and the loop free.
+    """
+    queue: Callable[[Callable[[], T]], Awaitable[T]] = conn._execute  # aiosqlite's own queue
+    return queue(lambda: work(conn._conn, *args))
+
+
+def _statement(conn: sqlite3.Connection, sql: str, params: Params) -> Result:
+    cursor = conn.execute(sql, params)
+    try:
+        return Result(cursor.rowcount, cursor.lastrowid)
+    finally:
+        cursor.close()
+
+
+def _all_or_nothing(
+    conn: sqlite3.Connection, statements: Sequence[tuple[str, Params]]
+) -> list[Result]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        results = [_statement(conn, sql, params) for sql, params in statements]
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return results
+
+
+def _rows(conn: sqlite3.Connection, sql: str, params: Params) -> list[Row]:
+    cursor = conn.execute(sql, params)
+    try:
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 class Database:
@@ -303,6 +342,29 @@ class Database:
                 if secure_delete:
                     await asyncio.shield(_run(conn, "PRAGMA secure_delete=OFF"))
 
+    async def write(self, sql: str, params: Params = (), *, urgent: bool = False) -> list[Row]:
+        """One statement as a transaction of its own (SQLite commits it), in one hand-over
+        to the writer's thread; the rows it returns (``RETURNING``), if any."""
+        async with self._lock.turn(urgent=urgent):
+            conn = self._writer_conn()
+            try:
+                return await _with_patience(lambda: in_thread(conn, _rows, sql, params))
+            except sqlite3.IntegrityError as error:
+                raise IntegrityError(str(error)) from error
+
+    async def write_all(
+        self, statements: Sequence[tuple[str, Params]], *, urgent: bool = False
+    ) -> list[Result]:
+        """Statements that need nothing read in between, as one transaction handed to the
+        writer's thread at once: storing events before Slack is acknowledged waits for no
+        crossing back to a busy event loop. All or nothing."""
+        async with self._lock.turn(urgent=urgent):
+            conn = self._writer_conn()
+            try:
+                return await _with_patience(lambda: in_thread(conn, _all_or_nothing, statements))
+            except sqlite3.IntegrityError as error:
+                raise IntegrityError(str(error)) from error
+
     async def checkpoint(self) -> bool:
         """Copy the write-ahead log into the database file and empty it, so that what was
         replaced is gone from the ``-wal`` file too. False when another connection was still
@@ -357,12 +419,7 @@ class Database:
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         async with self._reader() as conn:
-
-            async def read() -> list[Row]:
-                async with conn.execute(sql, params) as cursor:
-                    return list(await cursor.fetchall())
-
-            return await _with_patience(read)
+            return await _with_patience(lambda: in_thread(conn, _rows, sql, params))
 
     async def applied_migrations(self) -> list[int]:
         rows = await self.fetchall("SELECT number FROM schema_migrations ORDER BY number")
@@ -401,8 +458,7 @@ async def _begin_immediate(conn: aiosqlite.Connection) -> None:
 
 async def _run(conn: aiosqlite.Connection, sql: str) -> None:
     """A statement that returns no rows, its cursor closed at once."""
-    async with conn.execute(sql):
-        pass
+    await in_thread(conn, _statement, sql, ())
 
 
 async def _with_patience(attempt: Callable[[], Awaitable[T]]) -> T:

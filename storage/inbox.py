@@ -66,13 +66,15 @@ class EventInbox:
     async def add_batch(self, batch: Sequence[Incoming]) -> list[int | None]:
         """Store several events in one transaction (one commit for a burst of replies);
         for each, its new id, or None when its key was stored before."""
-        ids: list[int | None] = []
-        async with self.db.transaction(urgent=True) as tx:
-            for incoming in batch:
-                result = await tx.execute(
-                    "INSERT OR IGNORE INTO event_inbox (event_key, kind, channel, ts, thread_ts,"
-                    " user_id, text, has_files, parent_by_bot, source, received_at, files)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        insert = (
+            "INSERT OR IGNORE INTO event_inbox (event_key, kind, channel, ts, thread_ts,"
+            " user_id, text, has_files, parent_by_bot, source, received_at, files)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        )
+        results = await self.db.write_all(
+            [
+                (
+                    insert,
                     (
                         incoming.key,
                         incoming.kind,
@@ -88,7 +90,11 @@ class EventInbox:
                         files_text(incoming.files),
                     ),
                 )
-                ids.append(result.lastrowid if result.rowcount == 1 else None)
+                for incoming in batch
+            ],
+            urgent=True,
+        )
+        ids = [r.lastrowid if r.rowcount == 1 else None for r in results]
         return ids
 
     async def add_many(self, found: Iterable[Incoming]) -> list[int]:
@@ -116,19 +122,17 @@ class EventInbox:
     async def started(self, entry_id: int) -> int:
         """Count an attempt before it is made, so a reply that crashes the bot is not retried
         for ever; returns the attempt number."""
-        async with self.db.transaction() as tx:
-            await tx.execute(
-                "UPDATE event_inbox SET attempts = attempts + 1 WHERE id = ?", (entry_id,)
-            )
-            row = await tx.fetchone("SELECT attempts FROM event_inbox WHERE id = ?", (entry_id,))
-        return int(row["attempts"]) if row is not None else 0
+        rows = await self.db.write(
+            "UPDATE event_inbox SET attempts = attempts + 1 WHERE id = ? RETURNING attempts",
+            (entry_id,),
+        )
+        return int(rows[0]["attempts"]) if rows else 0
 
     async def finish(self, entry_id: int, outcome: str, now: datetime) -> None:
-        async with self.db.transaction() as tx:
-            await tx.execute(
-                "UPDATE event_inbox SET done_at = ?, outcome = ? WHERE id = ? AND done_at IS NULL",
-                (moment_text(now), outcome, entry_id),
-            )
+        await self.db.write(
+            "UPDATE event_inbox SET done_at = ?, outcome = ? WHERE id = ? AND done_at IS NULL",
+            (moment_text(now), outcome, entry_id),
+        )
 
     async def failed(self, entry_id: int, error: str) -> None:
         """An attempt failed; the entry stays pending for the next attempt."""

@@ -8,6 +8,7 @@ names them. The last clerk cannot be removed.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,12 +30,19 @@ class Member:
     hackney_of_tomorrow: bool
 
 
+CLERKS_FRESH_FOR = 5.0
+"""Seconds the list of clerks is reused before it is read again (every Slack request needs
+it; a change made here is seen at once, one made by another process within this time)."""
+
+
 class People:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._clerks: tuple[float, frozenset[str]] | None = None
 
     async def seed_clerks(self, user_ids: Iterable[str], now: datetime) -> None:
         """Add the clerks named in the settings, unless already known (even if removed)."""
+        self._clerks = None
         async with self.db.transaction() as tx:
             for user_id in sorted(set(user_ids)):
                 await tx.execute(
@@ -42,15 +50,22 @@ class People:
                     " VALUES (?, 1, ?, ?)",
                     (user_id, SEEDED_BY, moment_text(now)),
                 )
+        self._clerks = None
 
     async def clerks(self) -> frozenset[str]:
+        now = time.monotonic()
+        if self._clerks is not None and now - self._clerks[0] < CLERKS_FRESH_FOR:
+            return self._clerks[1]
         rows = await self.db.fetchall("SELECT user_id FROM clerks WHERE active = 1")
-        return frozenset(str(row["user_id"]) for row in rows)
+        found = frozenset(str(row["user_id"]) for row in rows)
+        self._clerks = (now, found)
+        return found
 
     async def set_clerk(self, user_id: str, active: bool, actor: Actor, now: datetime) -> bool:
         """Make ``user_id`` a clerk (or not); False when nothing changed."""
         check(actor, Action.MANAGE_PEOPLE)
         user_id = validation.slack_user(user_id, "Clerk")
+        self._clerks = None
         async with self.db.transaction() as tx:
             row = await tx.fetchone("SELECT active FROM clerks WHERE user_id = ?", (user_id,))
             if row is not None and bool(row["active"]) == active:
@@ -82,6 +97,7 @@ class People:
                     now,
                 ),
             )
+        self._clerks = None
         return True
 
     async def members(self) -> list[Member]:
