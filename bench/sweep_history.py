@@ -166,6 +166,10 @@ async def timings(
     small, large = services_on(small_db), services_on(large_db)
     small_after = services_on(small_db, AFTER_LAST_MEETING)
     large_after = services_on(large_db, AFTER_LAST_MEETING)
+    for services in (small, large):
+        await services.seed()  # the clerk from the settings, as the running bot does
+        if not (await services.actor(CLERK)).is_clerk:
+            raise RuntimeError("the clerk is not a clerk: the Home timings would be a member's")
     turns = repeats * 2 + 1  # reads of a few milliseconds: more turns against the noise
     return Timings(
         sweep=await pair(due_count, small, large, repeats),

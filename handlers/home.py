@@ -152,7 +152,7 @@ async def home_view(services: Services, client: AsyncWebClient, user_id: str) ->
     officer_items = await status.officer_questions(services, user_id)
     if officer_items or await services.repos.officers.roles_held_by(user_id):
         blocks += [{"type": "divider"}, *officer_blocks(officer_items, base_url)]
-    mine = await status.member_questions(services, user_id)
+    mine = await status.member_questions(services, user_id, LIST_LIMIT)
     if mine or not actor.is_clerk:
         blocks += [{"type": "divider"}, *member_blocks(mine, base_url)]
     return {"type": "home", "blocks": blocks[:100]}

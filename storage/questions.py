@@ -282,6 +282,15 @@ class QuestionRepository:
         rows = await self.db.fetchall(sql + " ORDER BY source_meeting_id, sequence", params)
         return [question_from_row(row) for row in rows]
 
+    async def latest_submitted_by(self, user_id: str, limit: int) -> list[Question]:
+        """The ``limit`` questions ``user_id`` submitted last, oldest of them first: read by
+        index, however long their history."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM questions WHERE submitted_by = ? ORDER BY id DESC LIMIT ?",
+            (user_id, limit),
+        )
+        return [question_from_row(row) for row in reversed(rows)]
+
     async def send(self, question_id: int, actor: Actor, now: datetime) -> Question:
         return await self.transition(question_id, QuestionState.SENT, actor, now)
 

@@ -152,5 +152,6 @@ async def officer_questions(services: Services, user_id: str) -> list[QuestionSt
     return await statuses(services, mine)
 
 
-async def member_questions(services: Services, user_id: str) -> list[Question]:
-    return await services.repos.questions.search(submitted_by=user_id)
+async def member_questions(services: Services, user_id: str, limit: int) -> list[Question]:
+    """The member's latest ``limit`` questions (their Home tab shows no more)."""
+    return await services.repos.questions.latest_submitted_by(user_id, limit)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.core.clock import FixedClock
+from bot.core.lifecycle import draft_question
+from bot.core.models import Asker, OnBehalfOf
+from bot.core.permissions import Actor
 from bot.runtime import Runtime
 from bot.sandbox import SlackDouble
 from tests.conftest import CLERK, DCSC_OFFICER, LONDON, MEMBER
@@ -12,6 +15,7 @@ from tests.handlers.support import (
     clerk_approves,
     ephemeral_containing,
     officer_parent,
+    services,
     set_up_commission,
     submit_question,
 )
@@ -67,3 +71,25 @@ async def test_agenda_status(slack: SlackDouble, bot: Runtime) -> None:
     assert "Waiting for triage:* 1" in text
     await slack.send_command("/agenda", "status", MEMBER)
     await ephemeral_containing(slack, MEMBER, "clerk")
+
+
+async def test_a_members_home_shows_their_latest_questions(
+    slack: SlackDouble, bot: Runtime
+) -> None:
+    await set_up_commission(slack)
+    repos = services(bot).repos
+    [source] = [m for m in await repos.meetings.all() if m.reference == "CYP-2023-12-18"]
+    for n in range(1, 31):
+        draft = draft_question(
+            Actor(MEMBER),
+            source_meeting_id=source.id,
+            agenda_item="4",
+            asker=Asker(OnBehalfOf.COMMISSION),
+            text=f"Question number {n} about placements?",
+        )
+        await repos.questions.create(draft, services(bot).clock())
+    member = await home_text(slack, MEMBER, "Your questions")
+    # The 25 latest, read by index however many there are: Q06 to Q30, oldest first.
+    assert "CYP-2023-12-18-Q30" in member and "CYP-2023-12-18-Q06" in member
+    assert "CYP-2023-12-18-Q05" not in member
+    assert member.index("CYP-2023-12-18-Q06") < member.index("CYP-2023-12-18-Q30")
