@@ -53,7 +53,7 @@ SLACK_PACE = 1.0
 """Seconds from the start of one message to the start of the next in the same channel
 (Slack: about 1 per second per channel)."""
 
-SENDS_AT_ONCE = 20
+SENDS_AT_ONCE = 50
 """Requests in flight at once across channels; each channel's own messages go one by one.
 Enough that at real latency (a few hundred ms a call) the busiest channel, not this cap, sets
 the sweep's length; and the most a crash mid-sweep can repeat."""
@@ -71,7 +71,9 @@ class ChannelPacer:
     ``at_once`` requests in flight across all channels. A channel's next message waits for
     the previous one to finish too, so a slow or retried request never overlaps the next;
     after a send that took longer than the interval (Slack made it wait and retry), the
-    next waits a whole interval from its end."""
+    next waits a whole interval from its end, and after one merely slower than the quickest,
+    the next waits that much longer (it may have reached Slack late, and the next must not
+    reach it early)."""
 
     def __init__(
         self,
@@ -86,6 +88,8 @@ class ChannelPacer:
         self._next: dict[str, float] = {}
         self._busy: dict[str, asyncio.Lock] = {}
         self._in_flight = asyncio.Semaphore(at_once)
+        self._quickest: float | None = None
+        """The quickest send so far: a call's round trip when nothing holds it up."""
 
     @asynccontextmanager
     async def slot(self, channel: str) -> AsyncIterator[None]:
@@ -97,13 +101,21 @@ class ChannelPacer:
                 await self.sleep(ready - now())
             async with self._in_flight:
                 started = now()
-                self._next[channel] = started + self.interval * PACE_MARGIN
+                spacing = self.interval * PACE_MARGIN
+                self._next[channel] = started + spacing
                 try:
                     yield
                 finally:
                     ended = now()
-                    if ended - started > self.interval:
-                        self._next[channel] = ended + self.interval * PACE_MARGIN
+                    took = ended - started
+                    if took > self.interval:
+                        self._next[channel] = ended + spacing
+                    else:
+                        # A send slower than the quickest seen was held up on the way, and
+                        # may have reached Slack that much later: the next waits as much.
+                        self._quickest = min(self._quickest or took, took)
+                        delayed = ended - self._quickest + spacing
+                        self._next[channel] = max(self._next[channel], delayed)
 
 
 @dataclass
@@ -290,9 +302,9 @@ async def sweep(
                     reminder.key, "some of its messages were not sent", services.clock()
                 )
                 report.failed += 1
-            else:
-                await repos.reminders.mark_sent(reminder.key, services.clock())
-                report.sent += 1
+        sent = [r.key for r in due if subject(r.key) not in unsent]
+        await repos.reminders.mark_all_sent(sent, services.clock())
+        report.sent += len(sent)
     return report
 
 

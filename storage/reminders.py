@@ -8,7 +8,7 @@ by the next sweep at once.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -125,6 +125,24 @@ class ReminderRepository:
             )
             if cursor.rowcount != 1:
                 raise NotFound(f"Reminder {_describe(key)} was never claimed.")
+
+    async def mark_all_sent(self, keys: Sequence[ReminderKey], now: datetime) -> None:
+        """Each reminder went out (every message of it was accepted), in one transaction."""
+        if not keys:
+            return
+        results = await self.db.write_all(
+            [
+                (
+                    "UPDATE reminders SET status = 'sent', sent_at = COALESCE(sent_at, ?)"
+                    " WHERE question_id = ? AND rung = ? AND day = ?",
+                    (moment_text(now), *_key_params(key)),
+                )
+                for key in keys
+            ]
+        )
+        unclaimed = [key for key, result in zip(keys, results, strict=True) if result.rowcount != 1]
+        if unclaimed:
+            raise NotFound(f"Reminder {_describe(unclaimed[0])} was never claimed.")
 
     async def mark_failed(self, key: ReminderKey, error: str, now: datetime) -> None:
         """Sending failed: the reminder stays due for the next sweep (a sent one stays sent)."""

@@ -89,3 +89,23 @@ async def test_after_a_send_slowed_by_a_retry_the_next_waits_from_its_end() -> N
         pass
     # A whole interval after the slow send ended (102.2), not after it began (100.0).
     assert waits.asked == [pytest.approx(1.0 * PACE_MARGIN)]
+
+
+async def test_a_send_held_up_on_the_way_spaces_the_next_by_as_much() -> None:
+    """A call that took longer than the quickest may have reached Slack late: the next one
+    to that channel starts that much later, so it never arrives less than a second after."""
+    moments = [0.0]
+    waits = Waits()
+    pacer = ChannelPacer(1.0, sleep=waits, clock=lambda: moments[0])
+    async with pacer.slot("C1"):
+        moments[0] = 0.1  # the usual round trip
+    async with pacer.slot("C2"):  # starts at 0.1
+        moments[0] = 0.4  # took 0.3 s: held up 0.2 s more than the quickest
+    moments[0] = 1.0
+    async with pacer.slot("C1"):
+        pass
+    async with pacer.slot("C2"):
+        pass
+    # C1 waits its interval from its start (1.05); C2 from its start plus 0.2 (1.35).
+    assert waits.asked[0] == pytest.approx(PACE_MARGIN - 1.0)
+    assert waits.asked[1] == pytest.approx(0.1 + PACE_MARGIN + 0.2 - 1.0)
