@@ -107,6 +107,28 @@ def _add_lines(paragraph: WordParagraph, lines: Sequence[Line]) -> None:
 _STYLE_IDS: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
 
 
+_SECTION_ENDS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def _new_paragraph(document: Document) -> WordParagraph:
+    """An empty paragraph at the end of the body, before its closing section properties.
+
+    python-docx's ``add_paragraph`` looks for those properties among every paragraph so far
+    on each call, which made writing a long agenda slow in proportion to its length squared;
+    here they are found once per document.
+    """
+    body = document.element.body
+    end = _SECTION_ENDS.get(document.part)
+    if end is None or end.getparent() is not body:
+        end = body.find(qn("w:sectPr"))
+        if end is None:
+            return document.add_paragraph()
+        _SECTION_ENDS[document.part] = end
+    element = OxmlElement("w:p")
+    end.addprevious(element)
+    return WordParagraph(element, document._body)
+
+
 def _styled_paragraph(document: Document, name: str | None, text: str = "") -> WordParagraph:
     """A new paragraph in paragraph style ``name`` (None: the default style).
 
@@ -114,7 +136,9 @@ def _styled_paragraph(document: Document, name: str | None, text: str = "") -> W
     python-docx's own ``style=`` scans every style on each call (twice), which dominated
     the time to write a long agenda.
     """
-    paragraph: WordParagraph = document.add_paragraph(text)
+    paragraph = _new_paragraph(document)
+    if text:
+        paragraph.add_run(text)
     if name is not None:
         ids = _STYLE_IDS.setdefault(document.part, {})
         if name not in ids:
