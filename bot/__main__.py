@@ -190,14 +190,28 @@ def write_pdf(agenda: CompiledAgenda, out: str | None, force: bool, program: str
     return f"{pdf} (and {docx})"
 
 
-def write_output(path: Path, data: bytes, force: bool) -> None:
+def write_output(path: Path, data: bytes, force: bool, mode: int = 0o666) -> None:
     """``write_file`` with its refusals as one line for the operator."""
     try:
-        write_file(path, data, replace=force)
+        write_file(path, data, replace=force, mode=mode)
     except FileExistsError:
         raise CommandFailed(f"{path} already exists: give --force to replace it") from None
     except OSError as error:
         raise CommandFailed(f"Could not write {path}: {error.strerror or error}") from None
+
+
+def deliver_output(
+    out: str | None, data: bytes, default: str, force: bool, mode: int = 0o666
+) -> str:
+    """Write ``data`` to ``--out`` (``-``: standard output; none: ``default`` here); where
+    it went, in words for the summary line."""
+    if out == STDOUT:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return "standard output"
+    path = Path(out or default)
+    write_output(path, data, force, mode)
+    return str(path)
 
 
 def destinations(out: str | None, fmt: str) -> list[str | None]:
@@ -437,14 +451,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         reference, data, count = asyncio.run(
             export_from_database(args, database, timezone_from_env(env))
         )
-        if args.out == STDOUT:
-            sys.stdout.buffer.write(data)
-            sys.stdout.flush()
-            where = "standard output"
-        else:
-            path = Path(args.out or export.file_name(reference, args.format))
-            write_output(path, data, args.force)
-            where = str(path)
+        where = deliver_output(args.out, data, export.file_name(reference, args.format), args.force)
     except (CommandFailed, DomainError) as error:
         print(f"Error: {error}", file=sys.stderr)
         return 2
@@ -509,14 +516,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         database = database_path_from_env(env)
         about, rows = asyncio.run(audit_from_database(args, database, timezone_from_env(env)))
         data = history.audit_data(rows, args.format)
-        if args.out == STDOUT:
-            sys.stdout.buffer.write(data)
-            sys.stdout.flush()
-            where = "standard output"
-        else:
-            path = Path(args.out or f"audit.{args.format}")
-            write_output(path, data, args.force)
-            where = str(path)
+        where = deliver_output(args.out, data, f"audit.{args.format}", args.force)
     except (CommandFailed, DomainError) as error:
         print(f"Error: {error}", file=sys.stderr)
         return 2
@@ -704,19 +704,8 @@ def cmd_person_export(args: argparse.Namespace) -> int:
         database = database_path_from_env(env)
         access = asyncio.run(export_person(args, database, operator))
         data = subject_rights.export_json(access, system_clock())
-        if args.out == STDOUT:
-            sys.stdout.buffer.write(data)
-            sys.stdout.flush()
-            where = "standard output"
-        else:
-            path = Path(args.out or f"{access.user_id}-subject-access.json")
-            try:
-                write_file(path, data, replace=args.force, mode=0o600)
-            except FileExistsError:
-                raise CommandFailed(f"{path} already exists: give --force to replace it") from None
-            except OSError as error:
-                raise CommandFailed(f"Could not write {path}: {error.strerror or error}") from None
-            where = str(path)
+        default = f"{access.user_id}-subject-access.json"
+        where = deliver_output(args.out, data, default, args.force, mode=0o600)
     except (CommandFailed, DomainError) as error:
         print(f"Error: {error}", file=sys.stderr)
         return 2
