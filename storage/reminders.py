@@ -104,16 +104,14 @@ class ReminderRepository:
         wanted = list(dict.fromkeys(keys))
         others = sorted(set(alive) - {sweep_id}) or [0]
         sql = _CLAIM_SQL.format(alive=", ".join("?" for _ in others))
-        claimed: list[ReminderKey] = []
         at = moment_text(now)
-        async with self.db.transaction() as tx:
-            for key in wanted:
-                cursor = await tx.execute(
-                    sql, (key.rung, day_text(key.day), at, sweep_id, key.question_id, *others)
-                )
-                if cursor.rowcount == 1:
-                    claimed.append(key)
-        return claimed
+        results = await self.db.write_all(
+            [
+                (sql, (key.rung, day_text(key.day), at, sweep_id, key.question_id, *others))
+                for key in wanted
+            ]
+        )
+        return [key for key, result in zip(wanted, results, strict=True) if result.rowcount == 1]
 
     async def mark_sent(self, key: ReminderKey, now: datetime) -> None:
         """The reminder went out; it is never claimed again."""

@@ -136,15 +136,15 @@ class Deliveries:
             " claimed_at = excluded.claimed_at"
             f" WHERE status = 'failed' OR (status = 'claimed' AND sweep_id NOT IN ({marks}))"
         )
-        claimed: set[tuple[str, str]] = set()
-        async with self.db.transaction() as tx:
-            for subject, destination in dict.fromkeys(wanted):
-                result = await tx.execute(
-                    sql, (subject, destination, sweep_id, moment_text(now), *others)
-                )
-                if result.rowcount == 1:
-                    claimed.add((subject, destination))
-        return claimed
+        pairs = list(dict.fromkeys(wanted))
+        # One hand-over for every claim: a sweep's first message waits for none of them.
+        results = await self.db.write_all(
+            [
+                (sql, (subject, destination, sweep_id, moment_text(now), *others))
+                for subject, destination in pairs
+            ]
+        )
+        return {pair for pair, result in zip(pairs, results, strict=True) if result.rowcount == 1}
 
     async def mark_sent(self, pairs: Iterable[tuple[str, str]], now: datetime) -> None:
         async with self.db.transaction() as tx:
