@@ -9,8 +9,8 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -190,14 +190,22 @@ def write_pdf(agenda: CompiledAgenda, out: str | None, force: bool, program: str
     return f"{pdf} (and {docx})"
 
 
-def write_output(path: Path, data: bytes, force: bool, mode: int = 0o666) -> None:
-    """``write_file`` with its refusals as one line for the operator."""
+@contextmanager
+def writing(path: Path | str) -> Iterator[None]:
+    """Writing ``path``: a refusal (it exists, or it cannot be written) as one line for the
+    operator."""
     try:
-        write_file(path, data, replace=force, mode=mode)
+        yield
     except FileExistsError:
         raise CommandFailed(f"{path} already exists: give --force to replace it") from None
     except OSError as error:
         raise CommandFailed(f"Could not write {path}: {error.strerror or error}") from None
+
+
+def write_output(path: Path, data: bytes, force: bool, mode: int = 0o666) -> None:
+    """``write_file`` with its refusals as one line for the operator."""
+    with writing(path):
+        write_file(path, data, replace=force, mode=mode)
 
 
 def deliver_output(
@@ -558,12 +566,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
             raise CommandFailed("a backup cannot go to standard output: give a file name")
         check_destination(args.file, args.force)
         database = database_path_from_env(env)
-        try:
+        with writing(args.file):
             copy = backup_database(database, Path(args.file), replace=args.force)
-        except FileExistsError:
-            raise CommandFailed(f"{args.file} already exists: give --force to replace it") from None
-        except OSError as error:
-            raise CommandFailed(f"Could not write {args.file}: {error.strerror or error}") from None
     except (CommandFailed, BackupProblem) as error:
         print(f"Error: {error}", file=sys.stderr)
         return 2

@@ -42,7 +42,6 @@ class People:
 
     async def seed_clerks(self, user_ids: Iterable[str], now: datetime) -> None:
         """Add the clerks named in the settings, unless already known (even if removed)."""
-        self._clerks = None
         async with self.db.transaction() as tx:
             for user_id in sorted(set(user_ids)):
                 await tx.execute(
@@ -65,7 +64,6 @@ class People:
         """Make ``user_id`` a clerk (or not); False when nothing changed."""
         check(actor, Action.MANAGE_PEOPLE)
         user_id = validation.slack_user(user_id, "Clerk")
-        self._clerks = None
         async with self.db.transaction() as tx:
             row = await tx.fetchone("SELECT active FROM clerks WHERE user_id = ?", (user_id,))
             if row is not None and bool(row["active"]) == active:
