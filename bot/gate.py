@@ -31,6 +31,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 
+from bot.foreground import Foreground
 from handlers.payload import MalformedPayload, check_request, load_object
 
 logger = logging.getLogger(__name__)
@@ -146,6 +147,7 @@ class Gate:
         now: Callable[[], float] = time.time,
         log: QuietLog | None = None,
         max_body: int = MAX_BODY_BYTES,
+        foreground: Foreground | None = None,
     ) -> None:
         self.app = app
         self.secret = signing_secret.encode()
@@ -153,8 +155,13 @@ class Gate:
         self.log = log or QuietLog()
         self.max_body = max_body
         self.trimmer = Trimmer()
+        self.foreground = foreground or Foreground()
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        with self.foreground.serving():
+            return await self._handle(request)
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
         try:
             body = await self.read(request)
             if is_ssl_check(body):
@@ -226,9 +233,10 @@ class CheckedSocketModeHandler(AsyncSocketModeHandler):
     """Socket Mode with the gate's check of each payload. A malformed one is acknowledged
     (Slack would only send it again) and dropped, with at most one warning every few seconds."""
 
-    def __init__(self, app: AsyncApp, app_token: str) -> None:
+    def __init__(self, app: AsyncApp, app_token: str, foreground: Foreground | None = None) -> None:
         super().__init__(app, app_token)
         self.quiet_log = QuietLog("Socket Mode")
+        self.foreground = foreground or Foreground()
 
     async def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
         started = time.time()
@@ -236,7 +244,8 @@ class CheckedSocketModeHandler(AsyncSocketModeHandler):
             if not isinstance(req.payload, dict):
                 raise MalformedPayload("payload is not an object")
             check_request(req.payload)
-            response = await run_async_bolt_app(self.app, req)
+            with self.foreground.serving():
+                response = await run_async_bolt_app(self.app, req)
         except MalformedPayload as problem:
             self.quiet_log.warn(400, f"malformed: {problem}")
             response = BoltResponse(status=200)

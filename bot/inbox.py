@@ -172,6 +172,7 @@ class Inbox:
         self._threads[thread] = (lock, users + 1)
         try:
             async with lock, self._slots:
+                await self.services.foreground.turn()
                 await self._attempt(entry, client)
         finally:
             lock, users = self._threads[thread]

@@ -23,6 +23,7 @@ from bot.catchup import PACE, catch_up
 from bot.config import Settings
 from bot.core.calendar import LONDON, use_time_zone
 from bot.core.clock import Clock, system_clock
+from bot.foreground import Foreground
 from bot.gate import MAX_BODY_BYTES, CheckedSocketModeHandler, Gate
 from bot.inbox import Inbox
 from bot.open_data import folder_problem
@@ -64,11 +65,15 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def create_web_app(
-    app: AsyncApp, signing_secret: str, health: Handler = healthz
+    app: AsyncApp,
+    signing_secret: str,
+    health: Handler = healthz,
+    foreground: Foreground | None = None,
 ) -> web.Application:
     """``POST /slack/events`` through the gate to Bolt, plus ``GET /healthz``."""
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)
-    web_app.router.add_post(EVENTS_PATH, Gate(app, signing_secret).handle)
+    gate = Gate(app, signing_secret, foreground=foreground)
+    web_app.router.add_post(EVENTS_PATH, gate.handle)
     web_app.router.add_get("/healthz", health)
     return web_app
 
@@ -197,9 +202,14 @@ class Runtime:
         return web.json_response({"ok": True})
 
     async def _start_http(self, listening: socket.socket) -> None:
-        assert self.app is not None
+        assert self.app is not None and self.services is not None
         self._runner = web.AppRunner(
-            create_web_app(self.app, self.settings.slack_signing_secret, self.healthz),
+            create_web_app(
+                self.app,
+                self.settings.slack_signing_secret,
+                self.healthz,
+                self.services.foreground,
+            ),
             access_log=None,
         )
         await self._runner.setup()
@@ -208,8 +218,14 @@ class Runtime:
         logger.info("HTTP mode: listening on %s:%s%s", self.host, self.port, EVENTS_PATH)
 
     async def _start_socket_mode(self) -> None:
-        assert self.app is not None and self.settings.slack_app_token is not None
-        self._socket = CheckedSocketModeHandler(self.app, self.settings.slack_app_token)
+        assert (
+            self.app is not None
+            and self.services is not None
+            and self.settings.slack_app_token is not None
+        )
+        self._socket = CheckedSocketModeHandler(
+            self.app, self.settings.slack_app_token, self.services.foreground
+        )
         await self._socket.connect_async()  # type: ignore[no-untyped-call]
         logger.info("Socket Mode: connected")
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from bot.config import Settings
 from bot.core.clock import Clock
 from bot.core.permissions import Actor
+from bot.foreground import Foreground
 from storage.db import Database
 from storage.repositories import Repositories
 
@@ -19,6 +20,8 @@ class Services:
     repos: Repositories = field(init=False)
     workspace_url: str | None = None
     """The workspace's address (from auth.test), for links to threads."""
+    foreground: Foreground = field(default_factory=Foreground)
+    """Requests being acknowledged; background work waits its turn behind them."""
 
     def __post_init__(self) -> None:
         self.repos = Repositories.on(self.db)

@@ -765,6 +765,7 @@ def register(app: AsyncApp) -> None:
         client: AsyncWebClient,
     ) -> None:
         await ack()
+        await services_of(context).foreground.turn()
         async with guarded(command, respond, client):
             text = payload.optional_text(command, "text") or ""
             subcommand, args = find_subcommand(to_command_text(text))
