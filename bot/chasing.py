@@ -61,7 +61,7 @@ the sweep's length; and the most a crash mid-sweep can repeat."""
 SEND_ERRORS = (SlackApiError, ClientError, asyncio.TimeoutError)
 
 
-PACE_MARGIN = 1.05
+PACE_MARGIN = 1.02
 """Messages are spaced a little more than the limit: requests to Slack arrive with some
 jitter, and one that arrives a hair early is refused (429) and costs a whole second."""
 
@@ -85,37 +85,46 @@ class ChannelPacer:
         self.interval = interval
         self.sleep = sleep
         self.clock = clock
-        self._next: dict[str, float] = {}
+        self._last: dict[str, tuple[float, float]] = {}
+        """Each channel's previous send: when it started and when it ended."""
         self._busy: dict[str, asyncio.Lock] = {}
         self._in_flight = asyncio.Semaphore(at_once)
         self._quickest: float | None = None
         """The quickest send so far: a call's round trip when nothing holds it up."""
+
+    def ready_at(self, channel: str) -> float:
+        """When the channel's next message may start. Judged when it is wanted, not when the
+        previous one ended: the sends of a sweep's first moment are all held up together,
+        and only later ones show how quick a send can be."""
+        last = self._last.get(channel)
+        if last is None:
+            return 0.0
+        started, ended = last
+        spacing = self.interval * PACE_MARGIN
+        took = ended - started
+        if took > self.interval or self._quickest is None:
+            return ended + spacing
+        # A send slower than the quickest seen was held up on the way, and may have reached
+        # Slack that much later: the next waits as much.
+        return max(started, ended - self._quickest) + spacing
 
     @asynccontextmanager
     async def slot(self, channel: str) -> AsyncIterator[None]:
         """Wait for the channel's turn, then send inside the ``async with``."""
         now = self.clock or asyncio.get_running_loop().time
         async with self._busy.setdefault(channel, asyncio.Lock()):
-            ready = self._next.get(channel, 0.0)
-            if ready > now():
-                await self.sleep(ready - now())
+            while (wait := self.ready_at(channel) - now()) > 0:
+                await self.sleep(wait)
             async with self._in_flight:
                 started = now()
-                spacing = self.interval * PACE_MARGIN
-                self._next[channel] = started + spacing
                 try:
                     yield
                 finally:
                     ended = now()
+                    self._last[channel] = (started, ended)
                     took = ended - started
-                    if took > self.interval:
-                        self._next[channel] = ended + spacing
-                    else:
-                        # A send slower than the quickest seen was held up on the way, and
-                        # may have reached Slack that much later: the next waits as much.
+                    if took <= self.interval:
                         self._quickest = min(self._quickest or took, took)
-                        delayed = ended - self._quickest + spacing
-                        self._next[channel] = max(self._next[channel], delayed)
 
 
 @dataclass
@@ -241,40 +250,11 @@ async def sweep(
         if not due:
             return report
         pacer = ChannelPacer(pace)
-        base_url = await thread_base_url(services, client)
-        reasons = {
-            s.question.id: s.due_reason
-            for s in await statuses(services, [r.question for r in due])
-            if s.due_reason
-        }
-        clerks = [f"clerks:{c}" for c in await clerk_destinations(services, client)]
-        outgoing = [
-            (digest, destination)
-            for digest in group_digests(due)
-            for destination in (clerks if digest.user is None else [f"person:{digest.user}"])
-        ]
+        # The nudges need nothing more: they start while the digests are put together.
         nudges = thread_nudges(due)
-        wanted = [(subject(e.key), dest) for digest, dest in outgoing for e in digest.entries]
-        wanted += [(subject(nudge.key), "thread") for nudge in nudges]
-        mine = await repos.deliveries.claim(wanted, sweep_id, alive, now)
-
-        async def deliver(digest: OfficerDigest, destination: str) -> None:
-            entries = tuple(e for e in digest.entries if (subject(e.key), destination) in mine)
-            if not entries:
-                return
-            pairs = [(subject(e.key), destination) for e in entries]
-            try:
-                await send_digest(
-                    client, pacer, replace(digest, entries=entries), destination, base_url, reasons
-                )
-            except SEND_ERRORS as error:
-                logger.warning("digest to %s not sent, stays due: %s", destination, error)
-                await repos.deliveries.mark_failed(pairs, str(error), services.clock())
-                return
-            # Recorded at once, so a crash later in the sweep cannot send this digest again.
-            await repos.deliveries.mark_sent(pairs, services.clock())
-            report.lines.append(f"digest to {destination}: {len(entries)} question(s)")
-
+        mine = await repos.deliveries.claim(
+            [(subject(nudge.key), "thread") for nudge in nudges], sweep_id, alive, now
+        )
         by_channel: dict[str, list[ThreadNudge]] = {}
         for nudge in nudges:
             if (subject(nudge.key), "thread") in mine:
@@ -291,10 +271,11 @@ async def sweep(
                     continue
                 await repos.deliveries.mark_sent(pair, services.clock())
 
-        await asyncio.gather(
-            *(deliver(digest, destination) for digest, destination in outgoing),
-            *(nudge_channel(queue) for queue in by_channel.values()),
-        )
+        nudging = [asyncio.create_task(nudge_channel(queue)) for queue in by_channel.values()]
+        try:
+            await send_digests(services, client, pacer, due, sweep_id, alive, now, report)
+        finally:
+            await asyncio.gather(*nudging)
         unsent = await repos.deliveries.unsent(subject(r.key) for r in due)
         for reminder in due:
             if subject(reminder.key) in unsent:
@@ -306,6 +287,54 @@ async def sweep(
         await repos.reminders.mark_all_sent(sent, services.clock())
         report.sent += len(sent)
     return report
+
+
+async def send_digests(
+    services: Services,
+    client: AsyncWebClient,
+    pacer: ChannelPacer,
+    due: list[ReminderDue],
+    sweep_id: int,
+    alive: set[int],
+    now: datetime,
+    report: SweepReport,
+) -> None:
+    """Each person's digest of the claimed reminders, and the clerks' (those without an
+    officer) to each clerk destination."""
+    repos = services.repos
+    base_url = await thread_base_url(services, client)
+    reasons = {
+        s.question.id: s.due_reason
+        for s in await statuses(services, [r.question for r in due])
+        if s.due_reason
+    }
+    clerks = [f"clerks:{c}" for c in await clerk_destinations(services, client)]
+    outgoing = [
+        (digest, destination)
+        for digest in group_digests(due)
+        for destination in (clerks if digest.user is None else [f"person:{digest.user}"])
+    ]
+    wanted = [(subject(e.key), dest) for digest, dest in outgoing for e in digest.entries]
+    mine = await repos.deliveries.claim(wanted, sweep_id, alive, now)
+
+    async def deliver(digest: OfficerDigest, destination: str) -> None:
+        entries = tuple(e for e in digest.entries if (subject(e.key), destination) in mine)
+        if not entries:
+            return
+        pairs = [(subject(e.key), destination) for e in entries]
+        try:
+            await send_digest(
+                client, pacer, replace(digest, entries=entries), destination, base_url, reasons
+            )
+        except SEND_ERRORS as error:
+            logger.warning("digest to %s not sent, stays due: %s", destination, error)
+            await repos.deliveries.mark_failed(pairs, str(error), services.clock())
+            return
+        # Recorded at once, so a crash later in the sweep cannot send this digest again.
+        await repos.deliveries.mark_sent(pairs, services.clock())
+        report.lines.append(f"digest to {destination}: {len(entries)} question(s)")
+
+    await asyncio.gather(*(deliver(digest, destination) for digest, destination in outgoing))
 
 
 async def send_nudge(client: AsyncWebClient, pacer: ChannelPacer, nudge: ThreadNudge) -> None:

@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from storage.codec import moment, moment_text
-from storage.db import Database, Row
+from storage.db import Database, Row, in_lists, marks
 
 LEASE_SECONDS = 120.0
 """A sweep on another host whose heartbeat is older than this is taken to be dead."""
@@ -168,13 +168,13 @@ class Deliveries:
     async def unsent(self, subjects: Iterable[str]) -> set[str]:
         """Which of ``subjects`` have a delivery not yet sent."""
         found: set[str] = set()
-        for subject in dict.fromkeys(subjects):
-            row = await self.db.fetchone(
-                "SELECT 1 FROM deliveries WHERE subject = ? AND status != 'sent' LIMIT 1",
-                (subject,),
+        for chunk in in_lists(list(dict.fromkeys(subjects))):
+            rows = await self.db.fetchall(
+                "SELECT DISTINCT subject FROM deliveries"
+                f" WHERE subject IN ({marks(chunk)}) AND status != 'sent'",
+                tuple(chunk),
             )
-            if row is not None:
-                found.add(subject)
+            found.update(row["subject"] for row in rows)
         return found
 
     async def last_sent(self, prefix: str) -> datetime | None:
