@@ -14,7 +14,8 @@ channel's messages, one a second, plus one call's latency.
 Each officer gets an equal share of the questions, in a random (seeded) order, as questions
 from several meetings arrive. A full run repeats the sweep with Slack's per-method tiers on
 as well (``conversations.open`` is Tier 3, about 50 a minute), which a bot meets on the first
-sweep after it starts.
+sweep after it starts. The bot keeps each officer's DM channel when it sends them a question
+(as here), so that sweep needs no ``conversations.open`` for them.
 """
 
 from __future__ import annotations
@@ -195,13 +196,19 @@ async def measure(sizes: Sizes, pace: float, tiers: bool) -> tuple[Plan, Outcome
                 )
                 commission = await set_up_commission(services.repos, sizes.officers)
                 order = shuffled_assignments(sizes.questions, sizes.officers)
-                refs = iter(await threads_in_double(slack, sizes.officers, order))
+                threads = await threads_in_double(slack, sizes.officers, order)
+                refs = iter(threads)
                 await create_sent_questions(
                     services.repos,
                     commission,
                     sizes.questions,
                     lambda _question: next(refs),
                     assignments=order,
+                )
+                # The bot keeps each officer's DM channel when it sends them a question.
+                await services.repos.people.remember_dm_channels(
+                    {officer_id(o + 1): ref.channel for ref, o in zip(threads, order, strict=True)},
+                    SWEEP_AT,
                 )
                 planned = await plan(services, slack)
                 note(

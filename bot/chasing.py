@@ -42,7 +42,7 @@ from bot.core.lifecycle import AWAITING_ANSWER
 from bot.core.models import Meeting, MessageRef, QuestionState
 from bot.core.mrkdwn import Mrkdwn, esc, join, link, md, mention
 from bot.flows.sending import clerk_destinations, thread_base_url
-from bot.flows.slack import dm_channel, message_link
+from bot.flows.slack import dm_channel, known_dm_channels, message_link, remember_dm_channels
 from bot.flows.status import statuses
 from bot.services import Services
 from storage.sweeps import HEARTBEAT_SECONDS
@@ -302,6 +302,10 @@ async def send_digests(
     """Each person's digest of the claimed reminders, and the clerks' (those without an
     officer) to each clerk destination."""
     repos = services.repos
+    people = {r.user for d in due for r in d.recipients if r.user} | await services.clerk_ids()
+    # DM channels kept from before: conversations.open allows about 50 a minute, and a bot
+    # just started would otherwise need one for every officer it chases.
+    remember_dm_channels(client, await repos.people.dm_channels(people))
     base_url = await thread_base_url(services, client)
     reasons = {
         s.question.id: s.due_reason
@@ -335,6 +339,7 @@ async def send_digests(
         report.lines.append(f"digest to {destination}: {len(entries)} question(s)")
 
     await asyncio.gather(*(deliver(digest, destination) for digest, destination in outgoing))
+    await repos.people.remember_dm_channels(known_dm_channels(client, people), services.clock())
 
 
 async def send_nudge(client: AsyncWebClient, pacer: ChannelPacer, nudge: ThreadNudge) -> None:

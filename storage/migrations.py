@@ -508,4 +508,17 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        19,
+        "dm_channels",
+        (
+            """
+            CREATE TABLE dm_channels (
+                user_id TEXT PRIMARY KEY,
+                channel_id TEXT NOT NULL,
+                seen_at TEXT NOT NULL
+            )
+            """,
+        ),
+    ),
 )

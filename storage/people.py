@@ -163,6 +163,34 @@ class People:
                     (user_id, name, moment_text(now)),
                 )
 
+    async def remember_dm_channels(self, channels: Mapping[str, str], now: datetime) -> None:
+        """Keep each person's direct message channel with the bot, so that a bot just started
+        need not ask Slack for them again (``conversations.open`` allows about 50 a minute)."""
+        if not channels:
+            return
+        await self.db.write_all(
+            [
+                (
+                    "INSERT INTO dm_channels (user_id, channel_id, seen_at) VALUES (?, ?, ?)"
+                    " ON CONFLICT (user_id) DO UPDATE SET channel_id = excluded.channel_id,"
+                    " seen_at = excluded.seen_at WHERE channel_id != excluded.channel_id",
+                    (user_id, channel, moment_text(now)),
+                )
+                for user_id, channel in sorted(channels.items())
+            ]
+        )
+
+    async def dm_channels(self, user_ids: Iterable[str]) -> dict[str, str]:
+        """The direct message channels kept for ``user_ids`` (unknown ones are left out)."""
+        found: dict[str, str] = {}
+        for chunk in in_lists(sorted(set(user_ids))):
+            rows = await self.db.fetchall(
+                f"SELECT user_id, channel_id FROM dm_channels WHERE user_id IN ({marks(chunk)})",
+                chunk,
+            )
+            found.update((str(row["user_id"]), str(row["channel_id"])) for row in rows)
+        return found
+
     async def display_names(self, user_ids: Iterable[str]) -> dict[str, str]:
         """The last names seen for ``user_ids`` (those never seen are left out)."""
         found: dict[str, str] = {}

@@ -84,6 +84,7 @@ PERSONAL_DATA: Mapping[str, Mapping[str, Holds]] = {
     "members": {"user_id": Holds.USER_ID, "added_by": Holds.USER_ID},
     "display_names": {"user_id": Holds.USER_ID, "name": Holds.NAME},
     "unnamed_people": {"user_id": Holds.USER_ID},
+    "dm_channels": {"user_id": Holds.USER_ID},
     "officer_roles": {"officer": Holds.USER_ID, "deputy": Holds.USER_ID, "title": Holds.TEXT},
     "closure_days": {"added_by": Holds.USER_ID, "reason": Holds.TEXT},
     "committees": {"name": Holds.TEXT},
@@ -117,6 +118,7 @@ DELETED_ON_ERASURE: Mapping[str, str] = {
     "clerks": "user_id",
     "pending_imports": "clerk",
     "unnamed_people": "user_id",
+    "dm_channels": "user_id",
 }
 """Rows that say only what someone is now (their name, that they are a member or a former
 clerk, a list they pasted and never saved): an erasure deletes them."""

@@ -398,14 +398,18 @@ async def _old_rows(tx: Tx, cutoff: datetime, report: RetentionReport) -> set[st
 
 
 async def _forget_names(tx: Tx, people: Collection[str], report: RetentionReport) -> None:
-    """Delete the display names of people who now appear nowhere else."""
+    """Delete the display names (and direct message channels) of people who now appear
+    nowhere else."""
     candidates = sorted(p for p in people if not redaction.is_tombstone(p))
     if not candidates:
         return
-    still = await ids_still_held(tx, candidates, besides=("display_names", "unnamed_people"))
+    still = await ids_still_held(
+        tx, candidates, besides=("display_names", "unnamed_people", "dm_channels")
+    )
     gone = [p for p in candidates if p not in still]
     for chunk in in_lists(gone):
-        result = await tx.execute(
-            f"DELETE FROM display_names WHERE user_id IN ({marks(chunk)})", chunk
-        )
-        report.count_deleted("display_names", result.rowcount)
+        for table in ("display_names", "dm_channels"):
+            result = await tx.execute(
+                f"DELETE FROM {table} WHERE user_id IN ({marks(chunk)})", chunk
+            )
+            report.count_deleted(table, result.rowcount)

@@ -192,6 +192,10 @@ async def send_to_officer(
         parent = await dm(
             client, officer, text, messages.officer_question(card, officer, greet=False)
         )
+        # Kept, so that the chase sweep of a bot just started need not open it again.
+        await services.repos.people.remember_dm_channels(
+            {officer: parent.channel}, services.clock()
+        )
     now = services.clock()
     if question.state is QuestionState.SUBMITTED:
         question = await services.repos.questions.send(question.id, actor, now)

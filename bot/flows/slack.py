@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -24,6 +24,20 @@ _dm_channels: weakref.WeakKeyDictionary[AsyncWebClient, dict[str, str]] = (
 )
 """Direct-message channel ids by client, then user: a person's DM with the bot never
 changes, so ``conversations.open`` is called once per person, not once per message."""
+
+
+def remember_dm_channels(client: AsyncWebClient, channels: Mapping[str, str]) -> None:
+    """DM channels known already (kept in the database), so none is opened again."""
+    known = _dm_channels.setdefault(client, {})
+    if len(known) + len(channels) > DM_CHANNELS_KEPT:
+        known.clear()
+    known.update(channels)
+
+
+def known_dm_channels(client: AsyncWebClient, user_ids: Iterable[str]) -> dict[str, str]:
+    """The DM channels this client has opened or been told of, for ``user_ids``."""
+    known = _dm_channels.get(client, {})
+    return {user: known[user] for user in user_ids if user in known}
 
 
 async def dm_channel(client: AsyncWebClient, user_id: str) -> str:

@@ -377,3 +377,23 @@ async def test_working_days_and_hours_follow_the_councils_time_zone(
     # 10:00 Monday in London is 21:00 in Auckland: outside its working hours.
     assert await sweep_at(bot, clock, at(date(2026, 4, 23), 10, 0)) == 0
     assert await sweep_at(bot, clock, datetime(2026, 4, 23, 9, 35, tzinfo=auckland)) == 1
+
+
+async def test_a_sweep_just_started_opens_no_dm_it_has_opened_before(
+    slack: SlackDouble, bot: Runtime
+) -> None:
+    """conversations.open allows about 50 a minute: the DM a question went to is kept, so a
+    freshly started sweep (here its own process, with nothing in memory) reuses it."""
+    await sent_on_monday_20_april(slack, bot)
+    kept = await services(bot).repos.people.dm_channels([DCSC_OFFICER])
+    assert kept == {DCSC_OFFICER: slack.dm_channel_for(DCSC_OFFICER)}
+
+    def opened_for(user: str) -> int:
+        return len([c for c in slack.calls_to("conversations.open") if c.args.get("users") == user])
+
+    opened_before = opened_for(DCSC_OFFICER)
+    chase = await chase_process(slack, bot.settings.database_path, "2026-04-23T09:35")
+    _, err = await asyncio.wait_for(chase.communicate(), timeout=60)
+    assert chase.returncode == 0, err.decode()
+    assert len(reminders_to(slack, DCSC_OFFICER)) == 1
+    assert opened_for(DCSC_OFFICER) == opened_before

@@ -32,6 +32,7 @@ async def record_of_zebedee(seeded: Seeded) -> Record:
     repos = seeded.repos
     zeb = Actor(ZEB)
     await repos.people.remember_names({ZEB: ZEB_NAME, OFFICER.user_id: "Dana Director"}, NOW)
+    await repos.people.remember_dm_channels({ZEB: "D0ZEBDM01"}, NOW)
     await repos.people.add_member(ZEB, False, CLERK, NOW)
     await repos.people.set_clerk(CLERK.user_id, True, CLERK, NOW)
     await repos.people.set_clerk(ZEB, True, CLERK, NOW)

@@ -94,6 +94,7 @@ async def test_export_finds_the_person_in_every_table_that_holds_them(zebedee: R
         "clerks",
         "deliveries",
         "display_names",
+        "dm_channels",
         "event_inbox",
         "members",
         "pending_imports",
@@ -129,7 +130,13 @@ async def test_erasure_leaves_nothing_of_them_in_the_file(zebedee: Record) -> No
     assert traces(await file_bytes(seeded.path)), "the test needs them in the file first"
     report = await seeded.repos.personal_data.erase(ZEB, OPERATOR, NOW)
     assert report.tombstone.startswith(ERASED_PREFIX)
-    assert report.deleted == {"display_names": 1, "members": 1, "clerks": 1, "pending_imports": 1}
+    assert report.deleted == {
+        "display_names": 1,
+        "dm_channels": 1,
+        "members": 1,
+        "clerks": 1,
+        "pending_imports": 1,
+    }
     assert report.changed["questions"] == 2
     assert await seeded.db.vacuum()
     await seeded.db.close()
