@@ -85,14 +85,21 @@ class Inbox:
         """Store ``incoming`` durably, then record it in the background.
 
         False when the same event was stored before (Slack's retry): nothing more happens.
-        Events arriving together are stored in one transaction, so a burst of replies costs
-        one commit, not one each, before their acknowledgements.
+        When the writer is free the event is stored at once, on the event loop's thread;
+        otherwise events arriving together are stored in one transaction when it is their
+        turn, so a burst of replies costs one commit, not one each, before their acks.
         """
-        arrived: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
-        self._arriving.append((incoming, arrived))
-        if self._storing is None:
-            self._storing = asyncio.create_task(self._store_arrivals(), name="inbox-store")
-        entry_id = await arrived
+        stored = None
+        if self._storing is None:  # nothing stored ahead of it: at once, if the writer is free
+            stored = self.services.repos.inbox.add_now([incoming])
+        if stored is not None:
+            [entry_id] = stored
+        else:
+            arrived: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+            self._arriving.append((incoming, arrived))
+            if self._storing is None:
+                self._storing = asyncio.create_task(self._store_arrivals(), name="inbox-store")
+            entry_id = await arrived
         if entry_id is None:
             logger.info("%s %s already received", incoming.kind, incoming.key)
             return False

@@ -17,7 +17,7 @@ from typing import Literal
 
 from bot.core.models import SharedFile
 from storage.codec import moment, moment_text
-from storage.db import Database, Row
+from storage.db import Database, Params, Result, Row
 
 Kind = Literal["reply", "edit", "delete"]
 Source = Literal["event", "catch-up"]
@@ -66,36 +66,14 @@ class EventInbox:
     async def add_batch(self, batch: Sequence[Incoming]) -> list[int | None]:
         """Store several events in one transaction (one commit for a burst of replies);
         for each, its new id, or None when its key was stored before."""
-        insert = (
-            "INSERT OR IGNORE INTO event_inbox (event_key, kind, channel, ts, thread_ts,"
-            " user_id, text, has_files, parent_by_bot, source, received_at, files)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        )
-        results = await self.db.write_all(
-            [
-                (
-                    insert,
-                    (
-                        incoming.key,
-                        incoming.kind,
-                        incoming.channel,
-                        incoming.ts,
-                        incoming.thread_ts,
-                        incoming.user,
-                        incoming.text,
-                        int(incoming.has_files),
-                        int(incoming.parent_by_bot),
-                        incoming.source,
-                        moment_text(incoming.received_at),
-                        files_text(incoming.files),
-                    ),
-                )
-                for incoming in batch
-            ],
-            urgent=True,
-        )
-        ids = [r.lastrowid if r.rowcount == 1 else None for r in results]
-        return ids
+        results = await self.db.write_all(_inserts(batch), urgent=True)
+        return _new_ids(results)
+
+    def add_now(self, batch: Sequence[Incoming]) -> list[int | None] | None:
+        """``add_batch`` at once, without leaving the event loop, if the writer is free
+        (None if not: then ``add_batch``)."""
+        results = self.db.write_now(_inserts(batch))
+        return None if results is None else _new_ids(results)
 
     async def add_many(self, found: Iterable[Incoming]) -> list[int]:
         """Store what a catch-up found, skipping what is already stored; the new ids."""
@@ -187,6 +165,40 @@ class EventInbox:
                 " latest_ts = COALESCE(excluded.latest_ts, thread_catch_up.latest_ts)",
                 (question_id, moment_text(now), latest_ts),
             )
+
+
+_INSERT = (
+    "INSERT OR IGNORE INTO event_inbox (event_key, kind, channel, ts, thread_ts,"
+    " user_id, text, has_files, parent_by_bot, source, received_at, files)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _inserts(batch: Sequence[Incoming]) -> list[tuple[str, Params]]:
+    return [
+        (
+            _INSERT,
+            (
+                incoming.key,
+                incoming.kind,
+                incoming.channel,
+                incoming.ts,
+                incoming.thread_ts,
+                incoming.user,
+                incoming.text,
+                int(incoming.has_files),
+                int(incoming.parent_by_bot),
+                incoming.source,
+                moment_text(incoming.received_at),
+                files_text(incoming.files),
+            ),
+        )
+        for incoming in batch
+    ]
+
+
+def _new_ids(results: Sequence[Result]) -> list[int | None]:
+    return [r.lastrowid if r.rowcount == 1 else None for r in results]
 
 
 def files_text(files: Sequence[SharedFile]) -> str | None:

@@ -3,6 +3,7 @@ its messages to Slack) once no request is waiting for its acknowledgement."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import TypeVar
 
 from bot.core.models import QuestionState
@@ -49,3 +50,27 @@ T = TypeVar("T")
 
 async def _value(value: T) -> T:
     return value
+
+
+async def test_a_reply_arriving_while_the_writer_is_busy_waits_for_it_before_the_ack(
+    slack: SlackDouble, bot: Runtime
+) -> None:
+    """Stored at once when the writer is free; otherwise it waits its (urgent) turn, and is
+    acknowledged only once stored."""
+    parent = await sent_question(slack, bot)
+    inbox = services(bot).repos.inbox
+    async with services(bot).db.transaction() as tx:
+        await tx.execute("SELECT 1")  # the writer is taken, as by a transaction in progress
+        posting = asyncio.create_task(
+            slack.post_user_message(
+                parent.channel, DCSC_OFFICER, "Of these, 12 are in Essex.", parent.ts
+            )
+        )
+        # The request has reached the bot, which holds it until the reply is stored.
+        foreground = services(bot).foreground
+        await eventually(lambda: _value(foreground.active), lambda n: n == 1)
+        assert not posting.done()  # no ack before it is stored
+        assert await inbox.pending() == []
+    reply = await posting
+    assert reply.status == 200
+    await eventually(lambda: services(bot).repos.questions.get(1), _answered)

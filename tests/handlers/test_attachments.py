@@ -96,7 +96,10 @@ async def test_files_shared_with_the_answer_are_listed_and_linked(
     )
     first = await slack.send_event(event)
     await slack.redeliver(first)  # Slack's retry records nothing twice
-    answer = await eventually(lambda: answer_of(bot), lambda a: len(a.attachments) == 1)
+    # The files are kept first, then the text: wait for both.
+    answer = await eventually(
+        lambda: answer_of(bot), lambda a: len(a.attachments) == 1 and bool(a.text)
+    )
     [attachment] = answer.attachments
     assert (attachment.file.name, attachment.file.mimetype) == ("CAMHS dashboard.xlsx", XLSX)
     assert attachment.file.permalink is not None and "F0DASH01" in attachment.file.permalink
@@ -233,7 +236,7 @@ async def test_a_file_name_is_text_everywhere(slack: SlackDouble, bot: Runtime) 
     )
     event["files"][0]["permalink"] = "javascript:alert(1)"
     await slack.send_event(event)
-    await eventually(lambda: answer_of(bot), lambda a: len(a.attachments) == 1)
+    await eventually(lambda: answer_of(bot), lambda a: len(a.attachments) == 1 and bool(a.text))
     await slack.send_command("/agenda", "compile 2026-05-11", CLERK)
     summary = await ephemeral_containing(slack, CLERK, "Attachments to add")
     assert "<!channel>" not in summary and "<@U0CLERK>" not in summary
