@@ -16,6 +16,10 @@ jobs and the command-line tools all write to the same file):
    with backoff for up to ``BUSY_PATIENCE`` seconds, whatever form SQLITE_BUSY takes.
 4. **Reads that must agree with each other** (several queries making one answer) use
    ``async with db.snapshot() as read``: one read transaction on one reader connection.
+5. **The one exception, ``write_now``** (storing a Slack event before its ack): a few
+   statements in one transaction on a second connection, on the event loop's own thread,
+   only when no one has the writer, and with no wait at all for a lock (it gives way to the
+   writer instead). It never blocks the loop on another process.
 
 Repositories speak to the database only through ``Tx`` (inside a transaction) and the
 ``fetchone``/``fetchall`` helpers here, with ``?`` placeholders.
