@@ -59,7 +59,8 @@ class AuditLog:
         """The latest events (optionally since a moment), oldest first."""
         if since is None:
             rows = await self.db.fetchall(
-                "SELECT * FROM (SELECT * FROM audit_events ORDER BY id DESC LIMIT ?) ORDER BY id",
+                "SELECT * FROM (SELECT * FROM audit_events ORDER BY id DESC LIMIT ?) AS latest"
+                " ORDER BY id",
                 (limit,),
             )
         else:

@@ -159,7 +159,7 @@ class People:
                 await tx.execute(
                     "INSERT INTO display_names (user_id, name, seen_at) VALUES (?, ?, ?)"
                     " ON CONFLICT (user_id) DO UPDATE SET name = excluded.name,"
-                    " seen_at = excluded.seen_at WHERE name != excluded.name",
+                    " seen_at = excluded.seen_at WHERE display_names.name != excluded.name",
                     (user_id, name, moment_text(now)),
                 )
 
@@ -173,7 +173,8 @@ class People:
                 (
                     "INSERT INTO dm_channels (user_id, channel_id, seen_at) VALUES (?, ?, ?)"
                     " ON CONFLICT (user_id) DO UPDATE SET channel_id = excluded.channel_id,"
-                    " seen_at = excluded.seen_at WHERE channel_id != excluded.channel_id",
+                    " seen_at = excluded.seen_at"
+                    " WHERE dm_channels.channel_id != excluded.channel_id",
                     (user_id, channel, moment_text(now)),
                 )
                 for user_id, channel in sorted(channels.items())

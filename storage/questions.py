@@ -262,7 +262,7 @@ class QuestionRepository:
         where: list[str] = []
         params: list[object] = []
         if states is not None:
-            where.append(f"state IN ({', '.join('?' for _ in states)})" if states else "0")
+            where.append(f"state IN ({', '.join('?' for _ in states)})" if states else "1 = 0")
             params.extend(state.value for state in states)
         for column, value in (
             ("target_meeting_id", target_meeting_id),
@@ -463,8 +463,8 @@ _NEEDS_ANSWER_RECORD = frozenset(
 async def _require_agenda_item(tx: Tx, meeting_id: int, number: str) -> None:
     """When the meeting's agenda is recorded, the item must be on it."""
     row = await tx.fetchone(
-        "SELECT COUNT(*) AS items, SUM(number = ?) AS matching FROM agenda_items"
-        " WHERE meeting_id = ?",
+        "SELECT COUNT(*) AS items, SUM(CASE WHEN number = ? THEN 1 ELSE 0 END) AS matching"
+        " FROM agenda_items WHERE meeting_id = ?",
         (number, meeting_id),
     )
     if row is not None and row["items"] and not row["matching"]:

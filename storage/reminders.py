@@ -57,10 +57,10 @@ _CLAIM_SQL = f"""
 INSERT INTO reminders (question_id, rung, day, status, attempts, claimed_at, sweep_id)
 SELECT id, ?, ?, 'claimed', 1, ?, ? FROM questions WHERE id = ? AND state IN ({_AWAITING_SQL})
 ON CONFLICT (question_id, rung, day) DO UPDATE SET
-    status = 'claimed', attempts = attempts + 1, claimed_at = excluded.claimed_at,
+    status = 'claimed', attempts = reminders.attempts + 1, claimed_at = excluded.claimed_at,
     sweep_id = excluded.sweep_id
-WHERE status = 'failed'
-    OR (status = 'claimed' AND (sweep_id IS NULL OR sweep_id NOT IN ({{alive}})))
+WHERE reminders.status = 'failed' OR (reminders.status = 'claimed'
+    AND (reminders.sweep_id IS NULL OR reminders.sweep_id NOT IN ({{alive}})))
 """
 
 

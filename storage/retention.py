@@ -370,19 +370,19 @@ async def _old_rows(tx: Tx, cutoff: datetime, report: RetentionReport) -> set[st
     deliveries and snoozes older than ``cutoff``."""
     when = moment_text(cutoff)
     people: set[str] = set()
-    for table, person, at, where in (
-        ("closure_days", "added_by", "day", cutoff.date().isoformat()),
-        ("clerks", "changed_by", "changed_at", when),
-        ("members", "added_by", "added_at", when),
+    for table, key, person, at, where in (
+        ("closure_days", "day", "added_by", "day", cutoff.date().isoformat()),
+        ("clerks", "user_id", "changed_by", "changed_at", when),
+        ("members", "user_id", "added_by", "added_at", when),
     ):
         rows = await tx.fetchall(
-            f"SELECT rowid AS id, {person} AS who FROM {table} WHERE {at} < ?", (where,)
+            f"SELECT {key} AS id, {person} AS who FROM {table} WHERE {at} < ?", (where,)
         )
         for row in rows:
             pseudonym = _pseudonyms([str(row["who"])])
             if pseudonym:
                 await tx.execute(
-                    f"UPDATE {table} SET {person} = ? WHERE rowid = ?",
+                    f"UPDATE {table} SET {person} = ? WHERE {key} = ?",
                     (*pseudonym.values(), row["id"]),
                 )
                 people |= set(pseudonym)

@@ -132,9 +132,9 @@ class Deliveries:
             "INSERT INTO deliveries (subject, destination, status, sweep_id, attempts, claimed_at)"
             " VALUES (?, ?, 'claimed', ?, 1, ?)"
             " ON CONFLICT (subject, destination) DO UPDATE SET status = 'claimed',"
-            " sweep_id = excluded.sweep_id, attempts = attempts + 1,"
-            " claimed_at = excluded.claimed_at"
-            f" WHERE status = 'failed' OR (status = 'claimed' AND sweep_id NOT IN ({marks}))"
+            " sweep_id = excluded.sweep_id, attempts = deliveries.attempts + 1,"
+            " claimed_at = excluded.claimed_at WHERE deliveries.status = 'failed'"
+            f" OR (deliveries.status = 'claimed' AND deliveries.sweep_id NOT IN ({marks}))"
         )
         pairs = list(dict.fromkeys(wanted))
         # One hand-over for every claim: a sweep's first message waits for none of them.
