@@ -179,6 +179,9 @@ class WriterTurns:
 class Tx:
     """One unit of work's connection, inside its transaction."""
 
+    dialect = "sqlite"
+    """Which SQL the database speaks: "sqlite" or "postgresql"."""
+
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
@@ -253,6 +256,9 @@ def _rows(conn: sqlite3.Connection, sql: str, params: Params) -> list[Row]:
 
 class Database:
     """The bot's SQLite file: ``transaction()`` for writes, ``fetchone``/``fetchall`` to read."""
+
+    dialect = "sqlite"
+    """Which SQL the database speaks: "sqlite" or "postgresql" (storage/pg.py)."""
 
     def __init__(self, path: str | Path, *, readers: int = READERS) -> None:
         self.path = str(path)

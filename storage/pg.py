@@ -1,0 +1,353 @@
+"""The bot's store on PostgreSQL (asyncpg), behind the same interface as the SQLite ``Database``.
+
+Repositories keep writing SQLite-flavoured SQL with ``?`` (or ``:name``) placeholders;
+``translate`` turns each statement into PostgreSQL's once and remembers it:
+
+* ``?`` becomes ``$1, $2...`` and ``:name`` a numbered parameter, never inside a string
+  literal, a quoted name or a comment;
+* ``INSERT OR IGNORE`` becomes ``INSERT ... ON CONFLICT DO NOTHING``;
+* an ``INSERT`` into a table with an ``id`` column gets ``RETURNING id``, so that
+  ``Result.lastrowid`` and ``Tx.insert`` give the new row's id as they do on SQLite.
+
+Values are stored as they are on SQLite (moments as ISO text, yes/no as 0/1), so the codecs
+are the same. Writes keep SQLite's rule of one unit of work at a time: each transaction takes
+one advisory lock first, so the bot and the command-line tools never interleave their
+read-then-write units of work, whichever process they run in.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, cast
+
+import asyncpg
+
+from storage.db import (
+    Database,
+    DatabaseUnavailable,
+    IntegrityError,
+    Params,
+    Result,
+    Row,
+    StorageError,
+    Tx,
+    WriterTurns,
+)
+from storage.pg_migrations import PG_MIGRATIONS
+
+logger = logging.getLogger(__name__)
+
+POOL_SIZE = 5
+"""Connections: one for the writer, the rest for reads that run alongside it."""
+
+WRITE_LOCK = 0x5C2_0001
+"""The advisory lock every write transaction takes first (any number the bot alone uses)."""
+
+_TOKENS = re.compile(
+    r"""
+      (?P<dollar>\$\$.*?\$\$)
+    | (?P<literal>'(?:[^']|'')*')
+    | (?P<quoted>"(?:[^"]|"")*")
+    | (?P<comment>--[^\n]*)
+    | (?P<cast>::)
+    | (?P<mark>\?)
+    | (?P<named>:[A-Za-z_]\w*)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_INSERT = re.compile(r"^\s*INSERT\s+(?P<ignore>OR\s+IGNORE\s+)?INTO\s+\"?(?P<table>\w+)\"?", re.I)
+_RETURNING = re.compile(r"\bRETURNING\b", re.I)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement in PostgreSQL's words, and how to give it its parameters."""
+
+    sql: str
+    names: tuple[str, ...] | None
+    """For ``:name`` placeholders, the name of each ``$n`` in turn; None for ``?``."""
+    returns_rows: bool
+
+    def arguments(self, params: Params) -> list[Any]:
+        if self.names is None:
+            if isinstance(params, Mapping):
+                raise StorageError("named parameters given to a statement with ? placeholders")
+            return list(params)
+        if not isinstance(params, Mapping):
+            raise StorageError("a statement with :name placeholders needs named parameters")
+        return [params[name] for name in self.names]
+
+
+def placeholders(sql: str) -> tuple[str, tuple[str, ...] | None]:
+    """``sql`` with ``?`` and ``:name`` as ``$n`` (outside literals, quoted names and
+    comments), and the names in order when they were named."""
+    numbered = 0
+    names: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal numbered
+        if match.lastgroup == "mark":
+            numbered += 1
+            return f"${numbered}"
+        if match.lastgroup == "named":
+            name = match.group()[1:]
+            if name not in names:
+                names.append(name)
+            return f"${names.index(name) + 1}"
+        return match.group()
+
+    text = _TOKENS.sub(replace, sql)
+    if numbered and names:
+        raise StorageError("a statement mixes ? and :name placeholders")
+    return text, (tuple(names) if names else None)
+
+
+def translate(sql: str, id_tables: frozenset[str] = frozenset()) -> Statement:
+    """``sql`` (as written for SQLite) for PostgreSQL. ``id_tables``: the tables with an
+    ``id`` column, whose INSERTs return the new id."""
+    text, names = placeholders(sql.strip().rstrip(";"))
+    insert = _INSERT.match(text)
+    returns_rows = bool(_RETURNING.search(_without_literals(text)))
+    if insert is not None:
+        if insert.group("ignore"):
+            text = text[: insert.start("ignore")] + text[insert.end("ignore") :]
+            returning = _RETURNING.search(_without_literals(text))
+            at = returning.start() if returning else len(text)
+            text = f"{text[:at].rstrip()} ON CONFLICT DO NOTHING {text[at:]}".rstrip()
+        if not returns_rows and insert.group("table").lower() in id_tables:
+            text += " RETURNING id"
+            returns_rows = True
+    return Statement(text, names, returns_rows)
+
+
+def _without_literals(sql: str) -> str:
+    return _TOKENS.sub(
+        lambda m: "''" if m.lastgroup in ("dollar", "literal", "quoted", "comment") else m.group(),
+        sql,
+    )
+
+
+def _rowcount(status: str) -> int:
+    """Rows affected, from a command tag such as ``UPDATE 3`` or ``INSERT 0 1``."""
+    last = status.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else -1
+
+
+class PgTx(Tx):
+    """One unit of work's connection, inside its PostgreSQL transaction."""
+
+    dialect = "postgresql"
+
+    def __init__(self, conn: asyncpg.Connection, store: PostgresDatabase) -> None:
+        self._pg = conn
+        self._store = store
+
+    async def execute(self, sql: str, params: Params = ()) -> Result:
+        statement = self._store.statement(sql)
+        arguments = statement.arguments(params)
+        try:
+            if statement.returns_rows:
+                rows = await self._pg.fetch(statement.sql, *arguments)
+                last = rows[-1]["id"] if rows and "id" in rows[-1] else None
+                return Result(len(rows), int(last) if last is not None else None)
+            status = await self._pg.execute(statement.sql, *arguments)
+        except asyncpg.IntegrityConstraintViolationError as error:
+            raise IntegrityError(str(error)) from error
+        return Result(_rowcount(status), None)
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        for params in rows:
+            await self.execute(sql, params)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        statement = self._store.statement(sql)
+        try:
+            rows = await self._pg.fetch(statement.sql, *statement.arguments(params))
+        except asyncpg.IntegrityConstraintViolationError as error:
+            raise IntegrityError(str(error)) from error
+        return cast(list[Row], rows)
+
+
+def _text(value: Any) -> str:
+    """Text parameters take what SQLite would have stored as text (a number given for a
+    text column is compared as its digits, as SQLite's column affinity does)."""
+    return value if isinstance(value, str) else str(value)
+
+
+async def _prepare(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec(
+        "text", schema="pg_catalog", encoder=_text, decoder=str, format="text"
+    )
+
+
+class PostgresDatabase(Database):
+    """The bot's store in a PostgreSQL database: ``transaction()`` for writes,
+    ``fetchone``/``fetchall`` to read, exactly as on SQLite.
+
+    It is a ``Database`` so that every repository takes it as it is; it overrides every
+    method that reaches a connection and never opens a SQLite file.
+    """
+
+    dialect = "postgresql"
+
+    def __init__(self, url: str, *, pool_size: int = POOL_SIZE) -> None:
+        super().__init__(_safe(url))
+        self.url = url
+        self._pool_size = pool_size
+        self._pool: asyncpg.Pool | None = None
+        self._turns = WriterTurns()
+        self._statements: dict[str, Statement] = {}
+        self._id_tables: frozenset[str] = frozenset()
+
+    @classmethod
+    async def open(cls, url: Any) -> PostgresDatabase:
+        """Connect to the database at ``url`` and apply the migrations it has not had."""
+        db = cls(str(url))
+        try:
+            await db.connect()
+            await db.migrate()
+        except BaseException:
+            await db.close()
+            raise
+        return db
+
+    async def connect(self) -> None:
+        try:
+            self._pool = await asyncpg.create_pool(
+                self.url, min_size=1, max_size=self._pool_size, init=_prepare
+            )
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            raise DatabaseUnavailable(
+                f"cannot connect to PostgreSQL at {self.path}: {error}"
+            ) from None
+        await self._learn_id_tables()
+
+    async def _learn_id_tables(self) -> None:
+        rows = await self.fetchall(
+            "SELECT table_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND column_name = 'id'"
+        )
+        self._id_tables = frozenset(str(r["table_name"]) for r in rows)
+        self._statements.clear()
+
+    def statement(self, sql: str) -> Statement:
+        """``sql`` translated for PostgreSQL (each text once)."""
+        found = self._statements.get(sql)
+        if found is None:
+            found = self._statements[sql] = translate(sql, self._id_tables)
+        return found
+
+    async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.close()
+
+    @property
+    def is_open(self) -> bool:
+        return self._pool is not None
+
+    def _the_pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise StorageError("the database is not open")
+        return self._pool
+
+    @asynccontextmanager
+    async def transaction(
+        self, *, urgent: bool = False, secure_delete: bool = False
+    ) -> AsyncIterator[Tx]:
+        """One unit of work in its own transaction, after every other unit of work (in any
+        process) has finished: committed, or rolled back on an exception.
+
+        ``urgent`` units go before the others waiting in this process. ``secure_delete``
+        changes nothing here: PostgreSQL keeps no free-page copies for it to overwrite
+        (space freed by deletes is reused after ``VACUUM``)."""
+        async with (
+            self._turns.turn(urgent=urgent),
+            self._the_pool().acquire() as conn,
+            conn.transaction(),
+        ):
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
+            yield PgTx(conn, self)
+
+    async def write(self, sql: str, params: Params = (), *, urgent: bool = False) -> list[Row]:
+        """One statement as a transaction of its own; the rows it returns, if any."""
+        async with self.transaction(urgent=urgent) as tx:
+            statement = self.statement(sql)
+            if statement.returns_rows:
+                return await tx.fetchall(sql, params)
+            await tx.execute(sql, params)
+            return []
+
+    async def write_all(
+        self, statements: Sequence[tuple[str, Params]], *, urgent: bool = False
+    ) -> list[Result]:
+        """Statements that need nothing read in between, in one transaction. All or nothing."""
+        async with self.transaction(urgent=urgent) as tx:
+            return [await tx.execute(sql, params) for sql, params in statements]
+
+    async def checkpoint(self) -> bool:
+        """Nothing to do: the server looks after its own write-ahead log. Always True."""
+        return True
+
+    async def vacuum(self) -> bool:
+        """``VACUUM``: the space of deleted rows is marked for reuse (PostgreSQL does not
+        overwrite it at once, unlike SQLite's VACUUM). Returns True."""
+        await self._the_pool().execute("VACUUM")
+        return True
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Tx]:
+        """Several reads that see the same moment: one read-only repeatable-read transaction."""
+        async with (
+            self._the_pool().acquire() as conn,
+            conn.transaction(isolation="repeatable_read", readonly=True),
+        ):
+            yield PgTx(conn, self)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        async with self._the_pool().acquire() as conn:
+            return await PgTx(conn, self).fetchall(sql, params)
+
+    async def migrate(self) -> list[int]:
+        """Apply every migration not yet recorded, each in its own transaction."""
+        async with self.transaction() as tx:
+            await tx.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL"
+                " DEFAULT (to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')))"
+            )
+        applied: list[int] = []
+        for migration in PG_MIGRATIONS:
+            async with self.transaction() as tx:
+                done = await tx.fetchone(
+                    "SELECT 1 FROM schema_migrations WHERE number = ?", (migration.number,)
+                )
+                if done is not None:
+                    continue
+                for statement in migration.statements:
+                    await tx.execute(statement)
+                await tx.execute(
+                    "INSERT INTO schema_migrations (number, name) VALUES (?, ?)",
+                    (migration.number, migration.name),
+                )
+            logger.info("applied migration %04d %s", migration.number, migration.name)
+            applied.append(migration.number)
+        await self._learn_id_tables()
+        return applied
+
+
+def _safe(url: str) -> str:
+    """``url`` without its password, for messages and logs."""
+    return re.sub(r"(//[^:/@]*):[^@/]*@", r"\1:***@", url)

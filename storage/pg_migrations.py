@@ -1,0 +1,128 @@
+"""The numbered migrations of storage/migrations.py, in PostgreSQL's words.
+
+Each SQLite migration is carried over as it is written, with SQLite's types put in
+PostgreSQL's: an ``id INTEGER PRIMARY KEY`` is an identity column, ``INTEGER`` is ``BIGINT``
+(SQLite's integers are 64-bit) and ``REAL`` is ``DOUBLE PRECISION``. Moments stay ISO text
+and yes/no stays 0/1, as on SQLite. ``COLLATE NOCASE`` names a case-insensitive collation
+that migration 2 creates, so the repositories' ``COLLATE NOCASE`` reads the same on both.
+Full-text search (migration 16) is PostgreSQL's own: see ``SEARCH``.
+
+A migration with a number here is the same change as the SQLite one with that number; both
+are recorded in ``schema_migrations``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from storage.migrations import MIGRATIONS, Migration
+
+NOCASE = (
+    "CREATE COLLATION IF NOT EXISTS nocase"
+    " (provider = icu, locale = 'und-u-ks-level2', deterministic = false)"
+)
+"""Case-insensitive comparison (SQLite's ``COLLATE NOCASE``)."""
+
+ANSWER_AS_IT_STANDS = (
+    "coalesce((SELECT string_agg(p.text, ' ' ORDER BY p.id) FROM answer_parts p"
+    " WHERE p.question_id = q.id AND p.deleted_at IS NULL), '')"
+)
+PUBLISHED = (
+    "coalesce((SELECT c.corrected_text FROM corrections c WHERE c.question_id = q.id"
+    " ORDER BY c.id DESC LIMIT 1), (SELECT pb.answer_text FROM publications pb"
+    " WHERE pb.question_id = q.id), '')"
+)
+
+SEARCH: tuple[str, ...] = (
+    """
+    CREATE TABLE question_search (
+        question_id BIGINT PRIMARY KEY,
+        question TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        published TEXT NOT NULL,
+        question_words tsvector GENERATED ALWAYS AS
+            (to_tsvector('english', question)) STORED,
+        public_words tsvector GENERATED ALWAYS AS
+            (setweight(to_tsvector('english', question), 'A')
+             || setweight(to_tsvector('english', published), 'B')) STORED,
+        all_words tsvector GENERATED ALWAYS AS
+            (setweight(to_tsvector('english', question), 'A')
+             || setweight(to_tsvector('english', answer), 'C')
+             || setweight(to_tsvector('english', published), 'B')) STORED
+    )
+    """,
+    "CREATE INDEX question_search_question ON question_search USING gin (question_words)",
+    "CREATE INDEX question_search_public ON question_search USING gin (public_words)",
+    "CREATE INDEX question_search_all ON question_search USING gin (all_words)",
+    f"""
+    CREATE FUNCTION question_search_refresh(BIGINT) RETURNS void
+    LANGUAGE sql AS $$
+        DELETE FROM question_search WHERE question_id = $1;
+        INSERT INTO question_search (question_id, question, answer, published)
+        SELECT q.id, q.text, {ANSWER_AS_IT_STANDS}, {PUBLISHED}
+        FROM questions q WHERE q.id = $1;
+    $$
+    """,
+    """
+    CREATE FUNCTION question_search_on_write() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_TABLE_NAME = 'questions' THEN
+            IF TG_OP = 'DELETE' THEN
+                DELETE FROM question_search WHERE question_id = OLD.id;
+            ELSE
+                PERFORM question_search_refresh(NEW.id);
+            END IF;
+        ELSIF TG_OP = 'DELETE' THEN
+            PERFORM question_search_refresh(OLD.question_id);
+        ELSE
+            PERFORM question_search_refresh(NEW.question_id);
+        END IF;
+        RETURN NULL;
+    END
+    $$
+    """,
+    *(
+        f"CREATE TRIGGER {name} {when} FOR EACH ROW EXECUTE FUNCTION question_search_on_write()"
+        for name, when in {
+            "questions_search_insert": "AFTER INSERT ON questions",
+            "questions_search_text": "AFTER UPDATE OF text ON questions",
+            "questions_search_delete": "AFTER DELETE ON questions",
+            "parts_search_insert": "AFTER INSERT ON answer_parts",
+            "parts_search_update": "AFTER UPDATE ON answer_parts",
+            "parts_search_delete": "AFTER DELETE ON answer_parts",
+            "publications_search": "AFTER INSERT ON publications",
+            "publications_search_update": "AFTER UPDATE ON publications",
+            "corrections_search": "AFTER INSERT ON corrections",
+            "corrections_search_update": "AFTER UPDATE ON corrections",
+        }.items()
+    ),
+    "INSERT INTO question_search (question_id, question, answer, published)"
+    f" SELECT q.id, q.text, {ANSWER_AS_IT_STANDS}, {PUBLISHED} FROM questions q",
+)
+"""Migration 16: ``question_search`` holds each question's text, its answer as it stands and
+its published text, with their words (English stemming) in GIN-indexed columns; triggers
+rebuild a question's row whenever one of its tables changes, as on SQLite."""
+
+_IDENTITY = re.compile(r"\bid INTEGER PRIMARY KEY\b")
+_INTEGER = re.compile(r"\bINTEGER\b")
+_REAL = re.compile(r"\bREAL\b")
+
+
+def in_postgresql(statement: str) -> str:
+    """One SQLite migration statement with PostgreSQL's types."""
+    statement = _IDENTITY.sub("id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", statement)
+    statement = _INTEGER.sub("BIGINT", statement)
+    return _REAL.sub("DOUBLE PRECISION", statement)
+
+
+def _carried_over(migration: Migration) -> Migration:
+    if migration.number == 16:
+        return Migration(migration.number, migration.name, SEARCH)
+    statements = tuple(in_postgresql(s) for s in migration.statements)
+    if migration.number == 2:
+        statements = (NOCASE, *statements)
+    return Migration(migration.number, migration.name, statements)
+
+
+PG_MIGRATIONS: tuple[Migration, ...] = tuple(_carried_over(m) for m in MIGRATIONS)
