@@ -151,8 +151,11 @@ class Table:
     columns: tuple[str, ...]
     text_columns: tuple[str, ...]
     key: tuple[str, ...]
-    """What names one row: ``rowid``, or the primary key of a WITHOUT ROWID table."""
+    """What names one row: ``rowid``, or the primary key of a WITHOUT ROWID table (on
+    PostgreSQL, the primary key)."""
     virtual: bool = False
+    """A full-text index, made from other tables (SQLite's FTS5 tables; on PostgreSQL the
+    tables with ``tsvector`` columns)."""
 
     def name_columns(self) -> tuple[str, ...]:
         """Columns in which a person's name is looked for (ids are looked for in all)."""
@@ -171,6 +174,8 @@ class Table:
 
 async def schema(read: Tx) -> list[Table]:
     """The database's tables (not SQLite's own, nor the shadow tables of full-text indexes)."""
+    if read.dialect == "postgresql":
+        return await _schema_in_postgresql(read)
     rows = await read.fetchall(
         "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         " ORDER BY name"
@@ -200,7 +205,39 @@ async def schema(read: Tx) -> list[Table]:
     return tables
 
 
+async def _schema_in_postgresql(read: Tx) -> list[Table]:
+    """The tables of the database's current schema, each named by its primary key."""
+    rows = await read.fetchall(
+        "SELECT table_name AS name FROM information_schema.tables"
+        " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1"
+    )
+    tables = []
+    for row in rows:
+        name = str(row["name"])
+        columns = await read.fetchall(
+            "SELECT column_name AS name, data_type AS type FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position",
+            (name,),
+        )
+        declared = {str(c["name"]): str(c["type"] or "").upper() for c in columns}
+        text = tuple(c for c, kind in declared.items() if any(t in kind for t in _TEXTUAL))
+        keys = await read.fetchall(
+            "SELECT k.column_name AS name FROM information_schema.table_constraints c"
+            " JOIN information_schema.key_column_usage k ON k.constraint_name = c.constraint_name"
+            " AND k.table_schema = c.table_schema AND k.table_name = c.table_name"
+            " WHERE c.constraint_type = 'PRIMARY KEY' AND c.table_schema = current_schema()"
+            " AND c.table_name = ? ORDER BY k.ordinal_position",
+            (name,),
+        )
+        key = tuple(str(k["name"]) for k in keys) or ("ctid",)
+        virtual = "TSVECTOR" in declared.values()
+        tables.append(Table(name, tuple(declared), text, key, virtual=virtual))
+    return tables
+
+
 _TEXTUAL = ("TEXT", "CHAR", "CLOB")
+ROW_NAMES = ("rowid", "ctid")
+"""What names a row that has no primary key: SQLite's and PostgreSQL's own column."""
 
 
 @dataclass(frozen=True)
@@ -436,7 +473,9 @@ async def _candidates(tx: Tx, table: Table, needles: Sequence[str]) -> list[Row]
     if not table.text_columns or not needles:
         return []
     likes = _spellings(needles)
-    where = " OR ".join(f"\"{c}\" LIKE ? ESCAPE '\\'" for c in table.text_columns for _ in likes)
+    # PostgreSQL's LIKE minds case: ILIKE under the "C" collation matches as SQLite's LIKE.
+    like = 'COLLATE "C" ILIKE' if tx.dialect == "postgresql" else "LIKE"
+    where = " OR ".join(f"\"{c}\" {like} ? ESCAPE '\\'" for c in table.text_columns for _ in likes)
     params = [_like(n) for _ in table.text_columns for n in likes]
     return await tx.fetchall(
         f'SELECT {_key_columns(table)}, * FROM "{table.name}" WHERE {where} ORDER BY "_key0"',
@@ -447,7 +486,7 @@ async def _candidates(tx: Tx, table: Table, needles: Sequence[str]) -> list[Row]
 def _key_columns(table: Table) -> str:
     """``rowid AS "_key0"``, or the primary key's columns as ``_key0``, ``_key1``..."""
     return ", ".join(
-        f'{k if k == "rowid" else f"{chr(34)}{k}{chr(34)}"} AS "_key{i}"'
+        f'{k if k in ROW_NAMES else f"{chr(34)}{k}{chr(34)}"} AS "_key{i}"'
         for i, k in enumerate(table.key)
     )
 
@@ -508,17 +547,21 @@ async def _find(tx: Tx, tables: Sequence[Table], user_id: str, names: Sequence[s
         if linked is None:
             continue
         rows = await tx.fetchall(
-            f'SELECT rowid AS "_key0", * FROM "{table_name}" WHERE "{column}" IN'
-            f' (SELECT id FROM "{parent}" WHERE "{person_column}" = ?) ORDER BY rowid',
+            f'SELECT {_key_columns(linked)}, * FROM "{table_name}" WHERE "{column}" IN'
+            f' (SELECT id FROM "{parent}" WHERE "{person_column}" = ?) ORDER BY "_key0"',
             (user_id,),
         )
         seen = {f.key for f in found if f.table == table_name}
-        found += [_found(linked, row) for row in rows if (row["_key0"],) not in seen]
+        found += [_found(linked, row) for row in rows if _key_of(linked, row) not in seen]
     return found
 
 
+def _key_of(table: Table, row: Row) -> tuple[Any, ...]:
+    return tuple(row[f"_key{i}"] for i in range(len(table.key)))
+
+
 def _found(table: Table, row: Row) -> Found:
-    key = tuple(row[f"_key{i}"] for i in range(len(table.key)))
+    key = _key_of(table, row)
     values: dict[str, Any] = {}
     for column in table.columns:
         value = row[column]
@@ -543,7 +586,7 @@ async def _replace(
             if not new:
                 continue
             sets = ", ".join(f'"{column}" = ?' for column in new)
-            where = " AND ".join(f"{k} = ?" if k == "rowid" else f'"{k}" = ?' for k in table.key)
+            where = " AND ".join(f"{k} = ?" if k in ROW_NAMES else f'"{k}" = ?' for k in table.key)
             key = [row[f"_key{i}"] for i in range(len(table.key))]
             await tx.execute(
                 f'UPDATE "{table.name}" SET {sets} WHERE {where}', [*new.values(), *key]
@@ -553,7 +596,14 @@ async def _replace(
 
 
 async def rebuild_full_text_indexes(tx: Tx, tables: Sequence[Table]) -> list[str]:
-    """Rebuild every FTS5 index from its content, so no erased word stays in its segments."""
+    """Rebuild every FTS5 index from its content, so no erased word stays in its segments.
+
+    On PostgreSQL the search table's rows are rebuilt from the tables (its triggers have done
+    so already for every row changed; this makes sure of the rest)."""
+    if tx.dialect == "postgresql":
+        if any(t.name == "question_search" for t in tables):
+            await tx.execute("SELECT question_search_refresh(id) FROM questions")
+        return []
     warnings = []
     for table in tables:
         if not table.virtual:

@@ -1,9 +1,11 @@
-"""Full-text search over questions and answers (SQLite FTS5, English stemming, ranked).
+"""Full-text search over questions and answers (English stemming, ranked): SQLite's FTS5, or
+PostgreSQL's text search.
 
-``question_search`` holds, for each question (its rowid is the question's id), the question
-text, the answer as it stands and the text as published; triggers in storage/migrations.py
-keep it in step with every write. What people type is never FTS5 query syntax here: it is cut
-into words, each searched for as a quoted term, so no input is an error or an operator.
+``question_search`` holds, for each question (its rowid, or on PostgreSQL its question_id, is
+the question's id), the question text, the answer as it stands and the text as published;
+triggers (storage/migrations.py, storage/pg_migrations.py) keep it in step with every write.
+What people type is never query syntax here: it is cut into words, each searched for as a
+quoted term, so no input is an error or an operator.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from storage.db import Database
+from storage.db import Database, Row
 
 WORD = re.compile(r"\w+", re.UNICODE)
 WORDS_KEPT = 12
@@ -61,8 +63,61 @@ def _terms(words: Sequence[str]) -> list[str]:
 
 
 class QuestionSearch:
+    """Searching ``question_search``: the one place where the SQL differs between SQLite
+    (FTS5: ``MATCH``, ``bm25``, ``snippet``) and PostgreSQL (``tsvector`` columns with the
+    ``english`` configuration: ``@@``, ``ts_rank``, ``ts_headline``). Both rank lower first
+    and mark matched words with MARK_START and MARK_END."""
+
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    async def _ranked_in_sqlite(
+        self,
+        words: Sequence[str],
+        include_drafts: bool,
+        where: list[str],
+        params: list[object],
+        limit: int,
+    ) -> list[Row]:
+        columns = "{question answer published}" if include_drafts else "{question published}"
+        snippets = ", ".join(
+            f"snippet(question_search, {column}, '{MARK_START}', '{MARK_END}', '…', 24)"
+            f" AS in_{name}"
+            for column, name in enumerate(("question", "answer", "published"))
+        )
+        return await self.db.fetchall(
+            f"SELECT q.id AS id, bm25(question_search, 1.0, 0.5, 0.8) AS rank, {snippets}"
+            " FROM question_search JOIN questions q ON q.id = question_search.rowid"
+            " JOIN meetings m ON m.id = q.source_meeting_id"
+            f" WHERE {' AND '.join(['question_search MATCH ?', *where])}"
+            " ORDER BY rank LIMIT ?",
+            (f"{columns} : ({' '.join(_terms(words))})", *params, limit),
+        )
+
+    async def _ranked_in_postgresql(
+        self,
+        words: Sequence[str],
+        include_drafts: bool,
+        where: list[str],
+        params: list[object],
+        limit: int,
+    ) -> list[Row]:
+        searched = "s.all_words" if include_drafts else "s.public_words"
+        options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=24, MinWords=12"
+        snippets = ", ".join(
+            f"ts_headline('english', s.{name}, query, '{options}') AS in_{name}"
+            for name in ("question", "answer", "published")
+        )
+        # Weights for D, C, B, A: the question (A) counts most, then published text (B),
+        # then the answer as it stands (C), as bm25's column weights do on SQLite.
+        return await self.db.fetchall(
+            f"SELECT q.id AS id, -ts_rank('{{0.1, 0.5, 0.8, 1.0}}', {searched}, query) AS rank,"
+            f" {snippets} FROM question_search s JOIN questions q ON q.id = s.question_id"
+            " JOIN meetings m ON m.id = q.source_meeting_id, to_tsquery('english', ?) AS query"
+            f" WHERE {' AND '.join([f'{searched} @@ query', *where])}"
+            " ORDER BY rank, q.id LIMIT ?",
+            (" & ".join(_lexemes(words)), *params, limit),
+        )
 
     async def search(
         self,
@@ -76,30 +131,21 @@ class QuestionSearch:
         """Questions whose text or answer has every word (stemmed: "moving" finds "move"),
         best first. Without ``include_drafts`` only the question and the published answer
         are searched (and shown): an answer not yet published is not for everyone."""
-        terms = _terms(searched_words(words))
-        if not terms:
+        wanted = searched_words(words)
+        if not _terms(wanted):
             return []
-        columns = "{question answer published}" if include_drafts else "{question published}"
-        where = ["question_search MATCH ?"]
-        params: list[object] = [f"{columns} : ({' '.join(terms)})"]
+        where: list[str] = []
+        params: list[object] = []
         if committee_key is not None:
             where.append("m.committee_key = ?")
             params.append(committee_key)
         if since is not None:
             where.append("q.created_at >= ?")
             params.append(since.isoformat())
-        snippets = ", ".join(
-            f"snippet(question_search, {column}, '{MARK_START}', '{MARK_END}', '…', 24)"
-            f" AS in_{name}"
-            for column, name in enumerate(("question", "answer", "published"))
-        )
-        rows = await self.db.fetchall(
-            f"SELECT q.id AS id, bm25(question_search, 1.0, 0.5, 0.8) AS rank, {snippets}"
-            " FROM question_search JOIN questions q ON q.id = question_search.rowid"
-            " JOIN meetings m ON m.id = q.source_meeting_id"
-            f" WHERE {' AND '.join(where)} ORDER BY rank LIMIT ?",
-            (*params, limit),
-        )
+        if self.db.dialect == "postgresql":
+            rows = await self._ranked_in_postgresql(wanted, include_drafts, where, params, limit)
+        else:
+            rows = await self._ranked_in_sqlite(wanted, include_drafts, where, params, limit)
         shown = ("published", "answer", "question") if include_drafts else ("published", "question")
         hits = []
         for row in rows:
@@ -115,11 +161,20 @@ class QuestionSearch:
         terms = _terms(wanted[:30])
         if not terms:
             return []
-        rows = await self.db.fetchall(
-            "SELECT rowid AS id, question FROM question_search"
-            " WHERE question_search MATCH ? AND rowid < ? ORDER BY bm25(question_search) LIMIT 20",
-            (f"{{question}} : ({' OR '.join(terms)})", question_id),
-        )
+        if self.db.dialect == "postgresql":
+            rows = await self.db.fetchall(
+                "SELECT question_id AS id, question FROM question_search,"
+                " to_tsquery('english', ?) AS query WHERE question_words @@ query"
+                " AND question_id < ? ORDER BY ts_rank(question_words, query) DESC,"
+                " question_id LIMIT 20",
+                (" | ".join(_lexemes(wanted[:30])), question_id),
+            )
+        else:
+            rows = await self.db.fetchall(
+                "SELECT rowid AS id, question FROM question_search WHERE question_search"
+                " MATCH ? AND rowid < ? ORDER BY bm25(question_search) LIMIT 20",
+                (f"{{question}} : ({' OR '.join(terms)})", question_id),
+            )
         mine = {_stem(w) for w in wanted}
         scored = []
         for row in rows:
@@ -128,6 +183,11 @@ class QuestionSearch:
             scored.append(SearchHit(int(row["id"]), str(row["question"]), share))
         scored.sort(key=lambda hit: (-hit.rank, hit.question_id))
         return scored[:limit]
+
+
+def _lexemes(words: Sequence[str]) -> list[str]:
+    """Words as PostgreSQL ``tsquery`` terms: quoted, so none is an operator."""
+    return ["'" + word.replace("'", "") + "'" for word in words if word.replace("'", "")]
 
 
 def _stem(word: str) -> str:
