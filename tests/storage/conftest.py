@@ -1,23 +1,94 @@
-"""A real SQLite file per test, with the CYP committee, two meetings and two officer roles."""
+"""A real store per test, on each backend: a SQLite file, and a fresh PostgreSQL database
+(made from a migrated template on the session's throwaway server, see tests/pg_server.py).
+
+Tests marked ``sqlite_only`` (what they check is SQLite's file itself) run on SQLite alone.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from storage.db import Database
+from storage.store import open_store
+from tests.pg_server import (
+    NOT_INSTALLED,
+    create_database,
+    database_name,
+    drop_database,
+    programs,
+    throwaway_server,
+    with_database,
+)
 from tests.storage.storage_support import Seeded, seed
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        only_sqlite = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        metafunc.parametrize("backend", ["sqlite"] if only_sqlite else list(BACKENDS))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str | None]:
+    """The URL of a server to make test databases on, or None when there is none."""
+    given = os.environ.get("TEST_DATABASE_URL")
+    if given:
+        yield given
+        return
+    bin_dir = programs()
+    if bin_dir is None:
+        yield None
+        return
+    with throwaway_server(bin_dir) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: str | None) -> Iterator[str | None]:
+    """A database with every migration applied, copied for each test (much faster than
+    migrating each one)."""
+    if postgres_server is None:
+        yield None
+        return
+    name = database_name("template")
+    asyncio.run(create_database(postgres_server, name, migrate=True))
+    yield name
+    asyncio.run(drop_database(postgres_server, name))
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "bot.db")
+async def location(
+    backend: str,
+    tmp_path: Path,
+    postgres_server: str | None,
+    postgres_template: str | None,
+) -> AsyncIterator[str | Path]:
+    """Where this test's store is: a SQLite file's path, or a new PostgreSQL database's URL."""
+    if backend == "sqlite":
+        yield tmp_path / "bot.db"
+        return
+    if postgres_server is None or postgres_template is None:
+        pytest.skip(NOT_INSTALLED)
+    name = database_name("test")
+    await create_database(postgres_server, name, template=postgres_template)
+    yield with_database(postgres_server, name)
+    await drop_database(postgres_server, name)
+
+
+@pytest.fixture
+async def db(location: str | Path) -> AsyncIterator[Database]:
+    database = await open_store(location)
     yield database
     await database.close()
 
 
 @pytest.fixture
-async def seeded(db: Database, tmp_path: Path) -> Seeded:
-    return await seed(db, tmp_path / "bot.db")
+async def seeded(db: Database, location: str | Path) -> Seeded:
+    return await seed(db, location)

@@ -24,12 +24,13 @@ STRANGER = Actor("USTRANGE1")
 class Seeded:
     repos: Repositories
     db: Database
-    path: Path
+    path: Path | str
+    """Where the store is: the SQLite file, or the PostgreSQL database's URL."""
     source: Meeting
     target: Meeting
 
 
-async def seed(db: Database, path: Path) -> Seeded:
+async def seed(db: Database, path: Path | str) -> Seeded:
     """The CYP committee, two meetings and two officer roles (DCSC with a deputy, HoS)."""
     repos = Repositories.on(db)
     await repos.meetings.save_committee(

@@ -85,7 +85,7 @@ async def test_a_repeated_event_records_the_reply_once(seeded: Seeded) -> None:
 async def test_the_channel_and_ts_pair_is_unique_in_the_schema(seeded: Seeded) -> None:
     question = await sent(seeded)
     await seeded.repos.answers.add_part(question.id, reply("1.000001"), "A.", OFFICER, T1)
-    with pytest.raises(IntegrityError, match="UNIQUE"):
+    with pytest.raises(IntegrityError, match=r"(?i)unique"):  # each backend's own words
         async with seeded.db.transaction() as tx:
             await tx.execute(
                 "INSERT INTO answer_parts (question_id, channel, ts, author, text, posted_at)"

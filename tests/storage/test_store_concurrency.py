@@ -20,6 +20,10 @@ from storage import db as db_module
 from storage.db import Database, DatabaseUnavailable
 from tests.paths import ROOT
 
+pytestmark = pytest.mark.sqlite_only(
+    "two handles and two processes on one SQLite file, its locks, busy waits and permissions"
+)
+
 TABLE = "CREATE TABLE IF NOT EXISTS tally (id INTEGER PRIMARY KEY, writer TEXT, n INTEGER)"
 
 

@@ -8,6 +8,7 @@ from bot.core.models import Asker, OnBehalfOf
 from storage.db import Database
 from storage.migrations import MIGRATIONS
 from storage.repositories import Repositories
+from storage.store import open_store
 from tests.storage.storage_support import ASKER, NOW, Seeded
 
 
@@ -36,7 +37,7 @@ async def test_restart_keeps_data_and_does_not_reapply_migrations(
     created = await repos.questions.create(draft, NOW)
     await seeded.db.close()
 
-    reopened = await Database.open(seeded.path)
+    reopened = await open_store(seeded.path)
     try:
         assert await reopened.migrate() == []
         rows = await reopened.fetchall("SELECT number FROM schema_migrations")

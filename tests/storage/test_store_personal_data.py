@@ -125,6 +125,7 @@ async def test_export_of_someone_never_seen_is_refused(seeded: Seeded) -> None:
 # --- erasure --------------------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only("reads the SQLite file's bytes (and its -wal) after VACUUM")
 async def test_erasure_leaves_nothing_of_them_in_the_file(zebedee: Record) -> None:
     seeded = zebedee.seeded
     assert traces(await file_bytes(seeded.path)), "the test needs them in the file first"
@@ -224,6 +225,17 @@ async def test_extra_spellings_of_their_name_are_erased_too(zebedee: Record) -> 
     assert row is not None and row["cancel_reason"] == f"{ERASED_NAME} is away"
 
 
+async def test_search_forgets_them_with_the_erasure(zebedee: Record) -> None:
+    search = zebedee.seeded.repos.search
+    before = await search.search(["quillfeather"], include_drafts=True)
+    assert zebedee.mentioning.id in [hit.question_id for hit in before]
+    await zebedee.seeded.repos.personal_data.erase(ZEB, OPERATOR, NOW)
+    assert await search.search(["quillfeather"], include_drafts=True) == []
+    after = await search.search(["erased"], include_drafts=True)
+    assert zebedee.mentioning.id in [hit.question_id for hit in after]
+
+
+@pytest.mark.sqlite_only("reads FTS5's segments and the SQLite file's bytes after VACUUM")
 async def test_a_full_text_index_kept_in_step_by_triggers_forgets_them_too(
     zebedee: Record,
 ) -> None:

@@ -22,6 +22,7 @@ from storage.reminders import (
     ReminderRepository,
     ReminderStatus,
 )
+from storage.store import open_store
 from storage.sweeps import LEASE_SECONDS, Sweeps
 from tests.storage.storage_support import (
     ASKER,
@@ -42,9 +43,9 @@ TODAY = date(2026, 4, 20)
 TOMORROW = date(2026, 4, 21)
 
 
-async def open_database(path: Path) -> Database:
+async def open_database(path: Path | str) -> Database:
     """The normal migrations, then the reminders migration (until it joins MIGRATIONS)."""
-    database = await Database.open(path)
+    database = await open_store(path)
     if REMINDERS_MIGRATION.number not in await database.applied_migrations():
         async with database.transaction() as tx:
             for statement in REMINDERS_MIGRATION.statements:
@@ -57,9 +58,9 @@ async def open_database(path: Path) -> Database:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
+async def db(location: Path | str) -> AsyncIterator[Database]:
     """Overrides the storage conftest's database so that ``seeded`` has the reminder tables."""
-    database = await open_database(tmp_path / "bot.db")
+    database = await open_database(location)
     yield database
     await database.close()
 
@@ -343,6 +344,7 @@ async def test_sent_keys_for_many_questions(seeded: Seeded) -> None:
     assert await reminders.sent_keys([]) == set()
 
 
+@pytest.mark.sqlite_only("reads SQLite's query plans (EXPLAIN QUERY PLAN)")
 async def test_the_sweep_query_uses_indexes_among_100000_questions(seeded: Seeded) -> None:
     awaiting = await sent_question(seeded)
     closed_states = ("published", "withdrawn", "approved", "answered", "submitted")

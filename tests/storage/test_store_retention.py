@@ -170,6 +170,7 @@ async def test_the_compiled_document_reads_the_same_but_for_the_askers_name(old:
     assert await compiled(seeded) == before.replace(ASKER_NAME, PSEUDONYM_NAME)
 
 
+@pytest.mark.sqlite_only("reads the SQLite file's bytes (and its -wal) after VACUUM")
 async def test_drafts_and_the_askers_id_and_name_leave_the_file(old: Old) -> None:
     seeded = old.seeded
     report = await seeded.repos.retention.apply(CUTOFF, SIX_YEARS_ON)

@@ -7,9 +7,9 @@ from datetime import date
 
 from bot.core.lifecycle import draft_question
 from bot.core.models import Asker, MessageRef, OnBehalfOf, Question
-from storage.db import Database
 from storage.repositories import Repositories
 from storage.search import MARK_END, MARK_START
+from storage.store import open_store
 from tests.storage.storage_support import (
     ASKER,
     CLERK,
@@ -99,15 +99,19 @@ async def test_an_existing_database_is_indexed_by_the_migration(seeded: Seeded) 
     question = await ask(seeded, "How many care leavers live in unsuitable housing?")
     # As a database made before search existed: no index, migration 16 not applied.
     async with seeded.db.transaction() as tx:
-        triggers = await tx.fetchall(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%search%'"
-        )
-        for row in triggers:
-            await tx.execute(f"DROP TRIGGER {row['name']}")
+        if seeded.db.dialect == "postgresql":  # its triggers go with their function
+            await tx.execute("DROP FUNCTION question_search_on_write() CASCADE")
+            await tx.execute("DROP FUNCTION question_search_refresh(BIGINT)")
+        else:
+            triggers = await tx.fetchall(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%search%'"
+            )
+            for row in triggers:
+                await tx.execute(f"DROP TRIGGER {row['name']}")
         await tx.execute("DROP TABLE question_search")
         await tx.execute("DELETE FROM schema_migrations WHERE number = 16")
     await seeded.db.close()
-    reopened = await Database.open(seeded.path)
+    reopened = await open_store(seeded.path)
     try:
         hits = await Repositories.on(reopened).search.search(["housing"], include_drafts=True)
         assert [hit.question_id for hit in hits] == [question.id]
