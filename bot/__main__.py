@@ -108,7 +108,15 @@ def cli_environment(env_file: str | None) -> dict[str, str]:
 
 
 def database_setting(env: Mapping[str, str]) -> Path:
-    """DATABASE_PATH (default data/scrutiny.db): where the database is, or is to be."""
+    """DATABASE_PATH (default data/scrutiny.db): where the database is, or is to be.
+
+    The command-line tools work on the SQLite file only: with DATABASE_URL set they refuse
+    rather than act on a file that is not the bot's record."""
+    if (env.get("DATABASE_URL") or "").strip():
+        raise ConfigError(
+            "DATABASE_URL is set: this command works on the SQLite file (DATABASE_PATH) only "
+            "so far; the bot's record is in PostgreSQL"
+        )
     path_text = (env.get("DATABASE_PATH") or "").strip() or DEFAULT_DATABASE
     path = Path(path_text)
     if path_text == ":memory:" or path.is_dir():

@@ -30,6 +30,7 @@ from bot.manifest import MANIFEST_PATH, ManifestUnreadable, bot_scopes
 from bot.open_data import folder_problem
 from bot.runtime import REFUSED_TOKEN, STARTUP_CHECK_TIMEOUT
 from storage.db import Database, StorageError
+from storage.store import described, open_store
 
 BACKUPS_LATE_AFTER = timedelta(days=2)
 """A newest nightly backup older than this means the nightly backup is not working."""
@@ -51,8 +52,11 @@ async def check_deployment(
 ) -> list[Finding]:
     """Every check, in the order IT would fix them."""
     findings = await check_slack(settings, manifest)
-    findings.append(await check_database(Path(settings.database_path)))
-    findings.append(check_data_folder(Path(settings.database_path)))
+    if settings.database_url:
+        findings.append(await check_postgresql(settings.database_url))
+    else:
+        findings.append(await check_database(Path(settings.database_path)))
+        findings.append(check_data_folder(Path(settings.database_path)))
     findings.append(check_backups(settings, now.astimezone(settings.tz).date()))
     findings.append(check_publish_folder(settings))
     return findings
@@ -173,6 +177,20 @@ async def check_database(path: Path) -> Finding:
         await db.close()
     now = f"; {len(applied)} migrations applied now" if applied else ""
     return Finding(True, "database", f"{path} opens and is up to date (migration {latest}){now}")
+
+
+async def check_postgresql(url: str) -> Finding:
+    """DATABASE_URL: the PostgreSQL database opens and is migrated, as at start-up."""
+    where = f"PostgreSQL at {described(url)}"
+    try:
+        db = await open_store(url)
+    except StorageError as error:
+        return Finding(False, "database", f"{where}: {error}")
+    try:
+        latest = max(await db.applied_migrations(), default=0)
+    finally:
+        await db.close()
+    return Finding(True, "database", f"{where} opens and is up to date (migration {latest})")
 
 
 def check_data_folder(database: Path) -> Finding:

@@ -23,6 +23,7 @@ from bot.core.chasing import (
 )
 from bot.core.errors import InvalidInput
 from bot.core.template import TemplateError, check_template
+from storage.store import is_postgresql
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -43,6 +44,9 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
     port: int = 3000
     database_path: str = "data/scrutiny.db"
+    database_url: str | None = field(default=None, repr=False)
+    """DATABASE_URL: a ``postgresql://`` URL to keep the record in PostgreSQL instead of the
+    SQLite file in ``database_path``; None: SQLite (the default)."""
     clerk_user_ids: frozenset[str] = field(default_factory=frozenset)
     timezone: str = "Europe/London"
     triage_required: bool = True
@@ -246,8 +250,22 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
             "or leave it empty"
         )
 
+    database_url = _get(env, "DATABASE_URL")
+    if database_url is not None:
+        if not is_postgresql(database_url):
+            raise ConfigError(
+                "DATABASE_URL must be a postgresql:// URL (leave it empty to keep the record "
+                "in the SQLite file DATABASE_PATH)"
+            )
+        if backup_dir is not None:
+            raise ConfigError(
+                "BACKUP_DIR copies the SQLite file: with DATABASE_URL leave it empty and back "
+                "PostgreSQL up with its own tools (pg_dump)"
+            )
+
     pack = pack_from_env(env)
     return Settings(
+        database_url=database_url,
         publish_dir=publish_dir_from_env(env),
         health_port=health_port,
         backup_dir=backup_dir,

@@ -31,6 +31,7 @@ from bot.scheduler import create_scheduler
 from bot.services import Services
 from storage.backup import BackupProblem, DatabaseInUse, RunLock
 from storage.db import Database, DatabaseUnavailable, prepare_private_file
+from storage.store import described, open_store
 
 logger = logging.getLogger(__name__)
 
@@ -119,8 +120,11 @@ class Runtime:
             health_listening = self._listen_for_health()
             await check_tokens(self.settings)
             check_publish_dir(self.settings)
-            self._run_lock = claim_database(self.settings.database_path)
-            db = await open_database(self.settings.database_path)
+            if self.settings.database_url:
+                db = await open_postgresql(self.settings.database_url)
+            else:
+                self._run_lock = claim_database(self.settings.database_path)
+                db = await open_database(self.settings.database_path)
             self.services = Services(settings=self.settings, db=db, clock=self.clock)
             await self.services.seed()
             self.inbox = Inbox(self.services)
@@ -335,6 +339,14 @@ def claim_database(path: str) -> RunLock | None:
         ) from None
     except BackupProblem as error:
         raise StartupFailed(f"DATABASE_PATH={path}: {error}") from None
+
+
+async def open_postgresql(url: str) -> Database:
+    """The record in PostgreSQL (DATABASE_URL); the message never shows its password."""
+    try:
+        return await open_store(url)
+    except DatabaseUnavailable as error:
+        raise StartupFailed(f"DATABASE_URL={described(url)}: {error}") from None
 
 
 async def open_database(path: str) -> Database:

@@ -199,7 +199,7 @@ class PostgresDatabase(Database):
     dialect = "postgresql"
 
     def __init__(self, url: str, *, pool_size: int = POOL_SIZE) -> None:
-        super().__init__(_safe(url))
+        super().__init__(without_password(url))
         self.url = url
         self._pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
@@ -348,6 +348,6 @@ class PostgresDatabase(Database):
         return applied
 
 
-def _safe(url: str) -> str:
+def without_password(url: str) -> str:
     """``url`` without its password, for messages and logs."""
     return re.sub(r"(//[^:/@]*):[^@/]*@", r"\1:***@", url)

@@ -23,6 +23,15 @@ async def open_store(location: str | Path) -> Database:
     return await Database.open(location)
 
 
+def described(location: str | Path) -> str:
+    """``location`` for a message or a log line: a URL without its password."""
+    if is_postgresql(location):
+        from storage.pg import without_password
+
+        return without_password(str(location).strip())
+    return str(location)
+
+
 def store_location(database_url: str | None, database_path: str | Path) -> str | Path:
     """Where the settings put the store: ``DATABASE_URL`` when set, else ``DATABASE_PATH``."""
     return database_url if database_url else database_path
