@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import replace
@@ -18,6 +19,13 @@ from bot.core.calendar import use_time_zone
 from bot.core.clock import FixedClock
 from bot.runtime import Runtime
 from bot.sandbox import SlackDouble
+from tests.pg_server import (
+    create_database,
+    database_name,
+    drop_database,
+    programs,
+    throwaway_server,
+)
 
 # Property tests without their own max_examples follow the profile: a quick "dev" run for
 # `make test` on a laptop, the thorough "ci" run when .ci/run sets HYPOTHESIS_PROFILE=ci.
@@ -129,3 +137,31 @@ async def bot_any_mode(
     runtime = await start_bot(slack, settings, clock)
     yield runtime
     await runtime.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str | None]:
+    """The URL of a server to make test databases on, or None when there is none."""
+    given = os.environ.get("TEST_DATABASE_URL")
+    if given:
+        yield given
+        return
+    bin_dir = programs()
+    if bin_dir is None:
+        yield None
+        return
+    with throwaway_server(bin_dir) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: str | None) -> Iterator[str | None]:
+    """A database with every migration applied, copied for each test (much faster than
+    migrating each one)."""
+    if postgres_server is None:
+        yield None
+        return
+    name = database_name("template")
+    asyncio.run(create_database(postgres_server, name, migrate=True))
+    yield name
+    asyncio.run(drop_database(postgres_server, name))

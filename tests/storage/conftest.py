@@ -1,14 +1,12 @@
 """A real store per test, on each backend: a SQLite file, and a fresh PostgreSQL database
-(made from a migrated template on the session's throwaway server, see tests/pg_server.py).
+(made from a migrated template on the session's PostgreSQL: tests/conftest.py).
 
 Tests marked ``sqlite_only`` (what they check is SQLite's file itself) run on SQLite alone.
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -20,8 +18,6 @@ from tests.pg_server import (
     create_database,
     database_name,
     drop_database,
-    programs,
-    throwaway_server,
     with_database,
 )
 from tests.storage.storage_support import Seeded, seed
@@ -33,34 +29,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
         only_sqlite = metafunc.definition.get_closest_marker("sqlite_only") is not None
         metafunc.parametrize("backend", ["sqlite"] if only_sqlite else list(BACKENDS))
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[str | None]:
-    """The URL of a server to make test databases on, or None when there is none."""
-    given = os.environ.get("TEST_DATABASE_URL")
-    if given:
-        yield given
-        return
-    bin_dir = programs()
-    if bin_dir is None:
-        yield None
-        return
-    with throwaway_server(bin_dir) as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
-def postgres_template(postgres_server: str | None) -> Iterator[str | None]:
-    """A database with every migration applied, copied for each test (much faster than
-    migrating each one)."""
-    if postgres_server is None:
-        yield None
-        return
-    name = database_name("template")
-    asyncio.run(create_database(postgres_server, name, migrate=True))
-    yield name
-    asyncio.run(drop_database(postgres_server, name))
 
 
 @pytest.fixture
