@@ -1,0 +1,61 @@
+"""The bot end to end with its record in PostgreSQL (DATABASE_URL): a question submitted,
+approved and sent, the officer's reply recorded, and all of it still there after a restart.
+Skipped, with one reason, where PostgreSQL is not installed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.core.clock import FixedClock
+from bot.core.models import QuestionState
+from bot.sandbox import SlackDouble
+from storage.pg import PostgresDatabase
+from tests.conftest import DCSC_OFFICER, bot_settings, start_bot
+from tests.handlers.support import eventually, services
+from tests.handlers.test_answers import REF, sent_question
+from tests.pg_server import NOT_INSTALLED, create_database, database_name, drop_database
+
+
+@pytest.fixture
+async def database_url(
+    postgres_server: str | None, postgres_template: str | None
+) -> AsyncIterator[str]:
+    if postgres_server is None or postgres_template is None:
+        pytest.skip(NOT_INSTALLED)
+    name = database_name("bot")
+    yield await create_database(postgres_server, name, template=postgres_template)
+    await drop_database(postgres_server, name)
+
+
+async def test_a_question_answered_with_the_record_in_postgresql(
+    slack: SlackDouble, clock: FixedClock, tmp_path: Path, database_url: str
+) -> None:
+    settings = bot_settings(slack, tmp_path, database_url=database_url)
+    bot = await start_bot(slack, settings, clock)
+    try:
+        assert isinstance(services(bot).db, PostgresDatabase)
+        parent = await sent_question(slack, bot)
+        await slack.post_user_message(
+            parent.channel,
+            DCSC_OFFICER,
+            "78 care leavers live outside Hackney.",
+            thread_ts=parent.ts,
+        )
+        question = await eventually(
+            lambda: services(bot).repos.questions.by_reference(REF),
+            lambda q: q.state is QuestionState.ANSWERED,
+        )
+    finally:
+        await bot.stop()
+    assert not (tmp_path / "scrutiny.db").exists()  # nothing went to a SQLite file
+
+    again = await start_bot(slack, settings, clock)
+    try:
+        assert await services(again).repos.questions.by_reference(REF) == question
+        [part] = await services(again).repos.answers.parts(question.id)
+        assert part.text == "78 care leavers live outside Hackney."
+    finally:
+        await again.stop()
