@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.checks import check_postgresql
 from bot.core.clock import FixedClock
 from bot.core.models import QuestionState
 from bot.sandbox import SlackDouble
@@ -59,3 +60,14 @@ async def test_a_question_answered_with_the_record_in_postgresql(
         assert part.text == "78 care leavers live outside Hackney."
     finally:
         await again.stop()
+
+
+async def test_the_deployment_check_opens_postgresql_and_never_shows_the_password(
+    database_url: str,
+) -> None:
+    finding = await check_postgresql(database_url)
+    assert finding.ok and "up to date (migration 19)" in finding.detail
+    wrong = database_url.replace("postgres@", "nobody:secret-word@").replace("/bot_", "/none_")
+    finding = await check_postgresql(wrong)
+    assert not finding.ok
+    assert "secret-word" not in finding.line and "nobody:***@" in finding.line
