@@ -3,13 +3,14 @@ migrations that make the same tables and columns as SQLite's."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from storage.db import Database, IntegrityError
-from storage.pg import translate
+from storage.pg import PostgresDatabase, translate
 from storage.store import is_postgresql, open_store, store_location
 from tests.pg_server import NOT_INSTALLED, create_database, database_name, drop_database
 
@@ -153,3 +154,42 @@ async def test_write_all_is_all_or_nothing(fresh_postgresql: Database) -> None:
             [(insert, ("Ev1", "2026-04-20")), (insert, ("Ev1", "2026-04-20"))]
         )
     assert await fresh_postgresql.fetchall("SELECT * FROM processed_events") == []
+
+
+async def test_two_handles_reading_then_writing_at_once_lose_no_update(
+    fresh_postgresql: Database,
+) -> None:
+    """Two processes' units of work, each reading a number then writing it plus one: under
+    READ COMMITTED alone some increments would be lost; the write lock loses none."""
+    assert isinstance(fresh_postgresql, PostgresDatabase)
+    other = await open_store(fresh_postgresql.url)
+    try:
+        async with fresh_postgresql.transaction() as tx:
+            await tx.execute("INSERT INTO clerk_digests (day, claimed_at) VALUES ('counter', '0')")
+
+        async def add_one(db: Database) -> None:
+            async with db.transaction() as tx:
+                row = await tx.fetchone(
+                    "SELECT claimed_at FROM clerk_digests WHERE day = ?", ("counter",)
+                )
+                assert row is not None
+                await asyncio.sleep(0)  # let the others read meanwhile, if they could
+                await tx.execute(
+                    "UPDATE clerk_digests SET claimed_at = ? WHERE day = ?",
+                    (str(int(row["claimed_at"]) + 1), "counter"),
+                )
+
+        await asyncio.gather(*(add_one(db) for db in (fresh_postgresql, other) for _ in range(25)))
+        row = await other.fetchone("SELECT claimed_at FROM clerk_digests WHERE day = 'counter'")
+        assert row is not None and row["claimed_at"] == "50"
+    finally:
+        await other.close()
+
+
+async def test_a_snapshot_sees_one_moment(fresh_postgresql: Database) -> None:
+    insert = "INSERT INTO processed_events (event_id, received_at) VALUES (?, ?)"
+    async with fresh_postgresql.snapshot() as read:
+        before = await read.fetchall("SELECT * FROM processed_events")
+        await fresh_postgresql.write_all([(insert, ("Ev1", "2026-04-20"))])
+        assert await read.fetchall("SELECT * FROM processed_events") == before
+    assert len(await fresh_postgresql.fetchall("SELECT * FROM processed_events")) == 1
