@@ -193,3 +193,9 @@ async def test_a_snapshot_sees_one_moment(fresh_postgresql: Database) -> None:
         await fresh_postgresql.write_all([(insert, ("Ev1", "2026-04-20"))])
         assert await read.fetchall("SELECT * FROM processed_events") == before
     assert len(await fresh_postgresql.fetchall("SELECT * FROM processed_events")) == 1
+
+
+async def test_vacuum_and_checkpoint_run(fresh_postgresql: Database) -> None:
+    """``VACUUM`` cannot run inside a transaction: the store runs it on its own."""
+    assert await fresh_postgresql.vacuum()
+    assert await fresh_postgresql.checkpoint()
