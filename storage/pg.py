@@ -10,9 +10,9 @@ Repositories keep writing SQLite-flavoured SQL with ``?`` (or ``:name``) placeho
   ``Result.lastrowid`` and ``Tx.insert`` give the new row's id as they do on SQLite.
 
 Values are stored as they are on SQLite (moments as ISO text, yes/no as 0/1), so the codecs
-are the same. Writes keep SQLite's rule of one unit of work at a time: each transaction takes
-one advisory lock first, so the bot and the command-line tools never interleave their
-read-then-write units of work, whichever process they run in.
+are the same. Writes keep SQLite's rule of one unit of work at a time: each write transaction
+takes one advisory lock first, so no two read-then-write units of work interleave, whichever
+process (on whichever machine) they run in.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import re
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, cast
 
 import asyncpg
@@ -177,8 +178,9 @@ class PgTx(Tx):
 
 
 def _text(value: Any) -> str:
-    """Text parameters take what SQLite would have stored as text (a number given for a
-    text column is compared as its digits, as SQLite's column affinity does)."""
+    """Text parameters take what SQLite would have stored as text: a number given for a
+    text column is stored and compared as its digits, as SQLite's column affinity does,
+    where asyncpg alone would refuse it."""
     return value if isinstance(value, str) else str(value)
 
 
@@ -208,7 +210,7 @@ class PostgresDatabase(Database):
         self._id_tables: frozenset[str] = frozenset()
 
     @classmethod
-    async def open(cls, url: Any) -> PostgresDatabase:
+    async def open(cls, url: str | Path) -> PostgresDatabase:
         """Connect to the database at ``url`` and apply the migrations it has not had."""
         db = cls(str(url))
         try:
