@@ -295,6 +295,11 @@ class PostgresDatabase(Database):
         async with self.transaction(urgent=urgent) as tx:
             return [await tx.execute(sql, params) for sql, params in statements]
 
+    def write_now(self, statements: Sequence[tuple[str, Params]]) -> list[Result] | None:
+        """Always None: asyncpg cannot write without awaiting, so the caller stores the
+        event with ``write_all`` (its urgent turn) instead."""
+        return None
+
     async def checkpoint(self) -> bool:
         """Nothing to do: the server looks after its own write-ahead log. Always True."""
         return True

@@ -195,6 +195,14 @@ async def test_a_snapshot_sees_one_moment(fresh_postgresql: Database) -> None:
     assert len(await fresh_postgresql.fetchall("SELECT * FROM processed_events")) == 1
 
 
+async def test_events_are_stored_through_the_writer_not_at_once(
+    fresh_postgresql: Database,
+) -> None:
+    insert = "INSERT INTO processed_events (event_id, received_at) VALUES (?, ?)"
+    assert fresh_postgresql.write_now([(insert, ("Ev1", "2026-04-20"))]) is None
+    assert await fresh_postgresql.fetchall("SELECT * FROM processed_events") == []
+
+
 async def test_vacuum_and_checkpoint_run(fresh_postgresql: Database) -> None:
     """``VACUUM`` cannot run inside a transaction: the store runs it on its own."""
     assert await fresh_postgresql.vacuum()

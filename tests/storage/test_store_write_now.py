@@ -11,6 +11,10 @@ import pytest
 
 from storage.db import Database, IntegrityError
 
+pytestmark = pytest.mark.sqlite_only(
+    "a synchronous write on the event loop's thread through a second SQLite connection"
+)
+
 INSERT = ("INSERT INTO processed_events (event_id, received_at) VALUES (?, ?)", ("Ev1", "now"))
 
 
