@@ -6,7 +6,9 @@ Work to be done lives in the database, so a restart loses nothing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_sdk.web.async_client import AsyncWebClient
@@ -93,6 +95,18 @@ async def clerk_digest_tick(services: Services, client: AsyncWebClient) -> None:
         logger.exception("clerk digest failed; it is tried again at the next tick")
 
 
+async def run_once(
+    services: Services, job: str, work: Callable[..., Awaitable[object]], *args: Any
+) -> None:
+    """``work(*args)`` in one process only, of all the bot's replicas on one database: the
+    others skip this run (on SQLite there is only ever one)."""
+    async with services.db.exclusive(job) as mine:
+        if mine:
+            await work(*args)
+        else:
+            logger.debug("%s: another replica is running it", job)
+
+
 def create_scheduler(
     services: Services, client: AsyncWebClient, inbox: Inbox, catch_up_pace: float = PACE
 ) -> AsyncIOScheduler:
@@ -101,62 +115,62 @@ def create_scheduler(
     common = {"coalesce": True, "max_instances": 1, "replace_existing": True}
     hours = services.settings.chase.working_hours
     scheduler.add_job(
-        chase_tick,
+        run_once,
         "cron",
         day_of_week="mon-fri",
         hour=f"{hours.start.hour}-{hours.end.hour}",
         minute=f"*/{SWEEP_EVERY_MINUTES}",
-        args=[services, client],
+        args=[services, "chase_sweep", chase_tick, services, client],
         id="chase_sweep",
         misfire_grace_time=SWEEP_EVERY_MINUTES * 60,
         **common,
     )
     scheduler.add_job(
-        clerk_digest_tick,
+        run_once,
         "cron",
         day_of_week="mon-fri",
         hour=f"{hours.start.hour}-{hours.end.hour}",
         minute="*/15",
-        args=[services, client],
+        args=[services, "clerk_daily_digest", clerk_digest_tick, services, client],
         id="clerk_daily_digest",
         misfire_grace_time=900,
         **common,
     )
     scheduler.add_job(
-        prune_event_inbox,
+        run_once,
         "cron",
         hour=3,
         minute=15,
-        args=[services],
+        args=[services, "prune_event_inbox", prune_event_inbox, services],
         id="prune_event_inbox",
         misfire_grace_time=3600,
         **common,
     )
     scheduler.add_job(
-        retention_tick,
+        run_once,
         "cron",
         hour=2,
         minute=45,
-        args=[services],
+        args=[services, "retention", retention_tick, services],
         id="retention",
         misfire_grace_time=RETENTION_GRACE,
         **common,
     )
     scheduler.add_job(
-        inbox_retry_tick,
+        run_once,
         "interval",
         minutes=INBOX_RETRY_MINUTES,
-        args=[inbox, client],
+        args=[services, "inbox_retry", inbox_retry_tick, inbox, client],
         id="inbox_retry",
         **common,
     )
     if services.settings.backup_dir is not None:
         scheduler.add_job(
-            nightly_backup,
+            run_once,
             "cron",
             hour=NIGHTLY_AT.hour,
             minute=NIGHTLY_AT.minute,
-            args=[services, client],
+            args=[services, "nightly_backup", nightly_backup, services, client],
             id="nightly_backup",
             misfire_grace_time=6 * 3600,
             **common,
@@ -164,10 +178,10 @@ def create_scheduler(
     every = services.settings.catch_up_every_minutes
     if every:
         scheduler.add_job(
-            catch_up_tick,
+            run_once,
             "interval",
             minutes=every,
-            args=[services, client, inbox, catch_up_pace],
+            args=[services, "catch_up", catch_up_tick, services, client, inbox, catch_up_pace],
             id="catch_up",
             misfire_grace_time=every * 60,
             **common,

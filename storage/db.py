@@ -403,6 +403,12 @@ class Database:
                 return None
             raise
 
+    @asynccontextmanager
+    async def exclusive(self, job: str) -> AsyncIterator[bool]:
+        """Whether this process is the one to run scheduled ``job`` now (held until the block
+        ends). On SQLite always: one bot runs on a file (its run lock refuses a second)."""
+        yield True
+
     async def checkpoint(self) -> bool:
         """Copy the write-ahead log into the database file and empty it, so that what was
         replaced is gone from the ``-wal`` file too. False when another connection was still

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
+import zlib
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -47,6 +48,10 @@ POOL_SIZE = 5
 
 WRITE_LOCK = 0x5C2_0001
 """The advisory lock every write transaction takes first (any number the bot alone uses)."""
+
+JOB_LOCKS = 0x5C2
+"""The first key of each scheduled job's advisory lock (the second is from its name). Locks
+on two 32-bit keys never conflict with the single 64-bit ``WRITE_LOCK``."""
 
 _TOKENS = re.compile(
     r"""
@@ -299,6 +304,22 @@ class PostgresDatabase(Database):
         """Always None: asyncpg cannot write without awaiting, so the caller stores the
         event with ``write_all`` (its urgent turn) instead."""
         return None
+
+    @asynccontextmanager
+    async def exclusive(self, job: str) -> AsyncIterator[bool]:
+        """True for the one replica that gets ``job``'s advisory lock, held until the block
+        ends; False at once for the others, which skip this run of the job. The lock is on a
+        connection of its own, so a long job holds none of the pool's."""
+        key = zlib.crc32(job.encode()) & 0x7FFF_FFFF
+        try:
+            conn = await asyncpg.connect(self.url)
+        except (OSError, asyncpg.PostgresError) as error:
+            raise DatabaseUnavailable(str(error)) from None
+        try:
+            mine = bool(await conn.fetchval("SELECT pg_try_advisory_lock($1, $2)", JOB_LOCKS, key))
+            yield mine
+        finally:
+            await conn.close()  # ends the session, and with it the lock
 
     async def checkpoint(self) -> bool:
         """Nothing to do: the server looks after its own write-ahead log. Always True."""

@@ -207,3 +207,20 @@ async def test_vacuum_and_checkpoint_run(fresh_postgresql: Database) -> None:
     """``VACUUM`` cannot run inside a transaction: the store runs it on its own."""
     assert await fresh_postgresql.vacuum()
     assert await fresh_postgresql.checkpoint()
+
+
+async def test_a_scheduled_job_runs_in_one_replica_only(fresh_postgresql: Database) -> None:
+    """Two replicas' ticks of the same job at once: one runs it, the other skips this run;
+    another job, or the same one once finished, is free."""
+    assert isinstance(fresh_postgresql, PostgresDatabase)
+    other = await open_store(fresh_postgresql.url)
+    try:
+        async with fresh_postgresql.exclusive("chase_sweep") as first:
+            async with other.exclusive("chase_sweep") as second:
+                assert (first, second) == (True, False)
+            async with other.exclusive("clerk_daily_digest") as different:
+                assert different
+        async with other.exclusive("chase_sweep") as after:
+            assert after
+    finally:
+        await other.close()

@@ -301,4 +301,4 @@ async def test_the_job_runs_daily(old: Old) -> None:
     client = AsyncWebClient(token="xoxb-test")
     scheduler: AsyncIOScheduler = create_scheduler(services, client, Inbox(services))
     job = scheduler.get_job("retention")
-    assert job is not None and job.func is retention_tick
+    assert job is not None and job.args[2] is retention_tick  # run_once(services, id, work)

@@ -61,3 +61,11 @@ async def test_all_or_nothing(sqlite_db: Database) -> None:
     with pytest.raises(IntegrityError):
         sqlite_db.write_now([INSERT, INSERT])  # the second breaks the primary key
     assert await stored(sqlite_db) == []
+
+
+async def test_on_sqlite_the_one_bot_runs_every_scheduled_job(sqlite_db: Database) -> None:
+    async with (
+        sqlite_db.exclusive("chase_sweep") as mine,
+        sqlite_db.exclusive("chase_sweep") as too,
+    ):
+        assert mine and too
