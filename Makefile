@@ -6,11 +6,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?= -n auto
 
-.PHONY: help install test lint format run demo bench soak clean
+.PHONY: help install test test-postgresql lint format run demo bench soak clean
 
 help:
 	@echo "make demo    run the whole workflow locally against the built-in Slack double"
 	@echo "make test    run the test suite"
+	@echo "make test-postgresql  the handler tests again with the record in PostgreSQL"
 	@echo "make lint    ruff and mypy"
 	@echo "make run     connect to the Slack workspace configured in .env"
 	@echo "make bench   benchmarks (not part of make test)"
@@ -30,6 +31,11 @@ test: $(STAMP)
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: the suite is missing, which is a failure"; fi; \
 	exit $$rc
+
+# The handler and hostile-input tests again, with every bot's record in PostgreSQL (a throwaway
+# server the tests start; skipped, with the reason, where PostgreSQL is not installed).
+test-postgresql: $(STAMP)
+	TEST_BACKEND=postgresql $(BIN)/python -m pytest $(PYTEST_ARGS) -rs tests/handlers tests/test_malformed_requests.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -20,6 +20,7 @@ from bot.core.clock import FixedClock
 from bot.runtime import Runtime
 from bot.sandbox import SlackDouble
 from tests.pg_server import (
+    NOT_INSTALLED,
     create_database,
     database_name,
     drop_database,
@@ -74,9 +75,52 @@ def clock() -> FixedClock:
     return FixedClock(datetime(2026, 4, 20, 10, 0, tzinfo=LONDON))
 
 
+TEST_BACKEND = os.environ.get("TEST_BACKEND", "sqlite")
+"""The store the bots of the handler tests keep their record in: ``sqlite`` (the default, a
+file per test) or ``postgresql`` (a database per test on the session's PostgreSQL; the
+``make test-postgresql`` pass). Tests of what only the SQLite file does are marked
+``sqlite_only`` and run only on SQLite."""
+
+_bot_database_url: str | None = None
+"""This test's PostgreSQL database for its bots, when ``TEST_BACKEND`` is ``postgresql``:
+the same for every bot the test starts, so a restarted bot finds its record."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if TEST_BACKEND != "postgresql":
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is not None and "backend" not in getattr(item, "fixturenames", ()):
+            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+
+
+@pytest.fixture(autouse=True)
+def bots_on_postgresql(request: pytest.FixtureRequest) -> Iterator[None]:
+    """With ``TEST_BACKEND=postgresql``, a fresh database for this test's bots."""
+    global _bot_database_url
+    if TEST_BACKEND != "postgresql" or request.node.get_closest_marker("sqlite_only"):
+        yield
+        return
+    server = request.getfixturevalue("postgres_server")
+    template = request.getfixturevalue("postgres_template")
+    if server is None or template is None:
+        pytest.skip(NOT_INSTALLED)
+    name = database_name("bot")
+    _bot_database_url = asyncio.run(create_database(server, name, template=template))
+    try:
+        yield
+    finally:
+        _bot_database_url = None
+        asyncio.run(drop_database(server, name))
+
+
 def bot_settings(
     slack: SlackDouble, tmp_path: Path, *, socket_mode: bool = False, **overrides: Any
 ) -> Settings:
+    if _bot_database_url is not None:
+        overrides.setdefault("database_url", _bot_database_url)
     settings = Settings(
         slack_bot_token=slack.bot_token,
         slack_signing_secret=SIGNING_SECRET,

@@ -21,8 +21,8 @@ from bot.core.clock import FixedClock
 from bot.core.models import AnswerPart, QuestionState
 from bot.runtime import Runtime
 from bot.sandbox import SlackDouble
-from storage.db import Database
 from storage.repositories import Repositories
+from storage.store import open_store, store_location
 from tests.conftest import CLERK, DCSC_OFFICER, MEMBER, STRANGER, bot_settings, start_bot
 from tests.handlers.support import (
     clerk_approves,
@@ -74,7 +74,7 @@ async def test_acknowledged_replies_survive_a_crash_before_they_are_recorded(
     monkeypatch.setattr(runtime_module, "LISTENER_GRACE", 0.01)
     await bot.stop()
     monkeypatch.undo()
-    db = await Database.open(bot.settings.database_path)
+    db = await open_store(store_location(bot.settings.database_url, bot.settings.database_path))
     try:
         repos = Repositories.on(db)
         assert await repos.answers.parts(1) == []

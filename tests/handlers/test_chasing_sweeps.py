@@ -10,6 +10,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.chasing import SENDS_AT_ONCE, clerk_daily_digest, sweep
 from bot.core.clock import FixedClock
 from bot.core.models import MessageRef, QuestionState
@@ -160,6 +162,7 @@ def nudges_in(slack: SlackDouble, thread: MessageRef) -> int:
     return len([m for m in slack.thread(thread.channel, thread.ts) if "Reminder:" in m.text])
 
 
+@pytest.mark.sqlite_only(reason="the command-line tools work on the SQLite file only, so far")
 async def test_a_sweep_killed_mid_way_is_finished_by_the_rerun_at_once(
     slack: SlackDouble, make_bot: Callable[..., Awaitable[Runtime]]
 ) -> None:
@@ -276,6 +279,7 @@ async def test_snooze_and_holding_reply_move_reminders(
     assert told and "promised" in told[-1]
 
 
+@pytest.mark.sqlite_only(reason="the command-line tools work on the SQLite file only, so far")
 async def test_chase_command_dry_run(
     slack: SlackDouble, bot: Runtime, clock: FixedClock, tmp_path: Path
 ) -> None:
@@ -379,6 +383,7 @@ async def test_working_days_and_hours_follow_the_councils_time_zone(
     assert await sweep_at(bot, clock, datetime(2026, 4, 23, 9, 35, tzinfo=auckland)) == 1
 
 
+@pytest.mark.sqlite_only(reason="the command-line tools work on the SQLite file only, so far")
 async def test_a_sweep_just_started_opens_no_dm_it_has_opened_before(
     slack: SlackDouble, bot: Runtime
 ) -> None:

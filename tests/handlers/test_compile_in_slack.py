@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import docx
+import pytest
 
 from bot.core.clock import FixedClock
 from bot.core.models import QuestionState
@@ -77,6 +78,7 @@ async def test_compile_uploads_word_and_markdown_with_a_summary(
     assert "Director of Children's Social Care" in text
 
 
+@pytest.mark.sqlite_only(reason="the command-line tools work on the SQLite file only, so far")
 async def test_slack_and_command_line_compiles_give_the_same_bytes(
     slack: SlackDouble, bot: Runtime
 ) -> None:

@@ -51,6 +51,7 @@ def write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+@pytest.mark.sqlite_only(reason="the nightly backup copies the SQLite file")
 async def test_dated_backups_keep_the_newest(
     slack: SlackDouble, make_bot: MakeBot, clock: FixedClock, tmp_path: Path
 ) -> None:
@@ -69,6 +70,7 @@ async def test_dated_backups_keep_the_newest(
     assert not [m for m in slack.dm_messages(CLERK) if "backup" in m.all_text()]
 
 
+@pytest.mark.sqlite_only(reason="the nightly backup copies the SQLite file")
 async def test_a_second_backup_the_same_night_replaces_the_first_and_others_are_left(
     make_bot: MakeBot, clock: FixedClock, tmp_path: Path
 ) -> None:
