@@ -45,6 +45,7 @@ from storage.backup import (
     backup_database,
     restore_database,
 )
+from storage.store import open_store
 from storage.db import Database, DatabaseUnavailable
 from storage.personal_data import ErasureReport, SubjectAccess
 from storage.repositories import Repositories
@@ -852,8 +853,10 @@ def chase_settings(env: Mapping[str, str], dry_run: bool) -> Settings:
 
 
 async def run_sweep(settings: Settings, now: datetime, dry_run: bool) -> SweepReport:
-    database = database_path_from_env({"DATABASE_PATH": settings.database_path})
-    db = await Database.open(database)
+    if settings.database_url:  # PostgreSQL: bots and sweeps on other machines share it
+        db = await open_store(settings.database_url)
+    else:
+        db = await Database.open(database_path_from_env({"DATABASE_PATH": settings.database_path}))
     try:
         services = Services(settings=settings, db=db, clock=FixedClock(now))
         await services.seed()

@@ -10,9 +10,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from bot.chasing import SENDS_AT_ONCE, clerk_daily_digest, sweep
+from bot.config import Settings
 from bot.core.clock import FixedClock
 from bot.core.models import MessageRef, QuestionState
 from bot.runtime import Runtime
@@ -129,14 +128,24 @@ async def test_429_and_500_are_retried_and_a_failure_stays_due(
     assert len(reminders_to(slack, DCSC_OFFICER)) == 2
 
 
-async def chase_process(slack: SlackDouble, database: str, now: str) -> asyncio.subprocess.Process:
-    env_file = Path(database).with_name("chase.env")
+def store_of(settings: Settings) -> dict[str, str]:
+    """The setting that names the bot's store: its PostgreSQL database, or its SQLite file."""
+    if settings.database_url:
+        return {"DATABASE_URL": settings.database_url}
+    return {"DATABASE_PATH": settings.database_path}
+
+
+async def chase_process(
+    slack: SlackDouble, settings: Settings, now: str
+) -> asyncio.subprocess.Process:
+    """``python -m bot chase --now ...`` against the double and the bot's store (its SQLite
+    file, or its PostgreSQL database), as cron would run it."""
+    env_file = Path(settings.database_path).with_name("chase.env")
     env_file.touch()
-    """``python -m bot chase --now ...`` against the double, as cron would run it."""
     env = {
         "PATH": "/usr/bin:/bin",
         "PYTHONPATH": str(ROOT),
-        "DATABASE_PATH": database,
+        **store_of(settings),
         "SLACK_BOT_TOKEN": slack.bot_token,
         "SLACK_SIGNING_SECRET": "unused-by-chase",
         "SLACK_API_URL": slack.api_url,
@@ -162,7 +171,6 @@ def nudges_in(slack: SlackDouble, thread: MessageRef) -> int:
     return len([m for m in slack.thread(thread.channel, thread.ts) if "Reminder:" in m.text])
 
 
-@pytest.mark.sqlite_only(reason="the command-line tools work on the SQLite file only, so far")
 async def test_a_sweep_killed_mid_way_is_finished_by_the_rerun_at_once(
     slack: SlackDouble, make_bot: Callable[..., Awaitable[Runtime]]
 ) -> None:
@@ -179,7 +187,7 @@ async def test_a_sweep_killed_mid_way_is_finished_by_the_rerun_at_once(
     threads = [q.thread for q in questions if q.thread]
     posts_before = len(slack.calls_to("chat.postMessage"))
     slack.delay("chat.postMessage", 0.3)
-    first = await chase_process(slack, bot.settings.database_path, "2026-04-23T09:35")
+    first = await chase_process(slack, bot.settings, "2026-04-23T09:35")
     try:
         await slack.wait_for(
             lambda: len(slack.calls_to("chat.postMessage")) >= posts_before + 2,
@@ -192,7 +200,7 @@ async def test_a_sweep_killed_mid_way_is_finished_by_the_rerun_at_once(
     posted_before_rerun = len(slack.calls_to("chat.postMessage")) - posts_before
     assert 0 < posted_before_rerun < 4 + 1, "the crash came mid-sweep"
 
-    second = await chase_process(slack, bot.settings.database_path, "2026-04-23T09:35")
+    second = await chase_process(slack, bot.settings, "2026-04-23T09:35")
     _, err = await asyncio.wait_for(second.communicate(), timeout=60)
     assert second.returncode == 0, err.decode()
     assert "0 still due" in err.decode()
@@ -208,7 +216,7 @@ async def test_a_sweep_killed_mid_way_is_finished_by_the_rerun_at_once(
     )
     assert repeats <= SENDS_AT_ONCE
 
-    third = await chase_process(slack, bot.settings.database_path, "2026-04-23T09:40")
+    third = await chase_process(slack, bot.settings, "2026-04-23T09:40")
     _, err = await asyncio.wait_for(third.communicate(), timeout=60)
     assert third.returncode == 0 and "0 reminder(s) sent" in err.decode()
 
@@ -279,12 +287,11 @@ async def test_snooze_and_holding_reply_move_reminders(
     assert told and "promised" in told[-1]
 
 
-@pytest.mark.sqlite_only(reason="the command-line tools work on the SQLite file only, so far")
 async def test_chase_command_dry_run(
     slack: SlackDouble, bot: Runtime, clock: FixedClock, tmp_path: Path
 ) -> None:
     await sent_on_monday_20_april(slack, bot)
-    env = {"PATH": "/usr/bin:/bin", "DATABASE_PATH": bot.settings.database_path}
+    env = {"PATH": "/usr/bin:/bin", **store_of(bot.settings)}
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -383,7 +390,6 @@ async def test_working_days_and_hours_follow_the_councils_time_zone(
     assert await sweep_at(bot, clock, datetime(2026, 4, 23, 9, 35, tzinfo=auckland)) == 1
 
 
-@pytest.mark.sqlite_only(reason="the command-line tools work on the SQLite file only, so far")
 async def test_a_sweep_just_started_opens_no_dm_it_has_opened_before(
     slack: SlackDouble, bot: Runtime
 ) -> None:
@@ -397,8 +403,34 @@ async def test_a_sweep_just_started_opens_no_dm_it_has_opened_before(
         return len([c for c in slack.calls_to("conversations.open") if c.args.get("users") == user])
 
     opened_before = opened_for(DCSC_OFFICER)
-    chase = await chase_process(slack, bot.settings.database_path, "2026-04-23T09:35")
+    chase = await chase_process(slack, bot.settings, "2026-04-23T09:35")
     _, err = await asyncio.wait_for(chase.communicate(), timeout=60)
     assert chase.returncode == 0, err.decode()
     assert len(reminders_to(slack, DCSC_OFFICER)) == 1
     assert opened_for(DCSC_OFFICER) == opened_before
+
+
+async def test_two_sweeps_at_once_on_one_store_send_each_reminder_once(
+    slack: SlackDouble, make_bot: Callable[..., Awaitable[Runtime]]
+) -> None:
+    """Two processes sweeping at the same moment (two replicas' ticks, or cron and a bot):
+    each reminder and each of its messages goes once, whichever process sends it. On
+    PostgreSQL (``make test-postgresql``) they are two replicas on one database."""
+    bot = await make_bot(triage_required=False)
+    await set_up_commission(slack)
+    for n in range(6):
+        await submit_question(slack, MEMBER, f"Question {n} about care leavers?")
+    questions = await eventually(
+        lambda: services(bot).repos.questions.search(),
+        lambda qs: len(qs) == 6 and all(q.thread for q in qs),
+    )
+    threads = [q.thread for q in questions if q.thread]
+    slack.delay("chat.postMessage", 0.05)  # long enough for the two to overlap
+    sweeps = [await chase_process(slack, bot.settings, "2026-04-23T09:35") for _ in range(2)]
+    outputs = await asyncio.wait_for(asyncio.gather(*(p.communicate() for p in sweeps)), 90)
+    for process, (_, err) in zip(sweeps, outputs, strict=True):
+        assert process.returncode == 0, err.decode()
+    assert [nudges_in(slack, thread) for thread in threads] == [1] * 6
+    assert len(reminders_to(slack, DCSC_OFFICER)) == 1
+    history = [r for q in questions for r in await services(bot).repos.reminders.history(q.id)]
+    assert len(history) == 6 and all(r.status == "sent" for r in history)
