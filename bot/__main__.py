@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import subject_rights
@@ -42,13 +43,17 @@ from storage.backup import (
     LOCK_SUFFIX,
     BackupProblem,
     DatabaseInUse,
+    RunLock,
     backup_database,
     restore_database,
 )
-from storage.store import open_store
-from storage.db import Database, DatabaseUnavailable
+from storage.db import Database, DatabaseUnavailable, StorageError
 from storage.personal_data import ErasureReport, SubjectAccess
 from storage.repositories import Repositories
+from storage.store import described, is_postgresql, open_store
+
+if TYPE_CHECKING:
+    from storage.transfer import TransferReport
 
 logger = logging.getLogger("bot")
 
@@ -123,6 +128,17 @@ def database_setting(env: Mapping[str, str]) -> Path:
     if path_text == ":memory:" or path.is_dir():
         raise ConfigError(f"DATABASE_PATH={path_text!r} must be the bot's database file")
     return path
+
+
+def store_from_env(env: Mapping[str, str]) -> Path | str:
+    """DATABASE_URL when set (the record in PostgreSQL), else the DATABASE_PATH file, which
+    must exist: for the tools that read the record and work on either."""
+    url = (env.get("DATABASE_URL") or "").strip()
+    if url:
+        if not is_postgresql(url):
+            raise CommandFailed(f"DATABASE_URL={described(url)!r} is not a postgresql:// URL")
+        return url
+    return database_path_from_env(env)
 
 
 def database_path_from_env(env: Mapping[str, str]) -> Path:
@@ -277,15 +293,23 @@ def write_file(path: Path, data: bytes, *, replace: bool, mode: int = 0o666) -> 
 
 
 @asynccontextmanager
-async def database_for_command(database: Path) -> AsyncIterator[Repositories]:
-    """The database a command-line tool reads, migrated; a file that is not one is one line."""
-    db = Database(database)
+async def database_for_command(database: Path | str) -> AsyncIterator[Repositories]:
+    """The store a command-line tool reads (a SQLite file, or PostgreSQL), migrated; one that
+    cannot be opened is one line."""
+    if is_postgresql(database):
+        from storage.pg import PostgresDatabase  # asyncpg is loaded only when it is used
+
+        db: Database = PostgresDatabase(str(database))
+    else:
+        db = Database(database)
     try:
         try:
             await db.connect()
             await db.migrate()
         except DatabaseUnavailable as error:
-            raise CommandFailed(f"{database} is not a database the bot can read: {error}") from None
+            raise CommandFailed(
+                f"{described(database)} is not a database the bot can read: {error}"
+            ) from None
         yield Repositories.on(db)
     finally:
         await db.close()
@@ -302,7 +326,7 @@ class Compiled:
 
 
 async def compile_from_database(
-    args: argparse.Namespace, database: Path, env: Mapping[str, str]
+    args: argparse.Namespace, database: Path | str, env: Mapping[str, str]
 ) -> Compiled:
     """Find the meeting, publish its answers (and open data) if --final, then compile it."""
     tz = timezone_from_env(env)
@@ -364,7 +388,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
         libreoffice = find_libreoffice() if fmt == "pdf" else None
         for destination in destinations(args.out, fmt):
             check_destination(destination, args.force)
-        database = database_path_from_env(env)
+        database = store_from_env(env)
         done = asyncio.run(compile_from_database(args, database, env))
         if libreoffice is not None:
             where = write_pdf(done.agenda, args.out, args.force, libreoffice)
@@ -449,7 +473,7 @@ def add_compile_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser])
 
 
 async def export_from_database(
-    args: argparse.Namespace, database: Path, tz: ZoneInfo
+    args: argparse.Namespace, database: Path | str, tz: ZoneInfo
 ) -> tuple[str, bytes, int]:
     """The meeting's questions as CSV or JSON: (its reference, the bytes, how many rows)."""
     use_time_zone(tz)
@@ -464,7 +488,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     env = cli_environment(args.env_file)
     try:
         check_destination(args.out, args.force)
-        database = database_path_from_env(env)
+        database = store_from_env(env)
         reference, data, count = asyncio.run(
             export_from_database(args, database, timezone_from_env(env))
         )
@@ -496,7 +520,7 @@ def add_export_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 async def audit_from_database(
-    args: argparse.Namespace, database: Path, tz: ZoneInfo
+    args: argparse.Namespace, database: Path | str, tz: ZoneInfo
 ) -> tuple[str, list[dict[str, str]]]:
     """The audit events asked for: (what they are about, the rows)."""
     since = None
@@ -530,7 +554,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     env = cli_environment(args.env_file)
     try:
         check_destination(args.out, args.force)
-        database = database_path_from_env(env)
+        database = store_from_env(env)
         about, rows = asyncio.run(audit_from_database(args, database, timezone_from_env(env)))
         data = history.audit_data(rows, args.format)
         where = deliver_output(args.out, data, f"audit.{args.format}", args.force)
@@ -633,6 +657,76 @@ def cmd_restore(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+async def migrate_record(source_path: Path, url: str) -> tuple[TransferReport, dict[str, int]]:
+    """Copy the SQLite record into PostgreSQL; the report, and PostgreSQL's counts after."""
+    from storage.pg import PostgresDatabase  # asyncpg is loaded only when it is used
+    from storage.transfer import copy_record, count_rows
+
+    try:
+        source = await Database.open(source_path)
+    except DatabaseUnavailable as error:
+        raise CommandFailed(f"{source_path} is not a database the bot can read: {error}") from None
+    try:
+        try:
+            target = await PostgresDatabase.open(url)
+        except DatabaseUnavailable as error:
+            raise CommandFailed(str(error)) from None
+        try:
+            report = await copy_record(source, target)
+            return report, await count_rows(target, list(report.rows))
+        except StorageError as error:
+            raise CommandFailed(str(error)) from None
+        finally:
+            await target.close()
+    finally:
+        await source.close()
+
+
+def cmd_migrate_to_postgres(args: argparse.Namespace) -> int:
+    try:
+        if not is_postgresql(args.to):
+            raise CommandFailed(f"--to must be a postgresql:// URL, not {described(args.to)!r}")
+        source_path = Path(args.source)
+        if not source_path.is_file():
+            raise CommandFailed(f"There is no database at {source_path}")
+        try:
+            lock = RunLock.take(source_path, "migrate-to-postgres")
+        except DatabaseInUse as error:
+            raise CommandFailed(f"{error}: stop the bot first, then move its record") from None
+        try:
+            report, counted = asyncio.run(migrate_record(source_path, args.to))
+        finally:
+            lock.release()
+    except CommandFailed as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 2
+    for table, rows in report.rows.items():
+        print(f"{table}: {rows} copied, {counted[table]} in PostgreSQL", file=sys.stderr)
+    if counted != report.rows:
+        print("Error: the row counts differ (see above)", file=sys.stderr)
+        return 1
+    print(
+        f"Moved {report.total} rows in {len(report.rows)} tables from {source_path} to "
+        f"{described(args.to)}; every table's rows counted on both sides. Set DATABASE_URL "
+        "and start the bot.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def add_migrate_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    command = sub.add_parser(
+        "migrate-to-postgres",
+        help="copy the SQLite record into an empty PostgreSQL database",
+        description="Copy every row of the SQLite file (--from) into an empty PostgreSQL "
+        "database (--to), ids and all, in one transaction, then count every table's rows on "
+        "both sides. Stop the bot first. Errors print one line and exit with code 2.",
+    )
+    command.add_argument("--from", dest="source", required=True, metavar="FILE")
+    command.add_argument("--to", required=True, metavar="URL", help="postgresql://...")
+    command.set_defaults(func=cmd_migrate_to_postgres)
 
 
 def add_restore_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -951,6 +1045,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_chase_parser(sub)
     add_backup_parser(sub)
     add_restore_parser(sub)
+    add_migrate_parser(sub)
     add_check_parser(sub)
     add_person_parser(sub)
     demo = sub.add_parser(

@@ -237,6 +237,11 @@ class PostgresDatabase(Database):
             ) from None
         await self._learn_id_tables()
 
+    @property
+    def id_tables(self) -> frozenset[str]:
+        """The tables with an ``id`` identity column."""
+        return self._id_tables
+
     async def _learn_id_tables(self) -> None:
         rows = await self.fetchall(
             "SELECT table_name FROM information_schema.columns"

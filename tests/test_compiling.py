@@ -9,6 +9,7 @@ import io
 import json
 import os
 import shutil
+import sqlite3
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -38,7 +39,9 @@ from bot.pdf import PdfFailed, convert_to_pdf, find_libreoffice
 from storage.db import Database
 from storage.questions import save_change
 from storage.repositories import Repositories
+from storage.store import open_store
 from tests.paths import MINUTES, ROOT
+from tests.pg_server import NOT_INSTALLED, create_database, database_name, drop_database
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 4, 20, 10, 0, tzinfo=LONDON)
@@ -1127,3 +1130,101 @@ async def test_since_a_date_and_bad_input(record: Record) -> None:
         record.path, "--question", "CYP-2023-12-18-Q99", "--out", "-", command="audit"
     )
     assert unknown.code == 2 and "CYP-2023-12-18-Q99" in unknown.stderr
+
+
+# --- moving the record to PostgreSQL --------------------------------------------------------
+
+
+@pytest.fixture
+async def empty_postgresql(
+    postgres_server: str | None, postgres_template: str | None
+) -> AsyncIterator[str]:
+    """A migrated, empty PostgreSQL database's URL (skipped where PostgreSQL is missing)."""
+    if postgres_server is None or postgres_template is None:
+        pytest.skip(NOT_INSTALLED)
+    name = database_name("moved")
+    yield await create_database(postgres_server, name, template=postgres_template)
+    await drop_database(postgres_server, name)
+
+
+async def test_a_record_moved_to_postgresql_compiles_to_the_same_bytes(
+    closed: Record, tmp_path: Path, empty_postgresql: str
+) -> None:
+    moved = await run_cli(
+        closed.path,
+        "--from",
+        str(closed.path),
+        "--to",
+        empty_postgresql,
+        command="migrate-to-postgres",
+    )
+    assert moved.code == 0, moved.stderr
+    counts = dict(line.split(": ", 1) for line in moved.stderr.splitlines() if " copied, " in line)
+    with sqlite3.connect(closed.path) as sqlite:
+        for table, line in counts.items():
+            [[rows]] = sqlite.execute(f"SELECT COUNT(*) FROM {table}").fetchall()
+            assert line == f"{rows} copied, {rows} in PostgreSQL"
+    assert int(counts["questions"].split()[0]) > 20 and len(counts) > 25
+    assert "every table's rows counted on both sides" in moved.stderr
+
+    def compile_args(out: Path) -> list[str]:
+        return [
+            "--meeting",
+            "CYP-2026-05-11",
+            "--format",
+            "docx",
+            "--out",
+            str(out),
+            "--generated-at",
+            GENERATED_AT,
+        ]
+
+    before, after = tmp_path / "sqlite.docx", tmp_path / "postgresql.docx"
+    on_sqlite = await run_cli(closed.path, *compile_args(before))
+    on_postgresql = await run_cli(
+        closed.path, *compile_args(after), settings={"DATABASE_URL": empty_postgresql}
+    )
+    assert on_sqlite.code == 0 and on_postgresql.code == 0, on_postgresql.stderr
+    assert on_postgresql.stderr.replace(str(after), "OUT") == on_sqlite.stderr.replace(
+        str(before), "OUT"
+    )
+    assert after.read_bytes() == before.read_bytes()
+    # New rows' ids go on from the largest copied.
+    store = await open_store(empty_postgresql)
+    try:
+        result = await store.write_all(
+            [
+                (
+                    "INSERT INTO audit_events (occurred_at, actor, action, subject_type,"
+                    " subject_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
+                    ("2026-04-27T09:00:00Z", "UCLERK01", "note", "question", "1", "{}"),
+                )
+            ]
+        )
+        [[largest]] = sqlite3.connect(closed.path).execute("SELECT MAX(id) FROM audit_events")
+        assert result[0].lastrowid == largest + 1
+    finally:
+        await store.close()
+    # A second move into the same database is refused, with nothing copied.
+    again = await run_cli(
+        closed.path,
+        "--from",
+        str(closed.path),
+        "--to",
+        empty_postgresql,
+        command="migrate-to-postgres",
+    )
+    assert again.code == 2 and "already has rows" in again.stderr
+
+
+async def test_moving_to_something_not_postgresql_is_one_line(closed: Record) -> None:
+    result = await run_cli(
+        closed.path,
+        "--from",
+        str(closed.path),
+        "--to",
+        "data/other.db",
+        command="migrate-to-postgres",
+    )
+    assert result.code == 2
+    assert result.stderr.strip() == "Error: --to must be a postgresql:// URL, not 'data/other.db'"
