@@ -61,7 +61,7 @@ the sweep's length; and the most a crash mid-sweep can repeat."""
 SEND_ERRORS = (SlackApiError, ClientError, asyncio.TimeoutError)
 
 
-PACE_MARGIN = 1.02
+PACE_MARGIN = 1.04
 """Messages are spaced a little more than the limit: requests to Slack arrive with some
 jitter, and one that arrives a hair early is refused (429) and costs a whole second."""
 

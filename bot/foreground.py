@@ -4,8 +4,8 @@ Slack gives each request three seconds and then sends it again. Recording an ans
 transaction, then three or four Web API calls) runs on the same event loop as the acks, so a
 burst of replies recorded as they arrive slows the acks of the replies still arriving. Each
 piece of background work first takes its ``turn``: at once when no request is being
-acknowledged, otherwise when none is, or after ``patience`` seconds at most, so steady
-traffic delays the recording a little and never stops it.
+acknowledged, otherwise when none is; work that has waited ``patience`` seconds goes anyway,
+a piece at a time, so steady traffic delays the recording and never stops it.
 """
 
 from __future__ import annotations
@@ -14,13 +14,19 @@ import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
-PATIENCE = 0.5
-"""The longest background work waits for the acks (seconds)."""
+PATIENCE = 1.0
+"""How long background work waits for the acks before it goes anyway (seconds)."""
+
+SPACING = 0.05
+"""While requests keep arriving, one piece of work that has waited its patience goes every
+``SPACING`` seconds (20 a second: each recording takes a few milliseconds of the loop)."""
 
 
 class Foreground:
-    def __init__(self, patience: float = PATIENCE) -> None:
+    def __init__(self, patience: float = PATIENCE, spacing: float = SPACING) -> None:
         self.patience = patience
+        self.spacing = spacing
+        self._next_overdue = 0.0
         self.active = 0
         """Requests being handled now."""
         self.waiting = 0
@@ -40,14 +46,25 @@ class Foreground:
                 self._quiet = None
 
     async def turn(self) -> None:
-        """Wait until no request is being acknowledged (at most ``patience`` seconds)."""
+        """Wait until no request is being acknowledged. Work that has waited ``patience``
+        seconds goes anyway, but one piece every ``spacing`` seconds: released all at once,
+        a queue of recordings would slow the acks of the moment more than it ever waited."""
         if self.active == 0:
             return
-        if self._quiet is None:
-            self._quiet = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.patience
         self.waiting += 1
         try:
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self._quiet.wait(), self.patience)
+            while self.active:
+                now = loop.time()
+                if now >= deadline and now >= self._next_overdue:
+                    self._next_overdue = now + self.spacing
+                    return
+                if self._quiet is None:
+                    self._quiet = asyncio.Event()
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        self._quiet.wait(), max(deadline, self._next_overdue) - now
+                    )
         finally:
             self.waiting -= 1

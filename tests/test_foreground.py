@@ -44,3 +44,16 @@ async def test_a_request_that_fails_still_ends_its_hold() -> None:
         pass
     assert foreground.active == 0
     await asyncio.wait_for(foreground.turn(), 1)
+
+
+async def test_work_overdue_under_steady_requests_goes_one_piece_at_a_time() -> None:
+    """Released all at once, a queue of overdue work would slow the acks of that moment."""
+    foreground = Foreground(patience=0.01, spacing=60)
+    with foreground.serving():
+        pieces = [asyncio.create_task(foreground.turn()) for _ in range(3)]
+        done, waiting = await asyncio.wait(pieces, timeout=2, return_when=asyncio.FIRST_COMPLETED)
+        assert len(done) == 1  # the first went after its patience...
+        await asyncio.sleep(0.05)
+        assert all(not piece.done() for piece in waiting)  # ...the next only 60 s later
+    # The requests answered, the rest go at once.
+    await asyncio.wait_for(asyncio.gather(*waiting), 1)
