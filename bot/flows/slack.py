@@ -19,16 +19,23 @@ logger = logging.getLogger(__name__)
 
 DM_CHANNELS_KEPT = 10_000
 
-_dm_channels: weakref.WeakKeyDictionary[AsyncWebClient, dict[str, str]] = (
+_dm_channels: weakref.WeakKeyDictionary[object, dict[str | None, dict[str, str]]] = (
     weakref.WeakKeyDictionary()
 )
-"""Direct-message channel ids by client, then user: a person's DM with the bot never
-changes, so ``conversations.open`` is called once per person, not once per message."""
+"""Direct-message channel ids by connection pool (or client), then token, then user: a
+person's DM with the bot never changes, so ``conversations.open`` is called once per person,
+not once per message. Not by client alone: Bolt gives each request a client of its own, all
+on the app client's connection pool."""
+
+
+def _known(client: AsyncWebClient) -> dict[str, str]:
+    owner: object = client.session if client.session is not None else client
+    return _dm_channels.setdefault(owner, {}).setdefault(client.token, {})
 
 
 def remember_dm_channels(client: AsyncWebClient, channels: Mapping[str, str]) -> None:
     """DM channels known already (kept in the database), so none is opened again."""
-    known = _dm_channels.setdefault(client, {})
+    known = _known(client)
     if len(known) + len(channels) > DM_CHANNELS_KEPT:
         known.clear()
     known.update(channels)
@@ -36,12 +43,12 @@ def remember_dm_channels(client: AsyncWebClient, channels: Mapping[str, str]) ->
 
 def known_dm_channels(client: AsyncWebClient, user_ids: Iterable[str]) -> dict[str, str]:
     """The DM channels this client has opened or been told of, for ``user_ids``."""
-    known = _dm_channels.get(client, {})
+    known = _known(client)
     return {user: known[user] for user in user_ids if user in known}
 
 
 async def dm_channel(client: AsyncWebClient, user_id: str) -> str:
-    known = _dm_channels.setdefault(client, {})
+    known = _known(client)
     channel = known.get(user_id)
     if channel is None:
         response = await client.conversations_open(users=user_id)

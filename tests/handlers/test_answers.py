@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -438,3 +439,18 @@ async def test_also_sent_to_channel_replies_count_as_answers(
     assert reply.payload["event"]["subtype"] == "thread_broadcast"
     answered = await wait_state(bot, QuestionState.ANSWERED)
     assert (await services(bot).repos.answers.get(answered.id)).text == "For everyone."
+
+
+async def test_each_persons_dm_is_opened_once_whatever_the_request(
+    slack: SlackDouble, bot: Runtime
+) -> None:
+    """Bolt gives each request a client of its own; the DM channels the bot has opened are
+    kept for all of them, so ``conversations.open`` (Tier 3) goes once per person."""
+    parent = await sent_question(slack, bot)
+    for n in range(3):
+        await slack.post_user_message(
+            parent.channel, DCSC_OFFICER, f"Part {n} of the answer.", thread_ts=parent.ts
+        )
+    await eventually(lambda: services(bot).repos.answers.parts(1), lambda p: len(p) == 3)
+    opened = Counter(c.args.get("users") for c in slack.calls_to("conversations.open"))
+    assert opened and max(opened.values()) == 1, opened
