@@ -209,3 +209,16 @@ def postgres_template(postgres_server: str | None) -> Iterator[str | None]:
     asyncio.run(create_database(postgres_server, name, migrate=True))
     yield name
     asyncio.run(drop_database(postgres_server, name))
+
+
+@pytest.fixture
+async def empty_postgresql(
+    postgres_server: str | None, postgres_template: str | None
+) -> AsyncIterator[str]:
+    """The URL of a migrated, empty PostgreSQL database for this test (skipped, with the
+    reason, where PostgreSQL is not installed)."""
+    if postgres_server is None or postgres_template is None:
+        pytest.skip(NOT_INSTALLED)
+    name = database_name("test")
+    yield await create_database(postgres_server, name, template=postgres_template)
+    await drop_database(postgres_server, name)

@@ -41,7 +41,6 @@ from storage.questions import save_change
 from storage.repositories import Repositories
 from storage.store import open_store
 from tests.paths import MINUTES, ROOT
-from tests.pg_server import NOT_INSTALLED, create_database, database_name, drop_database
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 4, 20, 10, 0, tzinfo=LONDON)
@@ -1135,29 +1134,17 @@ async def test_since_a_date_and_bad_input(record: Record) -> None:
 # --- moving the record to PostgreSQL --------------------------------------------------------
 
 
-@pytest.fixture
-async def empty_postgresql(
-    postgres_server: str | None, postgres_template: str | None
-) -> AsyncIterator[str]:
-    """A migrated, empty PostgreSQL database's URL (skipped where PostgreSQL is missing)."""
-    if postgres_server is None or postgres_template is None:
-        pytest.skip(NOT_INSTALLED)
-    name = database_name("moved")
-    yield await create_database(postgres_server, name, template=postgres_template)
-    await drop_database(postgres_server, name)
+async def move_to(record: Record, url: str) -> Run:
+    """``python -m bot migrate-to-postgres --from <the record's file> --to URL``."""
+    return await run_cli(
+        record.path, "--from", str(record.path), "--to", url, command="migrate-to-postgres"
+    )
 
 
 async def test_a_record_moved_to_postgresql_compiles_to_the_same_bytes(
     closed: Record, tmp_path: Path, empty_postgresql: str
 ) -> None:
-    moved = await run_cli(
-        closed.path,
-        "--from",
-        str(closed.path),
-        "--to",
-        empty_postgresql,
-        command="migrate-to-postgres",
-    )
+    moved = await move_to(closed, empty_postgresql)
     assert moved.code == 0, moved.stderr
     counts = dict(line.split(": ", 1) for line in moved.stderr.splitlines() if " copied, " in line)
     with sqlite3.connect(closed.path) as sqlite:
@@ -1206,25 +1193,11 @@ async def test_a_record_moved_to_postgresql_compiles_to_the_same_bytes(
     finally:
         await store.close()
     # A second move into the same database is refused, with nothing copied.
-    again = await run_cli(
-        closed.path,
-        "--from",
-        str(closed.path),
-        "--to",
-        empty_postgresql,
-        command="migrate-to-postgres",
-    )
+    again = await move_to(closed, empty_postgresql)
     assert again.code == 2 and "already has rows" in again.stderr
 
 
 async def test_moving_to_something_not_postgresql_is_one_line(closed: Record) -> None:
-    result = await run_cli(
-        closed.path,
-        "--from",
-        str(closed.path),
-        "--to",
-        "data/other.db",
-        command="migrate-to-postgres",
-    )
+    result = await move_to(closed, "data/other.db")
     assert result.code == 2
     assert result.stderr.strip() == "Error: --to must be a postgresql:// URL, not 'data/other.db'"

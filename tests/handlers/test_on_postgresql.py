@@ -4,7 +4,6 @@ Skipped, with one reason, where PostgreSQL is not installed."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -17,18 +16,11 @@ from storage.pg import PostgresDatabase
 from tests.conftest import DCSC_OFFICER, bot_settings, start_bot
 from tests.handlers.support import eventually, services
 from tests.handlers.test_answers import REF, sent_question
-from tests.pg_server import NOT_INSTALLED, create_database, database_name, drop_database
 
 
 @pytest.fixture
-async def database_url(
-    postgres_server: str | None, postgres_template: str | None
-) -> AsyncIterator[str]:
-    if postgres_server is None or postgres_template is None:
-        pytest.skip(NOT_INSTALLED)
-    name = database_name("bot")
-    yield await create_database(postgres_server, name, template=postgres_template)
-    await drop_database(postgres_server, name)
+def database_url(empty_postgresql: str) -> str:
+    return empty_postgresql
 
 
 async def test_a_question_answered_with_the_record_in_postgresql(
