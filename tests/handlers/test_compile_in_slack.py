@@ -7,7 +7,6 @@ from datetime import datetime
 from pathlib import Path
 
 import docx
-import pytest
 
 from bot.core.clock import FixedClock
 from bot.core.models import QuestionState
@@ -78,7 +77,6 @@ async def test_compile_uploads_word_and_markdown_with_a_summary(
     assert "Director of Children's Social Care" in text
 
 
-@pytest.mark.sqlite_only(reason="the command-line tools work on the SQLite file only, so far")
 async def test_slack_and_command_line_compiles_give_the_same_bytes(
     slack: SlackDouble, bot: Runtime
 ) -> None:
@@ -105,7 +103,9 @@ async def test_slack_and_command_line_compiles_give_the_same_bytes(
     )
     # The command line has no Slack: it names people from what the bot stored, and with the
     # same --generated-at (the bot's clock says Monday 20 April 2026) writes the same bytes.
-    database = Path(services(bot).settings.database_path)
+    settings = services(bot).settings
+    database = Path(settings.database_path)
+    store = {"DATABASE_URL": settings.database_url} if settings.database_url else None
     for fmt in ("docx", "md"):
         result = await run_cli(
             database,
@@ -117,6 +117,7 @@ async def test_slack_and_command_line_compiles_give_the_same_bytes(
             "-" if fmt == "md" else str(database.with_name(f"cli.{fmt}")),
             "--generated-at",
             "2026-04-20T16:45",
+            settings=store,
         )
         assert result.code == 0, result.stderr
         written = result.stdout if fmt == "md" else database.with_name(f"cli.{fmt}").read_bytes()
