@@ -51,7 +51,7 @@ from typing import Any, Protocol, TypeVar
 
 import aiosqlite
 
-from storage.migrations import MIGRATIONS
+from storage.migrations import MIGRATIONS, Migration
 
 logger = logging.getLogger(__name__)
 
@@ -259,6 +259,10 @@ class Database:
 
     dialect = "sqlite"
     """Which SQL the database speaks: "sqlite" or "postgresql" (storage/pg.py)."""
+    migrations: tuple[Migration, ...] = MIGRATIONS
+    """The numbered migrations, in this dialect."""
+    now_text_sql = "strftime('%Y-%m-%dT%H:%M:%SZ','now')"
+    """The time now as ISO text in UTC, in this dialect (when a migration was applied)."""
 
     def __init__(self, path: str | Path, *, readers: int = READERS) -> None:
         self.path = str(path)
@@ -475,10 +479,10 @@ class Database:
             await tx.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
                 " number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL"
-                " DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')))"
+                f" DEFAULT ({self.now_text_sql}))"
             )
         applied: list[int] = []
-        for migration in MIGRATIONS:
+        for migration in self.migrations:
             async with self.transaction() as tx:
                 done = await tx.fetchone(
                     "SELECT 1 FROM schema_migrations WHERE number = ?", (migration.number,)

@@ -204,6 +204,8 @@ class PostgresDatabase(Database):
     """
 
     dialect = "postgresql"
+    migrations = PG_MIGRATIONS
+    now_text_sql = "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
     def __init__(self, url: str, *, pool_size: int = POOL_SIZE) -> None:
         super().__init__(without_password(url))
@@ -354,29 +356,8 @@ class PostgresDatabase(Database):
             return await PgTx(conn, self).fetchall(sql, params)
 
     async def migrate(self) -> list[int]:
-        """Apply every migration not yet recorded, each in its own transaction."""
-        async with self.transaction() as tx:
-            await tx.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                " number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL"
-                " DEFAULT (to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')))"
-            )
-        applied: list[int] = []
-        for migration in PG_MIGRATIONS:
-            async with self.transaction() as tx:
-                done = await tx.fetchone(
-                    "SELECT 1 FROM schema_migrations WHERE number = ?", (migration.number,)
-                )
-                if done is not None:
-                    continue
-                for statement in migration.statements:
-                    await tx.execute(statement)
-                await tx.execute(
-                    "INSERT INTO schema_migrations (number, name) VALUES (?, ?)",
-                    (migration.number, migration.name),
-                )
-            logger.info("applied migration %04d %s", migration.number, migration.name)
-            applied.append(migration.number)
+        """``Database.migrate`` with PostgreSQL's migrations; then the tables with an id."""
+        applied = await super().migrate()
         await self._learn_id_tables()
         return applied
 
