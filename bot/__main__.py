@@ -294,6 +294,13 @@ def write_file(path: Path, data: bytes, *, replace: bool, mode: int = 0o666) -> 
 
 @asynccontextmanager
 async def database_for_command(database: Path | str) -> AsyncIterator[Repositories]:
+    """The store a command-line tool reads, as the repositories."""
+    async with store_for_command(database) as db:
+        yield Repositories.on(db)
+
+
+@asynccontextmanager
+async def store_for_command(database: Path | str) -> AsyncIterator[Database]:
     """The store a command-line tool reads (a SQLite file, or PostgreSQL), migrated; one that
     cannot be opened is one line."""
     if is_postgresql(database):
@@ -310,7 +317,7 @@ async def database_for_command(database: Path | str) -> AsyncIterator[Repositori
             raise CommandFailed(
                 f"{described(database)} is not a database the bot can read: {error}"
             ) from None
-        yield Repositories.on(db)
+        yield db
     finally:
         await db.close()
 
@@ -664,11 +671,7 @@ async def migrate_record(source_path: Path, url: str) -> tuple[TransferReport, d
     from storage.pg import PostgresDatabase  # asyncpg is loaded only when it is used
     from storage.transfer import copy_record, count_rows
 
-    try:
-        source = await Database.open(source_path)
-    except DatabaseUnavailable as error:
-        raise CommandFailed(f"{source_path} is not a database the bot can read: {error}") from None
-    try:
+    async with store_for_command(source_path) as source:
         try:
             target = await PostgresDatabase.open(url)
         except DatabaseUnavailable as error:
@@ -680,8 +683,6 @@ async def migrate_record(source_path: Path, url: str) -> tuple[TransferReport, d
             raise CommandFailed(str(error)) from None
         finally:
             await target.close()
-    finally:
-        await source.close()
 
 
 def cmd_migrate_to_postgres(args: argparse.Namespace) -> int:
