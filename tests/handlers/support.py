@@ -7,6 +7,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from bot.config import Settings
 from bot.runtime import Runtime
 from bot.sandbox import SlackDouble, StoredView
 from bot.services import Services
@@ -144,3 +145,10 @@ async def eventually(
         await asyncio.sleep(0.01)
         value = await read()
     raise AssertionError(f"never true: {value!r}")
+
+
+def store_of(settings: Settings) -> dict[str, str]:
+    """The setting that names the bot's store: its PostgreSQL database, or its SQLite file."""
+    if settings.database_url:
+        return {"DATABASE_URL": settings.database_url}
+    return {"DATABASE_PATH": settings.database_path}

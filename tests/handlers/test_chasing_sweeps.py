@@ -25,6 +25,7 @@ from tests.handlers.support import (
     open_modal,
     services,
     set_up_commission,
+    store_of,
     submit_question,
 )
 from tests.paths import ROOT
@@ -126,13 +127,6 @@ async def test_429_and_500_are_retried_and_a_failure_stays_due(
     assert await sweep_at(bot, clock, at(date(2026, 4, 23), 11, 0)) == 1
     assert await sweep_at(bot, clock, at(date(2026, 4, 23), 12, 0)) == 0
     assert len(reminders_to(slack, DCSC_OFFICER)) == 2
-
-
-def store_of(settings: Settings) -> dict[str, str]:
-    """The setting that names the bot's store: its PostgreSQL database, or its SQLite file."""
-    if settings.database_url:
-        return {"DATABASE_URL": settings.database_url}
-    return {"DATABASE_PATH": settings.database_path}
 
 
 async def chase_process(

@@ -21,6 +21,7 @@ from tests.handlers.support import (
     open_modal,
     services,
     set_up_commission,
+    store_of,
     submit_question,
 )
 from tests.test_compiling import run_cli
@@ -105,7 +106,6 @@ async def test_slack_and_command_line_compiles_give_the_same_bytes(
     # same --generated-at (the bot's clock says Monday 20 April 2026) writes the same bytes.
     settings = services(bot).settings
     database = Path(settings.database_path)
-    store = {"DATABASE_URL": settings.database_url} if settings.database_url else None
     for fmt in ("docx", "md"):
         result = await run_cli(
             database,
@@ -117,7 +117,7 @@ async def test_slack_and_command_line_compiles_give_the_same_bytes(
             "-" if fmt == "md" else str(database.with_name(f"cli.{fmt}")),
             "--generated-at",
             "2026-04-20T16:45",
-            settings=store,
+            settings=store_of(settings),
         )
         assert result.code == 0, result.stderr
         written = result.stdout if fmt == "md" else database.with_name(f"cli.{fmt}").read_bytes()
