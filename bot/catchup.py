@@ -186,7 +186,7 @@ async def catch_up(
             previous[1] if previous else None,
             now,
         )
-        new = await repos.inbox.add_many(found)
+        new = await repos.inbox.add_many(found, inbox.new_claim())
         if new:
             report.found += len(new)
             await _record(services, client, inbox, new)

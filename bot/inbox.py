@@ -5,6 +5,9 @@ recording it in the background; the listener acknowledges Slack once it is store
 picks up what a crash or a failed attempt left pending. Entries of one thread are recorded
 in arrival order (an edit never overtakes the reply it edits); threads go in parallel, up to
 ``WORKERS`` at a time.
+
+Each bot records only the entries it has claimed (storage/inbox.py): those it stored, and
+those it takes up in ``resume`` that no other bot sharing the database is recording.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import asyncio
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -20,7 +24,8 @@ from bot.core import validation
 from bot.core.models import SharedFile
 from bot.flows import answers
 from bot.services import Services
-from storage.inbox import InboxEntry, Incoming
+from storage.db import StorageError
+from storage.inbox import Claim, InboxEntry, Incoming, claimant_name
 
 logger = logging.getLogger(__name__)
 
@@ -63,11 +68,19 @@ WORKERS = 8
 MAX_ATTEMPTS = 5
 """An entry that fails this often is given up, and the clerk is told."""
 
+LEASE = timedelta(minutes=10)
+"""How long a bot's claim on an entry holds, from when it is stored or an attempt starts:
+well beyond an attempt's Web API calls, so that another bot takes it up only from a bot
+that has stopped (on another host; on the same host, at once)."""
+
 
 @dataclass
 class Inbox:
     services: Services
     workers: int = WORKERS
+    claimant: str = field(default_factory=claimant_name)
+    """This bot, as it claims entries to record."""
+    lease: timedelta = LEASE
     _slots: asyncio.Semaphore = field(init=False, repr=False)
     _threads: dict[tuple[str, str], tuple[asyncio.Lock, int]] = field(
         default_factory=dict, repr=False
@@ -81,6 +94,10 @@ class Inbox:
     def __post_init__(self) -> None:
         self._slots = asyncio.Semaphore(self.workers)
 
+    def new_claim(self) -> Claim:
+        """This bot's claim on what it stores or attempts now."""
+        return Claim.lasting(self.claimant, self.services.clock(), self.lease)
+
     async def receive(self, incoming: Incoming, client: AsyncWebClient) -> bool:
         """Store ``incoming`` durably, then record it in the background.
 
@@ -91,7 +108,7 @@ class Inbox:
         """
         stored = None
         if self._storing is None:  # nothing stored ahead of it: at once, if the writer is free
-            stored = self.services.repos.inbox.add_now([incoming])
+            stored = self.services.repos.inbox.add_now([incoming], self.new_claim())
         if stored is not None:
             [entry_id] = stored
         else:
@@ -112,7 +129,9 @@ class Inbox:
             while self._arriving:
                 batch, self._arriving = self._arriving, []
                 try:
-                    ids = await self.services.repos.inbox.add_batch([i for i, _ in batch])
+                    ids = await self.services.repos.inbox.add_batch(
+                        [i for i, _ in batch], self.new_claim()
+                    )
                 except BaseException as error:
                     # Not stored: each waiting listener fails, so Slack is not acknowledged
                     # and sends the event again.
@@ -132,9 +151,12 @@ class Inbox:
             self._storing = None
 
     async def resume(self, client: AsyncWebClient) -> int:
-        """Start every pending entry not already running; how many were started."""
-        pending = await self.services.repos.inbox.pending()
-        started = self.start_all(pending, client)
+        """Claim every pending entry no other bot is recording, and start those not already
+        running; how many were started."""
+        claimed = await self.services.repos.inbox.claim(
+            self.claimant, self.services.clock(), self.lease
+        )
+        started = self.start_all(claimed, client)
         if started:
             logger.info("recording %d reply event(s) left pending", started)
         return started
@@ -157,15 +179,19 @@ class Inbox:
 
     async def drain(self, grace: float | None = None) -> None:
         """Wait for entries being recorded (up to ``grace`` seconds, then cancel the rest:
-        they stay pending and are finished at the next start)."""
+        they stay pending, and their claims are given up, so the next bot to start, or
+        another one running, finishes them)."""
         running = list(self._running.values())
-        if not running:
-            return
-        _, late = await asyncio.wait(running, timeout=grace)
-        for task in late:
-            task.cancel()
-        if late:
-            await asyncio.wait(late)
+        if running:
+            _, late = await asyncio.wait(running, timeout=grace)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late)
+        try:
+            await self.services.repos.inbox.release(self.claimant)
+        except StorageError as error:
+            logger.warning("could not give up this bot's inbox claims: %s", error)
 
     def _start(self, entry: InboxEntry, client: AsyncWebClient) -> None:
         task = asyncio.create_task(self._record(entry, client), name=f"inbox-{entry.id}")
@@ -190,13 +216,21 @@ class Inbox:
 
     async def _attempt(self, entry: InboxEntry, client: AsyncWebClient) -> None:
         services, inbox = self.services, self.services.repos.inbox
-        attempt = await inbox.started(entry.id)
+        attempt = await inbox.started(entry.id, self.new_claim())
+        if not attempt:
+            logger.info("%s %s is finished, or another bot has it", entry.incoming.kind, entry.id)
+            return
         try:
             outcome = await answers.record_incoming(services, client, entry.incoming)
         except asyncio.CancelledError:
             raise
         except Exception as error:
-            await inbox.failed(entry.id, f"{type(error).__name__}: {error}")
+            await inbox.failed(
+                entry.id,
+                f"{type(error).__name__}: {error}",
+                self.claimant,
+                retried=attempt < MAX_ATTEMPTS,
+            )
             if attempt < MAX_ATTEMPTS:
                 logger.warning(
                     "recording %s %s failed (attempt %d, tried again later): %s",
@@ -209,4 +243,4 @@ class Inbox:
             logger.error("gave up recording %s %s", entry.incoming.kind, entry.id, exc_info=error)
             await answers.report_unrecorded(services, client, entry.incoming, error)
             outcome = "failed"
-        await inbox.finish(entry.id, outcome, services.clock())
+        await inbox.finish(entry.id, outcome, services.clock(), self.claimant)

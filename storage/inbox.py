@@ -5,19 +5,32 @@ acknowledged. So a reply is written here first (one short transaction), then ack
 then recorded as part of an answer. A crash in between leaves the row pending, and the bot
 finishes it when it starts again. The catch-up, which re-reads open questions' threads,
 adds what Slack never delivered through the same table, so both paths record alike.
+
+Several bots (replicas) may share one database. A pending entry is recorded by one of them at
+a time: the one that stored it, or that took it up later, holds a claim on it (``claimed_by``,
+a name for that process) until ``claimed_until``, renewed as each attempt starts. Another bot
+takes the entry up only when that claim has run out, or at once when the claimant was a
+process on the same host that has ended (a restart after ``kill -9``). Claims are taken in a
+write transaction, and write transactions run one at a time (storage/db.py, storage/pg.py),
+so two bots never both win one entry. On SQLite only one bot runs on a file: its claims are
+never contested, and the same code simply works.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import secrets
+import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from bot.core.models import SharedFile
 from storage.codec import moment, moment_text
-from storage.db import Database, Params, Result, Row
+from storage.db import Database, Params, Result, Row, marks
+from storage.sweeps import process_alive, process_start_time
 
 Kind = Literal["reply", "edit", "delete"]
 Source = Literal["event", "catch-up"]
@@ -45,6 +58,37 @@ class Incoming:
     """The files shared in the message (for an edit: those still on it)."""
 
 
+def claimant_name() -> str:
+    """This process as a claimant of inbox entries: its host, process id and start time (so
+    that a later process can tell it has ended), and a random part (two inboxes in one
+    process are two claimants)."""
+    pid = os.getpid()
+    started = process_start_time(pid) or "-"
+    return f"{socket.gethostname()}:{pid}:{started}:{secrets.token_hex(4)}"
+
+
+def claimant_ended(claimant: str, host: str) -> bool:
+    """Whether ``claimant`` (a ``claimant_name``) was a process on ``host`` that has ended;
+    False when it cannot be told (another host, or a name of another form)."""
+    parts = claimant.rsplit(":", 3)
+    if len(parts) != 4 or parts[0] != host or not parts[1].isdigit():
+        return False
+    started = None if parts[2] == "-" else parts[2]
+    return not process_alive(int(parts[1]), started)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Who is recording an entry, and until when no other bot may take it up."""
+
+    claimant: str
+    until: datetime
+
+    @classmethod
+    def lasting(cls, claimant: str, now: datetime, lease: timedelta) -> Claim:
+        return cls(claimant, now + lease)
+
+
 @dataclass(frozen=True)
 class InboxEntry:
     id: int
@@ -57,32 +101,76 @@ class InboxEntry:
 class EventInbox:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.host = socket.gethostname()
 
-    async def add(self, incoming: Incoming) -> int | None:
-        """Store an incoming event; None when its key was stored before (a retry)."""
-        [entry_id] = await self.add_batch([incoming])
+    async def add(self, incoming: Incoming, claim: Claim | None = None) -> int | None:
+        """Store an incoming event (claimed, if ``claim`` is given, by whoever is to record
+        it); None when its key was stored before (a retry)."""
+        [entry_id] = await self.add_batch([incoming], claim)
         return entry_id
 
-    async def add_batch(self, batch: Sequence[Incoming]) -> list[int | None]:
+    async def add_batch(
+        self, batch: Sequence[Incoming], claim: Claim | None = None
+    ) -> list[int | None]:
         """Store several events in one transaction (one commit for a burst of replies);
         for each, its new id, or None when its key was stored before."""
-        results = await self.db.write_all(_inserts(batch), urgent=True)
+        results = await self.db.write_all(_inserts(batch, claim), urgent=True)
         return _new_ids(results)
 
-    def add_now(self, batch: Sequence[Incoming]) -> list[int | None] | None:
+    def add_now(
+        self, batch: Sequence[Incoming], claim: Claim | None = None
+    ) -> list[int | None] | None:
         """``add_batch`` at once, without leaving the event loop, if the writer is free
         (None if not: then ``add_batch``)."""
-        results = self.db.write_now(_inserts(batch))
+        results = self.db.write_now(_inserts(batch, claim))
         return None if results is None else _new_ids(results)
 
-    async def add_many(self, found: Iterable[Incoming]) -> list[int]:
+    async def add_many(self, found: Iterable[Incoming], claim: Claim | None = None) -> list[int]:
         """Store what a catch-up found, skipping what is already stored; the new ids."""
         ids = []
         for incoming in found:
-            entry_id = await self.add(incoming)
+            entry_id = await self.add(incoming, claim)
             if entry_id is not None:
                 ids.append(entry_id)
         return ids
+
+    async def claim(
+        self, claimant: str, now: datetime, lease: timedelta, *, limit: int = 1000
+    ) -> list[InboxEntry]:
+        """Pending entries no other bot is recording, oldest first, now claimed by
+        ``claimant`` until ``now + lease``: those never claimed, those whose claim ran out,
+        those of a process on this host that has ended, and ``claimant``'s own."""
+        held = await self.db.fetchall(
+            "SELECT DISTINCT claimed_by FROM event_inbox WHERE done_at IS NULL"
+            " AND claimed_until > ? AND claimed_by != ?",
+            (moment_text(now), claimant),
+        )
+        ended = [
+            str(row["claimed_by"])
+            for row in held
+            if claimant_ended(str(row["claimed_by"]), self.host)
+        ][:100]
+        # One statement in a write transaction: write transactions run one at a time, in
+        # every process, so no other claim can come between its choice and its update.
+        rows = await self.db.write(
+            "UPDATE event_inbox SET claimed_by = ?, claimed_until = ? WHERE id IN ("
+            " SELECT id FROM event_inbox WHERE done_at IS NULL AND (claimed_until IS NULL"
+            f" OR claimed_until <= ? OR claimed_by IN ({marks([claimant, *ended])}))"
+            " ORDER BY id LIMIT ?) RETURNING *",
+            (claimant, moment_text(now + lease), moment_text(now), claimant, *ended, limit),
+        )
+        return sorted((_entry(row) for row in rows), key=lambda entry: entry.id)
+
+    async def release(self, claimant: str) -> int:
+        """Give up ``claimant``'s claims on entries not finished (a bot stopping with work
+        left), so that the next bot to look takes them up at once; how many."""
+        async with self.db.transaction() as tx:
+            result = await tx.execute(
+                "UPDATE event_inbox SET claimed_by = NULL, claimed_until = NULL"
+                " WHERE claimed_by = ? AND done_at IS NULL",
+                (claimant,),
+            )
+        return result.rowcount
 
     async def get(self, entry_id: int) -> InboxEntry:
         row = await self.db.fetchone("SELECT * FROM event_inbox WHERE id = ?", (entry_id,))
@@ -97,27 +185,39 @@ class EventInbox:
         )
         return [_entry(row) for row in rows]
 
-    async def started(self, entry_id: int) -> int:
+    async def started(self, entry_id: int, claim: Claim) -> int:
         """Count an attempt before it is made, so a reply that crashes the bot is not retried
-        for ever; returns the attempt number."""
+        for ever, and renew the claim to ``claim.until``; returns the attempt number, or 0
+        when the entry is not the claimant's to record (another bot took it up after the
+        claim ran out, or it is finished)."""
         rows = await self.db.write(
-            "UPDATE event_inbox SET attempts = attempts + 1 WHERE id = ? RETURNING attempts",
-            (entry_id,),
+            "UPDATE event_inbox SET attempts = attempts + 1, claimed_until = ?"
+            " WHERE id = ? AND claimed_by = ? AND done_at IS NULL RETURNING attempts",
+            (moment_text(claim.until), entry_id, claim.claimant),
         )
         return int(rows[0]["attempts"]) if rows else 0
 
-    async def finish(self, entry_id: int, outcome: str, now: datetime) -> None:
-        await self.db.write(
-            "UPDATE event_inbox SET done_at = ?, outcome = ? WHERE id = ? AND done_at IS NULL",
-            (moment_text(now), outcome, entry_id),
+    async def finish(self, entry_id: int, outcome: str, now: datetime, claimant: str) -> bool:
+        """Mark the entry done, if ``claimant`` still holds it (else the bot that took it
+        up finishes it); whether it did."""
+        rows = await self.db.write(
+            "UPDATE event_inbox SET done_at = ?, outcome = ?"
+            " WHERE id = ? AND claimed_by = ? AND done_at IS NULL RETURNING id",
+            (moment_text(now), outcome, entry_id, claimant),
         )
+        return bool(rows)
 
-    async def failed(self, entry_id: int, error: str) -> None:
-        """An attempt failed; the entry stays pending for the next attempt."""
+    async def failed(
+        self, entry_id: int, error: str, claimant: str, *, retried: bool = True
+    ) -> None:
+        """An attempt failed. If it is to be ``retried`` the entry stays pending and
+        ``claimant`` lets go of it, so that the next retry, in whichever bot, takes it up;
+        if not, the claimant keeps it to finish it."""
+        let_go = ", claimed_by = NULL, claimed_until = NULL" if retried else ""
         async with self.db.transaction() as tx:
             await tx.execute(
-                "UPDATE event_inbox SET last_error = ? WHERE id = ?",
-                (error[:ERROR_TEXT_LIMIT], entry_id),
+                f"UPDATE event_inbox SET last_error = ?{let_go} WHERE id = ? AND claimed_by = ?",
+                (error[:ERROR_TEXT_LIMIT], entry_id, claimant),
             )
 
     async def forget_done(self, before: datetime) -> int:
@@ -169,12 +269,15 @@ class EventInbox:
 
 _INSERT = (
     "INSERT OR IGNORE INTO event_inbox (event_key, kind, channel, ts, thread_ts,"
-    " user_id, text, has_files, parent_by_bot, source, received_at, files)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " user_id, text, has_files, parent_by_bot, source, received_at, files,"
+    " claimed_by, claimed_until)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
-def _inserts(batch: Sequence[Incoming]) -> list[tuple[str, Params]]:
+def _inserts(batch: Sequence[Incoming], claim: Claim | None) -> list[tuple[str, Params]]:
+    claimant = None if claim is None else claim.claimant
+    until = None if claim is None else moment_text(claim.until)
     return [
         (
             _INSERT,
@@ -191,6 +294,8 @@ def _inserts(batch: Sequence[Incoming]) -> list[tuple[str, Params]]:
                 incoming.source,
                 moment_text(incoming.received_at),
                 files_text(incoming.files),
+                claimant,
+                until,
             ),
         )
         for incoming in batch

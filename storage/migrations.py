@@ -521,4 +521,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        20,
+        "inbox_claims",
+        (
+            # Which bot (replica) is recording a pending entry, and until when its claim
+            # holds: storage/inbox.py.
+            "ALTER TABLE event_inbox ADD COLUMN claimed_by TEXT",
+            "ALTER TABLE event_inbox ADD COLUMN claimed_until TEXT",
+        ),
+    ),
 )

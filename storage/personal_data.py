@@ -108,6 +108,7 @@ NO_PERSONAL_DATA: Mapping[str, str] = {
 
 NOT_A_PERSON: Mapping[tuple[str, str], str] = {
     ("event_inbox", "parent_by_bot"): "whether the thread was started by the bot (0 or 1)",
+    ("event_inbox", "claimed_by"): "the bot process (host, process id) recording the entry",
     ("schema_migrations", "name"): "a migration's name",
 }
 """Columns whose names look like a person's but hold something else."""

@@ -91,6 +91,9 @@ async def test_acknowledged_replies_survive_a_crash_before_they_are_recorded(
             assert reactions.get("white_check_mark") == [slack.bot_user_id]
         await again.caught_up()
         assert len(await parts_of(again)) == 12
+        # The stopped bot gave up its claims: the new one finishes every stored event at
+        # once, without waiting for the claims to run out.
+        await eventually(services(again).repos.inbox.pending, lambda pending: pending == [])
     finally:
         await again.stop()
 

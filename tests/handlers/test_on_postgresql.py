@@ -58,7 +58,7 @@ async def test_the_deployment_check_opens_postgresql_and_never_shows_the_passwor
     database_url: str,
 ) -> None:
     finding = await check_postgresql(database_url)
-    assert finding.ok and "up to date (migration 19)" in finding.detail
+    assert finding.ok and "up to date (migration 20)" in finding.detail
     wrong = database_url.replace("postgres@", "nobody:secret-word@").replace("/bot_", "/none_")
     finding = await check_postgresql(wrong)
     assert not finding.ok
