@@ -599,9 +599,19 @@ def size_text(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB"
 
 
+def sqlite_only(env: Mapping[str, str], command: str, instead: str) -> None:
+    """Refuse ``command``, which works on the SQLite file, when the record is in PostgreSQL."""
+    if (env.get("DATABASE_URL") or "").strip():
+        raise CommandFailed(
+            f"{command} works on the SQLite file (DATABASE_PATH) only, and DATABASE_URL puts "
+            f"the bot's record in PostgreSQL: {instead}"
+        )
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     env = cli_environment(args.env_file)
     try:
+        sqlite_only(env, "backup", "back it up with pg_dump (e.g. pg_dump -Fc -f FILE URL)")
         if args.file == STDOUT:
             raise CommandFailed("a backup cannot go to standard output: give a file name")
         check_destination(args.file, args.force)
@@ -639,6 +649,7 @@ def add_backup_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def cmd_restore(args: argparse.Namespace) -> int:
     env = cli_environment(args.env_file)
     try:
+        sqlite_only(env, "restore", "restore a pg_dump backup with pg_restore")
         database = database_setting(env)
         try:
             restored = restore_database(Path(args.file), database, system_clock())

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import ConfigError, settings_from_env
 from bot.core.clock import FixedClock
 from bot.core.permissions import Actor
 from bot.runtime import Runtime
@@ -364,3 +365,50 @@ def test_a_restore_run_as_root_leaves_the_files_to_the_bots_user(tmp_path: Path)
     restore_database(backup, folder / "scrutiny.db", NOW)
     for left in (folder / "scrutiny.db", lock_path(folder / "scrutiny.db")):
         assert (left.stat().st_uid, left.stat().st_gid) == (bots_user, bots_user), left
+
+
+@pytest.mark.parametrize(
+    ("command", "tool"), [("backup", "back it up with pg_dump"), ("restore", "with pg_restore")]
+)
+async def test_backup_and_restore_refuse_a_record_in_postgresql_naming_its_tools(
+    tmp_path: Path, command: str, tool: str
+) -> None:
+    """They copy and replace the SQLite file: with DATABASE_URL they would act on a file
+    that is not the bot's record."""
+    backup = tmp_path / "copy.db"
+    database = tmp_path / "scrutiny.db"
+    if command == "restore":
+        backup.write_bytes(b"a backup, never read")
+    code, lines = await start(
+        "--env-file",
+        os.devnull,
+        command,
+        str(backup),
+        env={
+            "DATABASE_URL": "postgresql://scrutiny@db.example.org/scrutiny",
+            "DATABASE_PATH": str(database),
+        },
+    )
+    assert code == 2
+    assert len(lines) == 1
+    assert lines[0].startswith(
+        f"Error: {command} works on the SQLite file (DATABASE_PATH) only, and DATABASE_URL "
+        "puts the bot's record in PostgreSQL: "
+    )
+    assert tool in lines[0]
+    assert not database.exists()
+    assert exists(backup) == (command == "restore")
+
+
+def test_the_nightly_backup_is_refused_with_a_record_in_postgresql(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as refused:
+        settings_from_env(
+            {
+                "SLACK_BOT_TOKEN": "xoxb-1",
+                "SLACK_SIGNING_SECRET": "secret",
+                "DATABASE_URL": "postgresql://scrutiny@db.example.org/scrutiny",
+                "BACKUP_DIR": str(tmp_path),
+            }
+        )
+    assert str(refused.value).startswith("BACKUP_DIR copies the SQLite file")
+    assert "pg_dump" in str(refused.value) and "\n" not in str(refused.value)
