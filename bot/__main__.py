@@ -808,7 +808,9 @@ def operator_from(args: argparse.Namespace) -> str:
     return f"cli:{by}"
 
 
-async def export_person(args: argparse.Namespace, database: Path, operator: str) -> SubjectAccess:
+async def export_person(
+    args: argparse.Namespace, database: Path | str, operator: str
+) -> SubjectAccess:
     async with database_for_command(database) as repos:
         return await repos.personal_data.export(
             args.user_id.strip(), operator, system_clock(), args.name
@@ -820,7 +822,7 @@ def cmd_person_export(args: argparse.Namespace) -> int:
     try:
         operator = operator_from(args)
         check_destination(args.out, args.force)
-        database = database_path_from_env(env)
+        database = store_from_env(env)
         access = asyncio.run(export_person(args, database, operator))
         data = subject_rights.export_json(access, system_clock())
         default = f"{access.user_id}-subject-access.json"
@@ -833,9 +835,10 @@ def cmd_person_export(args: argparse.Namespace) -> int:
 
 
 async def erase_person(
-    args: argparse.Namespace, database: Path, operator: str
+    args: argparse.Namespace, database: Path | str, operator: str
 ) -> tuple[ErasureReport, bool]:
-    """The erasure, then (unless a dry run) VACUUM: (the report, whether the file is clean)."""
+    """The erasure, then (unless a dry run) the store's ``vacuum()``: (the report, whether
+    the file is clean). On PostgreSQL that is VACUUM FULL of every table."""
     async with database_for_command(database) as repos:
         report = await repos.personal_data.erase(
             args.user_id.strip(), operator, system_clock(), args.name, dry_run=args.dry_run
@@ -848,7 +851,7 @@ def cmd_person_erase(args: argparse.Namespace) -> int:
     env = cli_environment(args.env_file)
     try:
         operator = operator_from(args)
-        database = database_path_from_env(env)
+        database = store_from_env(env)
         report, clean = asyncio.run(erase_person(args, database, operator))
     except (CommandFailed, DomainError) as error:
         print(f"Error: {error}", file=sys.stderr)
@@ -857,7 +860,12 @@ def cmd_person_erase(args: argparse.Namespace) -> int:
         print(line)
     for warning in report.warnings:
         print(f"Warning: {warning}", file=sys.stderr)
-    print(subject_rights.erasure_summary(report, operator, dry_run=args.dry_run), file=sys.stderr)
+    print(
+        subject_rights.erasure_summary(
+            report, operator, dry_run=args.dry_run, postgresql=is_postgresql(database)
+        ),
+        file=sys.stderr,
+    )
     if not clean:
         print(
             f"Warning: another process kept reading {database}, so earlier pages may stay in "
@@ -871,14 +879,17 @@ def cmd_person_erase(args: argparse.Namespace) -> int:
 
 PERSON_HELP = """\
 Subject access and erasure (UK GDPR) for one person, named by their Slack member id, in the
-database in DATABASE_PATH (no Slack needed). For clerks and operators: --by names who runs
-it, and the audit records it. An id that appears nowhere is refused (exit code 2)."""
+bot's record (DATABASE_URL when set, else the file DATABASE_PATH; no Slack needed). For
+clerks and operators: --by names who runs it, and the audit records it. An id that
+appears nowhere is refused (exit code 2)."""
 
 ERASE_HELP = """\
 Replace the person's id everywhere by a tombstone (U-ERASED-...), and their @-mentions and
 names (as Slack last gave them, as their questions were asked, and any --name) by 'Erased
 person', in every table, audit detail and text; delete their display name, membership and
-former clerk's place; then VACUUM so nothing of them stays in the file. Published
+former clerk's place; then VACUUM so nothing of them stays in the file (on PostgreSQL,
+VACUUM FULL of every table, which holds each table for a moment while the bot runs; the
+server's write-ahead log, archives and backups are left to expire there). Published
 attributions (The Commission, Hackney of Tomorrow, role titles) stay. Refused while they
 hold a role, a clerk's place or open questions: the message says what to change first.
 Exit code 1 if another process kept the old pages in the -wal file."""

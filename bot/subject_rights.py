@@ -46,16 +46,25 @@ def erasure_lines(report: ErasureReport) -> list[str]:
     return lines
 
 
-def erasure_summary(report: ErasureReport, operator: str, *, dry_run: bool) -> str:
+def erasure_summary(
+    report: ErasureReport, operator: str, *, dry_run: bool, postgresql: bool = False
+) -> str:
     names = f"{report.names} name{'' if report.names == 1 else 's'}"
     if dry_run:
         return (
             f"Dry run: erasing {report.user_id} would change or delete {report.rows} rows and "
             f"look for {names}; nothing was changed."
         )
+    cleaned = (
+        "Every table was rewritten (VACUUM FULL): no table holds an old version of their rows, "
+        "but PostgreSQL's write-ahead log and its archives keep them until the server recycles "
+        "them (backups taken before now still hold them)."
+        if postgresql
+        else "The database file was vacuumed: nothing of them is left in it (backups taken "
+        "before now still hold them)."
+    )
     return (
         f"Erased {report.user_id}: {report.rows} rows changed or deleted; the id is now "
         f"{report.tombstone} and {names} now read 'Erased person'. Recorded in the audit as "
-        f"person_erased by {operator}. The database file was vacuumed: nothing of them is left "
-        "in it (backups taken before now still hold them)."
+        f"person_erased by {operator}. {cleaned}"
     )

@@ -333,9 +333,17 @@ class PostgresDatabase(Database):
         return True
 
     async def vacuum(self) -> bool:
-        """``VACUUM``: the space of deleted rows is marked for reuse (PostgreSQL does not
-        overwrite it at once, unlike SQLite's VACUUM). Returns True."""
-        await self._the_pool().execute("VACUUM")
+        """``VACUUM FULL`` of every table of the bot's schema, as SQLite's VACUUM rewrites
+        its file: each table (and its indexes) is written anew without the old versions of
+        its rows, and the old files are dropped. Each table is locked while it is rewritten
+        (a moment for the bot's tables). What the server keeps elsewhere (its write-ahead
+        log, archives, backups) is its own to manage. Returns True."""
+        rows = await self.fetchall(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
+        )
+        names = ", ".join('"' + str(r["tablename"]).replace('"', '""') + '"' for r in rows)
+        if names:
+            await self._the_pool().execute(f"VACUUM (FULL) {names}")
         return True
 
     @asynccontextmanager

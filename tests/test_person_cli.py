@@ -1,5 +1,6 @@
 """``python -m bot person export|erase`` end to end, as processes, against a real database that
-another process (standing in for the running bot) holds open."""
+another process (standing in for the running bot) holds open: a SQLite file, and a PostgreSQL
+database (``DATABASE_URL``)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from storage.db import Database
+from storage.store import is_postgresql, open_store
 from tests.paths import ROOT
 from tests.storage.people_support import ZEB, Record, file_bytes, record_of_zebedee, traces
 from tests.storage.storage_support import OFFICER, Seeded, seed
@@ -27,9 +29,11 @@ class Run:
     stderr: str
 
 
-async def person(database: Path, *args: str, cwd: Path = ROOT) -> Run:
-    """``python -m bot person ...`` with DATABASE_PATH set and no Slack settings."""
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DATABASE_PATH": str(database)}
+async def person(database: Path | str, *args: str, cwd: Path = ROOT) -> Run:
+    """``python -m bot person ...`` with DATABASE_PATH (a file) or DATABASE_URL (a
+    postgresql:// URL) set, and no Slack settings."""
+    store = "DATABASE_URL" if is_postgresql(database) else "DATABASE_PATH"
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), store: str(database)}
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -137,3 +141,67 @@ async def test_by_is_required(record: Record) -> None:
     run = await person(record.seeded.path, "erase", ZEB)
     assert run.code == 2 and "--by" in run.stderr
     assert (await record.seeded.repos.questions.get(record.own.id)).submitted_by == ZEB
+
+
+# --- the record in PostgreSQL ---------------------------------------------------------------
+
+
+@pytest.fixture
+async def record_in_postgresql(empty_postgresql: str) -> AsyncIterator[Record]:
+    db = await open_store(empty_postgresql)
+    seeded: Seeded = await seed(db, empty_postgresql)
+    yield await record_of_zebedee(seeded)
+    await db.close()
+
+
+async def table_files(db: Database) -> dict[str, int]:
+    """Each table's file on the server (a rewritten table gets a new one)."""
+    rows = await db.fetchall(
+        "SELECT tablename, pg_relation_filenode(quote_ident(tablename)) AS file"
+        " FROM pg_tables WHERE schemaname = current_schema()"
+    )
+    return {str(row["tablename"]): int(row["file"]) for row in rows}
+
+
+async def test_export_from_postgresql(record_in_postgresql: Record, tmp_path: Path) -> None:
+    url = str(record_in_postgresql.seeded.path)
+    out = tmp_path / "zeb.json"
+    run = await person(url, "export", ZEB, "--by", "Jo Clerk", "--out", str(out))
+    assert run.code == 0, run.stderr
+    assert one_line(run.stderr).startswith(f"{ZEB}: ")
+    assert stat.S_IMODE(out.stat().st_mode) & 0o077 == 0
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert document["person"] == {"user_id": ZEB, "names": ["Zebedee Quillfeather"]}
+    assert {"questions", "audit_events", "answer_parts", "display_names"} <= set(document["tables"])
+    events = await record_in_postgresql.seeded.repos.audit.for_subject("person", ZEB)
+    assert (events[-1].action, events[-1].actor) == ("person_exported", "cli:Jo Clerk")
+
+
+async def test_erase_in_postgresql_rewrites_every_table_and_says_what_it_cannot_reach(
+    record_in_postgresql: Record,
+) -> None:
+    seeded = record_in_postgresql.seeded
+    url = str(seeded.path)
+    before = await table_files(seeded.db)
+    dry = await person(url, "erase", ZEB, "--by", "Jo Clerk", "--dry-run")
+    assert dry.code == 0, dry.stderr
+    assert await table_files(seeded.db) == before  # a dry run rewrites nothing
+
+    run = await person(url, "erase", ZEB, "--by", "Jo Clerk")
+    assert run.code == 0, run.stderr
+    assert "questions: 2 rows now name U-ERASED-" in run.stdout
+    assert "display_names: 1 row deleted" in run.stdout
+    summary = one_line(run.stderr)
+    assert summary.startswith(f"Erased {ZEB}: ") and "by cli:Jo Clerk" in summary
+    assert "Every table was rewritten (VACUUM FULL)" in summary
+    assert "write-ahead log" in summary and "file was vacuumed" not in summary
+    after = await table_files(seeded.db)
+    assert set(after) == set(before)
+    assert [table for table in before if after[table] == before[table]] == []
+    # The running bot's connections (the test's here) go on working.
+    assert (await seeded.repos.questions.get(record_in_postgresql.own.id)).submitted_by != ZEB
+    again = await person(url, "erase", ZEB, "--by", "Jo Clerk")
+    assert again.code == 2
+    assert one_line(again.stderr) == (
+        f"Error: {ZEB} appears nowhere in the database (never seen here, or erased already)."
+    )
