@@ -90,6 +90,8 @@ PERSONAL_DATA: Mapping[str, Mapping[str, Holds]] = {
     "committees": {"name": Holds.TEXT},
     "meetings": {"title": Holds.TEXT, "cancel_reason": Holds.TEXT},
     "agenda_items": {"title": Holds.TEXT},
+    "slack_installations": {"user_id": Holds.USER_ID},  # who installed the bot
+    "workspace_settings": {"changed_by": Holds.USER_ID, "value": Holds.TEXT},
 }
 """Every table that can hold a person, and the columns that do."""
 
@@ -103,12 +105,22 @@ NO_PERSONAL_DATA: Mapping[str, str] = {
     "sweeps": "the host, process id and heartbeat of each chase sweep",
     "question_search": "the full-text index of questions and answers, made from those tables by "
     "triggers and rebuilt by an erasure, so nothing erased stays in it",
+    "slack_bots": "each workspace's bot: its token, scopes and the workspace's name",
+    "oauth_states": "the random states of installs in progress, each kept for minutes",
 }
 """Tables that hold nothing about a person, with what they do hold."""
 
 NOT_A_PERSON: Mapping[tuple[str, str], str] = {
     ("event_inbox", "parent_by_bot"): "whether the thread was started by the bot (0 or 1)",
     ("schema_migrations", "name"): "a migration's name",
+    ("slack_installations", "bot_user_id"): "the bot's own Slack user",
+    ("slack_installations", "team_name"): "the workspace's name",
+    ("slack_installations", "user_scopes"): "the scopes the installer's token was given",
+    ("slack_installations", "user_token"): "a secret: the installer's own token",
+    ("slack_installations", "user_refresh_token"): "a secret: what renews the installer's token",
+    ("slack_installations", "user_token_expires_at"): "when the installer's token expires",
+    ("slack_bots", "bot_user_id"): "the bot's own Slack user",
+    ("slack_bots", "team_name"): "the workspace's name",
 }
 """Columns whose names look like a person's but hold something else."""
 
