@@ -133,8 +133,6 @@ def _installation(row: Row) -> Installation:
 
 def _bot(row: Row) -> Bot:
     details = json.loads(row["details"])
-    installed_at = _seconds(row["installed_at"])
-    assert installed_at is not None  # the column is NOT NULL
     return Bot(
         app_id=row["app_id"],
         enterprise_id=_unkey(row["enterprise_id"]),
@@ -148,7 +146,7 @@ def _bot(row: Row) -> Bot:
         bot_refresh_token=row["bot_refresh_token"],
         bot_token_expires_at=_whole_seconds(row["bot_token_expires_at"]),
         is_enterprise_install=bool(row["is_enterprise_install"]),
-        installed_at=installed_at,
+        installed_at=moment(row["installed_at"]).timestamp(),
         custom_values=details.get("custom_values") or {},
     )
 
