@@ -531,4 +531,75 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE event_inbox ADD COLUMN claimed_until TEXT",
         ),
     ),
+    Migration(
+        21,
+        "slack_installations",
+        (
+            """
+            CREATE TABLE slack_installations (
+                id INTEGER PRIMARY KEY,
+                enterprise_id TEXT NOT NULL DEFAULT '',
+                team_id TEXT NOT NULL DEFAULT '',
+                user_id TEXT NOT NULL,
+                is_enterprise_install INTEGER NOT NULL DEFAULT 0,
+                installed_at TEXT NOT NULL,
+                app_id TEXT,
+                team_name TEXT,
+                bot_id TEXT,
+                bot_user_id TEXT,
+                bot_scopes TEXT,
+                bot_token TEXT,
+                bot_refresh_token TEXT,
+                bot_token_expires_at TEXT,
+                user_scopes TEXT,
+                user_token TEXT,
+                user_refresh_token TEXT,
+                user_token_expires_at TEXT,
+                incoming_webhook_url TEXT,
+                details TEXT NOT NULL DEFAULT '{}',
+                saved_at TEXT NOT NULL,
+                UNIQUE (enterprise_id, team_id, user_id, installed_at)
+            )
+            """,
+            "CREATE INDEX slack_installations_latest"
+            " ON slack_installations (enterprise_id, team_id, installed_at)",
+            """
+            CREATE TABLE slack_bots (
+                id INTEGER PRIMARY KEY,
+                enterprise_id TEXT NOT NULL DEFAULT '',
+                team_id TEXT NOT NULL DEFAULT '',
+                is_enterprise_install INTEGER NOT NULL DEFAULT 0,
+                installed_at TEXT NOT NULL,
+                app_id TEXT,
+                team_name TEXT,
+                bot_id TEXT NOT NULL,
+                bot_user_id TEXT NOT NULL,
+                bot_scopes TEXT,
+                bot_token TEXT NOT NULL,
+                bot_refresh_token TEXT,
+                bot_token_expires_at TEXT,
+                details TEXT NOT NULL DEFAULT '{}',
+                saved_at TEXT NOT NULL,
+                UNIQUE (enterprise_id, team_id, installed_at)
+            )
+            """,
+            """
+            CREATE TABLE oauth_states (
+                state TEXT PRIMARY KEY,
+                expires_at TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX oauth_states_expiry ON oauth_states (expires_at)",
+            """
+            CREATE TABLE workspace_settings (
+                team_id TEXT NOT NULL,
+                setting TEXT NOT NULL,
+                value TEXT NOT NULL,
+                changed_by TEXT NOT NULL,
+                changed_at TEXT NOT NULL,
+                PRIMARY KEY (team_id, setting)
+            )
+            """,
+        ),
+    ),
 )

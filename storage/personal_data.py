@@ -10,6 +10,9 @@ migrated schema, so a new table, or a new column named like a person (``…_by``
 Export and erasure do not trust the lists alone: a user id is looked for in every text column
 of every table. Names are looked for in the columns listed as names, text or JSON (a name is
 ordinary words, which an id or a key never is).
+
+Credentials (``SECRETS``: Slack tokens, OAuth states) are about no one and are not personal
+data; an export never shows them, and an erasure takes the person's own (``OWN_CREDENTIALS``).
 """
 
 from __future__ import annotations
@@ -90,6 +93,8 @@ PERSONAL_DATA: Mapping[str, Mapping[str, Holds]] = {
     "committees": {"name": Holds.TEXT},
     "meetings": {"title": Holds.TEXT, "cancel_reason": Holds.TEXT},
     "agenda_items": {"title": Holds.TEXT},
+    "slack_installations": {"user_id": Holds.USER_ID},  # who installed the bot
+    "workspace_settings": {"changed_by": Holds.USER_ID, "value": Holds.TEXT},
 }
 """Every table that can hold a person, and the columns that do."""
 
@@ -103,6 +108,8 @@ NO_PERSONAL_DATA: Mapping[str, str] = {
     "sweeps": "the host, process id and heartbeat of each chase sweep",
     "question_search": "the full-text index of questions and answers, made from those tables by "
     "triggers and rebuilt by an erasure, so nothing erased stays in it",
+    "slack_bots": "each workspace's bot: its token, scopes and the workspace's name",
+    "oauth_states": "the random states of installs in progress, each kept for minutes",
 }
 """Tables that hold nothing about a person, with what they do hold."""
 
@@ -110,6 +117,14 @@ NOT_A_PERSON: Mapping[tuple[str, str], str] = {
     ("event_inbox", "parent_by_bot"): "whether the thread was started by the bot (0 or 1)",
     ("event_inbox", "claimed_by"): "the bot process (host, process id) recording the entry",
     ("schema_migrations", "name"): "a migration's name",
+    ("slack_installations", "bot_user_id"): "the bot's own Slack user",
+    ("slack_installations", "team_name"): "the workspace's name",
+    ("slack_installations", "user_scopes"): "the scopes the installer's token was given",
+    ("slack_installations", "user_token"): "a secret (SECRETS), not about the installer",
+    ("slack_installations", "user_refresh_token"): "a secret (SECRETS)",
+    ("slack_installations", "user_token_expires_at"): "when the installer's token expires",
+    ("slack_bots", "bot_user_id"): "the bot's own Slack user",
+    ("slack_bots", "team_name"): "the workspace's name",
 }
 """Columns whose names look like a person's but hold something else."""
 
@@ -123,6 +138,33 @@ DELETED_ON_ERASURE: Mapping[str, str] = {
 }
 """Rows that say only what someone is now (their name, that they are a member or a former
 clerk, a list they pasted and never saved): an erasure deletes them."""
+
+SECRETS: Mapping[tuple[str, str], str] = {
+    ("slack_installations", "bot_token"): "the workspace's bot token",
+    ("slack_installations", "bot_refresh_token"): "what renews the bot token",
+    ("slack_installations", "user_token"): "the installer's own token",
+    ("slack_installations", "user_refresh_token"): "what renews the installer's token",
+    ("slack_installations", "incoming_webhook_url"): "a URL that posts into a channel",
+    ("slack_bots", "bot_token"): "the workspace's bot token",
+    ("slack_bots", "bot_refresh_token"): "what renews the bot token",
+    ("oauth_states", "state"): "the state of an install in progress",
+}
+"""Credentials. They are about no one, so they are not personal data, but they are never
+handed out: a subject access export shows that a row about the person holds one, never the
+secret itself."""
+
+WITHHELD = "(a secret, withheld)"
+"""What an export shows in place of a secret."""
+
+OWN_CREDENTIALS: Mapping[str, tuple[str, tuple[str, ...]]] = {
+    "slack_installations": (
+        "user_id",
+        ("user_token", "user_refresh_token", "user_token_expires_at", "user_scopes"),
+    ),
+}
+"""Credentials that act as the person in the given column (the token an installer gave the
+bot over their own account): an erasure removes them. The row stays, naming the tombstone
+as any other row does, so the workspace's bot goes on working."""
 
 NAME_OWNERS: Mapping[tuple[str, str], str] = {
     ("questions", "member_name"): "submitted_by",
@@ -359,6 +401,11 @@ class PersonalData:
                     )
                     if result.rowcount:
                         deleted[table] = result.rowcount
+                for table, (owner, columns) in OWN_CREDENTIALS.items():
+                    cleared = ", ".join(f'"{column}" = NULL' for column in columns)
+                    await tx.execute(
+                        f'UPDATE "{table}" SET {cleared} WHERE "{owner}" = ?', (user_id,)
+                    )
                 replacement = redaction.erasure(user_id, tombstone, names)
                 changed = await _replace(tx, tables, replacement)
                 warnings = await rebuild_full_text_indexes(tx, tables)
@@ -566,7 +613,9 @@ def _found(table: Table, row: Row) -> Found:
     values: dict[str, Any] = {}
     for column in table.columns:
         value = row[column]
-        if column in table.json_columns() and isinstance(value, str):
+        if (table.name, column) in SECRETS and value is not None:
+            value = WITHHELD
+        elif column in table.json_columns() and isinstance(value, str):
             with contextlib.suppress(ValueError):
                 value = json.loads(value)
         values[column] = value

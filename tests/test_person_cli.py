@@ -79,6 +79,8 @@ async def test_export_writes_everything_about_them_for_their_eyes_only(
     assert document["person"] == {"user_id": ZEB, "names": ["Zebedee Quillfeather"]}
     assert {"questions", "audit_events", "answer_parts", "display_names"} <= set(document["tables"])
     assert "sweeps" in document["tables_searched"]
+    assert document["tables"]["slack_installations"][0]["user_id"] == ZEB
+    assert "xox" not in out.read_text(encoding="utf-8")  # tokens are never handed out
     events = await record.seeded.repos.audit.for_subject("person", ZEB)
     assert (events[-1].action, events[-1].actor) == ("person_exported", "cli:Jo Clerk")
     again = await person(record.seeded.path, "export", ZEB, "--by", "Jo", "--out", str(out))

@@ -7,16 +7,22 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from slack_sdk.oauth.installation_store.models.installation import Installation
+
 from bot.core.lifecycle import draft_question
 from bot.core.models import Asker, MessageRef, OnBehalfOf, Question, SharedFile
 from bot.core.permissions import Actor
 from storage.inbox import Incoming
+from storage.installations import InstallationStore, WorkspaceSettings
 from tests.storage.storage_support import ASKER, CLERK, DEPUTY, NOW, OFFICER, Seeded, route_and_send
 
 ZEB = "UZEBEDEE7"
 ZEB_NAME = "Zebedee Quillfeather"
 CHANNEL = "C0RESPONSE"
 OPERATOR = "cli:Jo Clerk"
+TEAM = "T0HACKNEY"
+ZEB_TOKEN = "xoxp-zebedee-own-token"
+BOT_TOKEN = "xoxb-hackney-bot-token"
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,26 @@ async def record_of_zebedee(seeded: Seeded) -> Record:
             files=(SharedFile("F0ZQ2", f"Zoë {ZEB_NAME} notes.pdf", "application/pdf"),),
         )
     )
+    # Zeb installed the bot in the workspace (giving it a token over their own account too)
+    # and set one of its settings.
+    await InstallationStore(seeded.db, lambda: later).async_save(
+        Installation(
+            app_id="A0SCRUTINY",
+            team_id=TEAM,
+            team_name="Hackney Council",
+            bot_token=BOT_TOKEN,
+            bot_id="B0BOT0001",
+            bot_user_id="U0BOTUSER",
+            bot_scopes="chat:write,commands",
+            user_id=ZEB,
+            user_token=ZEB_TOKEN,
+            user_scopes="search:read",
+            user_refresh_token="xoxe-1-zebedee-refresh",
+            user_token_expires_at=int((later + timedelta(hours=12)).timestamp()),
+            installed_at=later,
+        )
+    )
+    await WorkspaceSettings(seeded.db).change(TEAM, {"TIMEZONE": "Europe/London"}, later, ZEB)
     sweep = await repos.sweeps.begin(later)
     await repos.deliveries.claim(
         [(f"reminder:{own.id}:sent:2026-04-20", f"person:{ZEB}")], sweep, set(), later

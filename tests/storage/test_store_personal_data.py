@@ -12,11 +12,24 @@ from bot.core.models import Asker, OnBehalfOf
 from bot.core.permissions import Actor
 from bot.core.redaction import ERASED_NAME, ERASED_PREFIX, names_a_person
 from storage.db import Database
-from storage.personal_data import NO_PERSONAL_DATA, NOT_A_PERSON, PERSONAL_DATA, Holds, schema
+from storage.installations import InstallationStore, WorkspaceSettings
+from storage.personal_data import (
+    NO_PERSONAL_DATA,
+    NOT_A_PERSON,
+    OWN_CREDENTIALS,
+    PERSONAL_DATA,
+    SECRETS,
+    WITHHELD,
+    Holds,
+    schema,
+)
 from tests.storage.people_support import (
+    BOT_TOKEN,
     OPERATOR,
+    TEAM,
     ZEB,
     ZEB_NAME,
+    ZEB_TOKEN,
     Record,
     file_bytes,
     record_of_zebedee,
@@ -52,6 +65,18 @@ async def test_every_table_and_every_column_naming_a_person_is_listed(db: Databa
                     f"{table.name}.{column} looks like it holds a person: list it in "
                     "PERSONAL_DATA in storage/personal_data.py"
                 )
+
+
+async def test_secrets_are_listed_apart_from_people(db: Database) -> None:
+    """Tokens are about no one: listed as secrets (never exported), not as personal data."""
+    async with db.snapshot() as read:
+        tables = {t.name: t for t in await schema(read)}
+    for table, column in SECRETS:
+        assert column in tables[table].text_columns, f"{table}.{column}"
+        assert column not in PERSONAL_DATA.get(table, {}), f"{table}.{column}"
+    for table, (owner, columns) in OWN_CREDENTIALS.items():
+        assert PERSONAL_DATA[table][owner] is Holds.USER_ID
+        assert set(columns) <= set(tables[table].columns)
 
 
 async def test_the_list_is_checked_against_a_new_column(db: Database) -> None:
@@ -100,7 +125,9 @@ async def test_export_finds_the_person_in_every_table_that_holds_them(zebedee: R
         "pending_imports",
         "publications",
         "questions",
+        "slack_installations",
         "snoozes",
+        "workspace_settings",
     }
     assert {q["reference"] for q in tables["questions"]} == {
         zebedee.own.reference,
@@ -112,6 +139,11 @@ async def test_export_finds_the_person_in_every_table_that_holds_them(zebedee: R
     assert files[0][1] == f"Zoë {ZEB_NAME} notes.pdf"
     assert any(row["author"] == OFFICER.user_id for row in tables["answer_parts"])
     assert set(found.searched) >= set(PERSONAL_DATA)
+    # They installed the bot: the row is theirs, its tokens are never handed out.
+    [installed] = tables["slack_installations"]
+    assert (installed["user_id"], installed["team_name"]) == (ZEB, "Hackney Council")
+    assert installed["bot_token"] == installed["user_token"] == WITHHELD
+    assert "xox" not in str(found.rows)
     # The export itself is on record, by whom.
     events = await repos.audit.for_subject("person", ZEB)
     assert [(e.action, e.actor) for e in events][-1] == ("person_exported", OPERATOR)
@@ -141,7 +173,9 @@ async def test_erasure_leaves_nothing_of_them_in_the_file(zebedee: Record) -> No
     assert report.changed["questions"] == 2
     assert await seeded.db.vacuum()
     await seeded.db.close()
-    assert traces(await file_bytes(seeded.path)) == []
+    left = await file_bytes(seeded.path)
+    assert traces(left) == []
+    assert ZEB_TOKEN.encode() not in left and BOT_TOKEN.encode() in left
 
 
 async def test_erasure_keeps_published_text_and_attributions(zebedee: Record) -> None:
@@ -160,6 +194,28 @@ async def test_erasure_keeps_published_text_and_attributions(zebedee: Record) ->
     assert "Director of Children's Social Care" in agenda.markdown
     assert "Waiting times are 11 weeks." in agenda.markdown
     assert ZEB_NAME not in agenda.markdown and ZEB not in agenda.markdown
+
+
+async def test_erasure_takes_the_installers_own_token_and_keeps_the_bot(
+    zebedee: Record,
+) -> None:
+    seeded = zebedee.seeded
+    report = await seeded.repos.personal_data.erase(ZEB, OPERATOR, NOW)
+    store = InstallationStore(seeded.db, lambda: NOW)
+    installed = await store.async_find_installation(enterprise_id=None, team_id=TEAM)
+    assert installed is not None
+    assert installed.user_id == report.tombstone
+    assert installed.user_token is None and installed.user_refresh_token is None
+    assert installed.user_token_expires_at is None and installed.user_scopes == []
+    assert installed.bot_token == BOT_TOKEN
+    bot = await store.async_find_bot(enterprise_id=None, team_id=TEAM)
+    assert bot is not None and bot.bot_token == BOT_TOKEN
+    [team] = await store.teams()
+    assert team.installer_user_id == report.tombstone
+    assert await WorkspaceSettings(seeded.db).of(TEAM) == {"TIMEZONE": "Europe/London"}
+    row = await seeded.db.fetchone("SELECT changed_by FROM workspace_settings")
+    assert row is not None and row["changed_by"] == report.tombstone
+    assert report.changed["slack_installations"] == 1
 
 
 async def test_erasure_is_audited_without_the_person(zebedee: Record) -> None:
