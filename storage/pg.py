@@ -53,6 +53,12 @@ JOB_LOCKS = 0x5C2
 """The first key of each scheduled job's advisory lock (the second is from its name). Locks
 on two 32-bit keys never conflict with the single 64-bit ``WRITE_LOCK``."""
 
+SCHEMA_WRITE_LOCKS = 0x5C3
+"""The first key of a workspace schema's write lock (the second is from the schema's name):
+one workspace's writes never wait for another's."""
+
+SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
 _TOKENS = re.compile(
     r"""
       (?P<dollar>\$\$.*?\$\$)
@@ -207,9 +213,15 @@ class PostgresDatabase(Database):
     migrations = PG_MIGRATIONS
     now_text_sql = "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
-    def __init__(self, url: str, *, pool_size: int = POOL_SIZE) -> None:
-        super().__init__(without_password(url))
+    def __init__(self, url: str, *, pool_size: int = POOL_SIZE, schema: str | None = None) -> None:
+        if schema is None and "#" in url:  # one workspace's record: url#schema
+            url, schema = url.split("#", 1)
+        if schema is not None and not SCHEMA_NAME.match(schema):
+            raise StorageError(f"{schema!r} is not a schema name this store would make")
+        super().__init__(without_password(url) + (f" (schema {schema})" if schema else ""))
         self.url = url
+        self.schema = schema
+        """A schema of its own (one workspace's record), or None: the URL's default."""
         self._pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
         self._turns = WriterTurns()
@@ -217,9 +229,10 @@ class PostgresDatabase(Database):
         self._id_tables: frozenset[str] = frozenset()
 
     @classmethod
-    async def open(cls, url: str | Path) -> PostgresDatabase:
-        """Connect to the database at ``url`` and apply the migrations it has not had."""
-        db = cls(str(url))
+    async def open(cls, url: str | Path, *, schema: str | None = None) -> PostgresDatabase:
+        """Connect to the database at ``url`` (in ``schema``, made if missing) and apply the
+        migrations it has not had."""
+        db = cls(str(url), schema=schema)
         try:
             await db.connect()
             await db.migrate()
@@ -229,9 +242,22 @@ class PostgresDatabase(Database):
         return db
 
     async def connect(self) -> None:
+        settings = {}
         try:
+            if self.schema is not None:
+                # Every name the bot's SQL uses is found in this schema alone.
+                conn = await asyncpg.connect(self.url)
+                try:
+                    await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+                finally:
+                    await conn.close()
+                settings["search_path"] = f'"{self.schema}"'
             self._pool = await asyncpg.create_pool(
-                self.url, min_size=1, max_size=self._pool_size, init=_prepare
+                self.url,
+                min_size=1,
+                max_size=self._pool_size,
+                init=_prepare,
+                server_settings=settings,
             )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
             raise DatabaseUnavailable(
@@ -288,7 +314,12 @@ class PostgresDatabase(Database):
             self._the_pool().acquire() as conn,
             conn.transaction(),
         ):
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
+            if self.schema is None:
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
+            else:
+                await conn.execute(
+                    "SELECT pg_advisory_xact_lock($1, $2)", SCHEMA_WRITE_LOCKS, _key(self.schema)
+                )
             yield PgTx(conn, self)
 
     async def write(self, sql: str, params: Params = (), *, urgent: bool = False) -> list[Row]:
@@ -317,7 +348,7 @@ class PostgresDatabase(Database):
         """True for the one replica that gets ``job``'s advisory lock, held until the block
         ends; False at once for the others, which skip this run of the job. The lock is on a
         connection of its own, so a long job holds none of the pool's."""
-        key = zlib.crc32(job.encode()) & 0x7FFF_FFFF
+        key = _key(job if self.schema is None else f"{self.schema}:{job}")
         try:
             conn = await asyncpg.connect(self.url)
         except (OSError, asyncpg.PostgresError) as error:
@@ -368,6 +399,11 @@ class PostgresDatabase(Database):
         applied = await super().migrate()
         await self._learn_id_tables()
         return applied
+
+
+def _key(name: str) -> int:
+    """A lock's 32-bit key from a name."""
+    return zlib.crc32(name.encode()) & 0x7FFF_FFFF
 
 
 def without_password(url: str) -> str:
