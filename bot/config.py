@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -30,6 +31,8 @@ USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off"}
+ITEM_NUMBER = r"[0-9]{1,3}[A-Za-z]?(\.[0-9]{1,3})?"
+EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 
 
 class ConfigError(Exception):
@@ -38,7 +41,9 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Settings:
-    slack_bot_token: str
+    slack_bot_token: str | None
+    """SLACK_BOT_TOKEN; not needed, and not used, when the bot is installed in workspaces
+    through OAuth (``SLACK_CLIENT_ID``), each with its own token."""
     slack_signing_secret: str
     slack_app_token: str | None = None
     slack_api_url: str = DEFAULT_SLACK_API_URL
@@ -77,6 +82,29 @@ class Settings:
     retention_months: int = 72
     """RETENTION_MONTHS: how long after a question's answer was published (or the question
     withdrawn or rejected) its people are pseudonymised and its drafts deleted; 0: never."""
+    slack_client_id: str | None = None
+    """SLACK_CLIENT_ID: with SLACK_CLIENT_SECRET, the bot is installed in many workspaces
+    through Slack's OAuth flow (``/slack/install``); None: one workspace, one bot token."""
+    slack_client_secret: str | None = field(default=None, repr=False)
+    council_env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    """The council's own settings as they were read (``COUNCIL_SETTINGS``): what a
+    workspace's own values are laid over (``for_workspace``)."""
+
+    @property
+    def many_workspaces(self) -> bool:
+        """Installed in workspaces through OAuth, each with its own record and settings."""
+        return self.slack_client_id is not None
+
+    def for_workspace(self, own: Mapping[str, str]) -> Settings:
+        """These settings with one workspace's own council settings laid over them, checked
+        as the environment's are (``ConfigError`` names the setting)."""
+        unknown = sorted(set(own) - set(COUNCIL_SETTINGS))
+        if unknown:
+            raise ConfigError(
+                f"{unknown[0]} is not a setting a workspace can have: use one of "
+                + ", ".join(COUNCIL_SETTINGS)
+            )
+        return replace(self, **council_fields({**self.council_env, **own}))
 
     @property
     def chase(self) -> ChaseSettings:
@@ -157,13 +185,26 @@ def _whole_number(env: Mapping[str, str], key: str, default: int, low: int, high
 
 def settings_from_env(env: Mapping[str, str]) -> Settings:
     """Build and validate Settings from a mapping of environment variables."""
-    bot_token = _required(
-        env,
-        "SLACK_BOT_TOKEN",
-        "copy the Bot User OAuth Token (xoxb-...) from your app's OAuth & Permissions page "
-        "into .env",
-    )
-    if not bot_token.startswith("xoxb-"):
+    client_id, client_secret = _get(env, "SLACK_CLIENT_ID"), _get(env, "SLACK_CLIENT_SECRET")
+    if (client_id is None) != (client_secret is None):
+        missing = "SLACK_CLIENT_SECRET" if client_secret is None else "SLACK_CLIENT_ID"
+        raise ConfigError(
+            f"{missing} is not set: installing in many workspaces needs both SLACK_CLIENT_ID "
+            "and SLACK_CLIENT_SECRET (Basic Information > App Credentials); leave both empty "
+            "for one workspace"
+        )
+    if client_id is not None and not re.fullmatch(r"[0-9]+\.[0-9]+", client_id):
+        raise ConfigError(
+            f"SLACK_CLIENT_ID={client_id!r} is not a client id: copy it from Basic "
+            "Information > App Credentials (it looks like 1234567890.1234567890)"
+        )
+    bot_token = _get(env, "SLACK_BOT_TOKEN")
+    if bot_token is None and client_id is None:
+        raise ConfigError(
+            "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from your "
+            "app's OAuth & Permissions page into .env"
+        )
+    if bot_token is not None and not bot_token.startswith("xoxb-"):
         raise ConfigError(
             "SLACK_BOT_TOKEN must be a bot token starting with xoxb- "
             "(OAuth & Permissions > Bot User OAuth Token)"
@@ -180,6 +221,11 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
             "SLACK_APP_TOKEN must be an app-level token starting with xapp- "
             "(Basic Information > App-Level Tokens, scope connections:write), or be left empty "
             "for HTTP mode"
+        )
+    if app_token is not None and client_id is not None:
+        raise ConfigError(
+            "SLACK_APP_TOKEN and SLACK_CLIENT_ID are both set: installing in many workspaces "
+            "serves /slack/install over HTTP, so leave SLACK_APP_TOKEN empty"
         )
 
     api_url = _get(env, "SLACK_API_URL") or DEFAULT_SLACK_API_URL
@@ -207,6 +253,83 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
             "data/scrutiny.db"
         )
 
+    health_port = (
+        None if _get(env, "HEALTH_PORT") is None else _whole_number(env, "HEALTH_PORT", 0, 1, 65535)
+    )
+
+    backup_dir = _get(env, "BACKUP_DIR")
+    if backup_dir is not None and Path(backup_dir).exists() and not Path(backup_dir).is_dir():
+        raise ConfigError(
+            f"BACKUP_DIR={backup_dir!r} is a file: give the folder for the nightly backups, "
+            "or leave it empty"
+        )
+
+    if backup_dir is not None and client_id is not None:
+        raise ConfigError(
+            "BACKUP_DIR copies one SQLite file: installed in many workspaces (SLACK_CLIENT_ID) "
+            "leave it empty and back up the data folder, or PostgreSQL with pg_dump"
+        )
+
+    database_url = _get(env, "DATABASE_URL")
+    if database_url is not None:
+        if not is_postgresql(database_url):
+            raise ConfigError(
+                "DATABASE_URL must be a postgresql:// URL (leave it empty to keep the record "
+                "in the SQLite file DATABASE_PATH)"
+            )
+        if backup_dir is not None:
+            raise ConfigError(
+                "BACKUP_DIR copies the SQLite file: with DATABASE_URL leave it empty and back "
+                "PostgreSQL up with its own tools (pg_dump)"
+            )
+
+    pack = pack_from_env(env)
+    council_env = {key: env[key] for key in COUNCIL_SETTINGS if _get(env, key) is not None}
+    return Settings(
+        database_url=database_url,
+        publish_dir=publish_dir_from_env(env),
+        health_port=health_port,
+        backup_dir=backup_dir,
+        backup_keep=_whole_number(env, "BACKUP_KEEP", 14, 1, 3660),
+        agenda_template=str(pack.template) if pack.template else None,
+        catch_up_every_minutes=_whole_number(env, "CATCH_UP_EVERY_MINUTES", 15, 0, 1440),
+        slack_bot_token=bot_token,
+        slack_signing_secret=signing_secret,
+        slack_app_token=app_token,
+        slack_api_url=api_url,
+        slack_client_id=client_id,
+        slack_client_secret=client_secret,
+        port=port,
+        database_path=database_path,
+        council_env=council_env,
+        **council_fields(council_env),
+    )
+
+
+COUNCIL_SETTINGS = (
+    "CLERK_USER_IDS",
+    "TIMEZONE",
+    "TRIAGE_REQUIRED",
+    "CLERKS_CHANNEL",
+    "RESPONSES_CHANNEL",
+    "ANSWER_DUE_WORKING_DAYS",
+    "VERY_OVERDUE_AFTER",
+    "WORKING_HOURS",
+    "CHASE_LADDER",
+    "MEMBERSHIP",
+    "RETENTION_MONTHS",
+    "AGENDA_ITEM_NUMBER",
+    "CONTACT_NAME",
+    "CONTACT_EMAIL",
+)
+"""The settings that belong to a council: with the bot installed in many workspaces, each
+workspace may have its own (``python -m bot workspace set``); the environment's are the
+default for all."""
+
+
+def council_fields(env: Mapping[str, str]) -> dict[str, Any]:
+    """The council's settings (``COUNCIL_SETTINGS``) from ``env``, checked, as Settings
+    fields."""
     clerks_text = _get(env, "CLERK_USER_IDS") or ""
     clerks = [c.strip() for c in clerks_text.split(",") if c.strip()]
     for clerk in clerks:
@@ -239,60 +362,28 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
             "questions) or listed (only the members list, clerks and officers)"
         )
 
-    health_port = (
-        None if _get(env, "HEALTH_PORT") is None else _whole_number(env, "HEALTH_PORT", 0, 1, 65535)
-    )
-
-    backup_dir = _get(env, "BACKUP_DIR")
-    if backup_dir is not None and Path(backup_dir).exists() and not Path(backup_dir).is_dir():
-        raise ConfigError(
-            f"BACKUP_DIR={backup_dir!r} is a file: give the folder for the nightly backups, "
-            "or leave it empty"
-        )
-
-    database_url = _get(env, "DATABASE_URL")
-    if database_url is not None:
-        if not is_postgresql(database_url):
-            raise ConfigError(
-                "DATABASE_URL must be a postgresql:// URL (leave it empty to keep the record "
-                "in the SQLite file DATABASE_PATH)"
-            )
-        if backup_dir is not None:
-            raise ConfigError(
-                "BACKUP_DIR copies the SQLite file: with DATABASE_URL leave it empty and back "
-                "PostgreSQL up with its own tools (pg_dump)"
-            )
-
-    pack = pack_from_env(env)
-    return Settings(
-        database_url=database_url,
-        publish_dir=publish_dir_from_env(env),
-        health_port=health_port,
-        backup_dir=backup_dir,
-        backup_keep=_whole_number(env, "BACKUP_KEEP", 14, 1, 3660),
-        agenda_item_number=pack.item_number,
-        contact_name=pack.contact_name,
-        contact_email=pack.contact_email,
-        agenda_template=str(pack.template) if pack.template else None,
-        membership=membership,
-        working_hours=working_hours,
-        chase_ladder=chase_ladder,
-        triage_required=_flag(env, "TRIAGE_REQUIRED", default=True),
-        clerks_channel=_channel(env, "CLERKS_CHANNEL"),
-        responses_channel=_channel(env, "RESPONSES_CHANNEL"),
-        answer_due_working_days=_whole_number(env, "ANSWER_DUE_WORKING_DAYS", 3, 0, 30),
-        very_overdue_after_working_days=_whole_number(env, "VERY_OVERDUE_AFTER", 5, 1, 60),
-        catch_up_every_minutes=_whole_number(env, "CATCH_UP_EVERY_MINUTES", 15, 0, 1440),
-        retention_months=_whole_number(env, "RETENTION_MONTHS", 72, 0, 1200),
-        slack_bot_token=bot_token,
-        slack_signing_secret=signing_secret,
-        slack_app_token=app_token,
-        slack_api_url=api_url,
-        port=port,
-        database_path=database_path,
-        clerk_user_ids=frozenset(clerks),
-        timezone=timezone,
-    )
+    item = _get(env, "AGENDA_ITEM_NUMBER")
+    if item is not None and not re.fullmatch(ITEM_NUMBER, item):
+        raise ConfigError(f"AGENDA_ITEM_NUMBER={item!r} should look like 7, 7a or 7.1")
+    email = _get(env, "CONTACT_EMAIL")
+    if email is not None and not re.fullmatch(EMAIL, email):
+        raise ConfigError(f"CONTACT_EMAIL={email!r} is not an email address")
+    return {
+        "clerk_user_ids": frozenset(clerks),
+        "timezone": timezone,
+        "working_hours": working_hours,
+        "chase_ladder": chase_ladder,
+        "membership": membership,
+        "triage_required": _flag(env, "TRIAGE_REQUIRED", default=True),
+        "clerks_channel": _channel(env, "CLERKS_CHANNEL"),
+        "responses_channel": _channel(env, "RESPONSES_CHANNEL"),
+        "answer_due_working_days": _whole_number(env, "ANSWER_DUE_WORKING_DAYS", 3, 0, 30),
+        "very_overdue_after_working_days": _whole_number(env, "VERY_OVERDUE_AFTER", 5, 1, 60),
+        "retention_months": _whole_number(env, "RETENTION_MONTHS", 72, 0, 1200),
+        "agenda_item_number": item,
+        "contact_name": _get(env, "CONTACT_NAME"),
+        "contact_email": email,
+    }
 
 
 def pack_from_env(env: Mapping[str, str]) -> PackDetails:
@@ -301,10 +392,10 @@ def pack_from_env(env: Mapping[str, str]) -> PackDetails:
     is found at start-up, not at the first compile); read by the bot and by
     ``python -m bot compile`` alike."""
     item = _get(env, "AGENDA_ITEM_NUMBER")
-    if item is not None and not re.fullmatch(r"[0-9]{1,3}[A-Za-z]?(\.[0-9]{1,3})?", item):
+    if item is not None and not re.fullmatch(ITEM_NUMBER, item):
         raise ConfigError(f"AGENDA_ITEM_NUMBER={item!r} should look like 7, 7a or 7.1")
     email = _get(env, "CONTACT_EMAIL")
-    if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+    if email is not None and not re.fullmatch(EMAIL, email):
         raise ConfigError(f"CONTACT_EMAIL={email!r} is not an email address")
     template_text = _get(env, "AGENDA_TEMPLATE")
     template = Path(template_text).expanduser() if template_text else None

@@ -170,3 +170,43 @@ def test_publish_dir_is_a_folder_or_nothing() -> None:
     assert settings_from_env({**GOOD, "PUBLISH_DIR": " "}).publish_dir is None
     chosen = settings_from_env({**GOOD, "PUBLISH_DIR": " /srv/open-data "})
     assert chosen.publish_dir == Path("/srv/open-data")
+
+
+MANY = {"SLACK_CLIENT_ID": "1234567890.987654321", "SLACK_CLIENT_SECRET": "client-secret"}
+
+
+def test_many_workspaces_need_no_bot_token() -> None:
+    s = settings_from_env({"SLACK_SIGNING_SECRET": "secret", **MANY})
+    assert s.many_workspaces and s.slack_bot_token is None
+    assert not settings_from_env(GOOD).many_workspaces
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"SLACK_CLIENT_ID": "1234567890.987654321"}, "SLACK_CLIENT_SECRET is not set"),
+        ({"SLACK_CLIENT_SECRET": "x"}, "SLACK_CLIENT_ID is not set"),
+        ({**MANY, "SLACK_CLIENT_ID": "my-app"}, "SLACK_CLIENT_ID='my-app' is not a client id"),
+        ({**MANY, "SLACK_APP_TOKEN": "xapp-1-A-1-x"}, "leave SLACK_APP_TOKEN empty"),
+    ],
+)
+def test_a_half_or_wrong_oauth_setting_is_named(env: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(named)):
+        settings_from_env({"SLACK_SIGNING_SECRET": "secret", **env})
+
+
+def test_a_workspaces_own_settings_lie_over_the_environments() -> None:
+    base = settings_from_env({**GOOD, "TIMEZONE": "Europe/London", "CONTACT_NAME": "Jo"})
+    own = base.for_workspace({"TIMEZONE": "Europe/Dublin", "CHASE_LADDER": "sent,due"})
+    assert (own.timezone, own.contact_name) == ("Europe/Dublin", "Jo")
+    assert own.chase.before_due == () and base.chase.before_due == (5, 2)
+    assert own.slack_bot_token == base.slack_bot_token
+    with pytest.raises(ConfigError, match="TIMEZONE='Mars/Olympus'"):
+        base.for_workspace({"TIMEZONE": "Mars/Olympus"})
+    with pytest.raises(ConfigError, match="DATABASE_URL is not a setting a workspace"):
+        base.for_workspace({"DATABASE_URL": "postgresql://elsewhere/db"})
+
+
+def test_the_nightly_backup_of_one_file_is_refused_for_many_workspaces() -> None:
+    with pytest.raises(ConfigError, match="BACKUP_DIR copies one SQLite file"):
+        settings_from_env({"SLACK_SIGNING_SECRET": "s", **MANY, "BACKUP_DIR": "backups"})
