@@ -22,8 +22,10 @@ from bot.app import create_web_client
 from bot.chasing import SweepReport, sweep
 from bot.compiling import compile_meeting, export_meeting, find_target_meeting, publish_meeting
 from bot.config import (
+    COUNCIL_SETTINGS,
     ConfigError,
     Settings,
+    council_fields,
     load_settings,
     pack_from_env,
     publish_dir_from_env,
@@ -50,7 +52,7 @@ from storage.backup import (
 from storage.db import Database, DatabaseUnavailable, StorageError
 from storage.personal_data import ErasureReport, SubjectAccess
 from storage.repositories import Repositories
-from storage.store import described, is_postgresql, open_store
+from storage.store import TEAM_ID, described, is_postgresql, open_store, workspace_store
 
 if TYPE_CHECKING:
     from storage.transfer import TransferReport
@@ -111,6 +113,55 @@ def cli_environment(env_file: str | None) -> dict[str, str]:
     if env_file is not None:
         values = {k: v for k, v in dotenv_values(env_file).items() if v is not None}
     return {**values, **os.environ}
+
+
+def command_environment(args: argparse.Namespace) -> dict[str, str]:
+    """The settings a command works with. Installed in many workspaces (SLACK_CLIENT_ID), it
+    works on the one named by ``--workspace``: its record, its bot token and its council's
+    own settings take the place of the deployment's, so the command runs as it would for a
+    bot serving that workspace alone."""
+    env = cli_environment(args.env_file)
+    team_id = getattr(args, "workspace", None)
+    many = bool((env.get("SLACK_CLIENT_ID") or "").strip())
+    if team_id is None and many:
+        raise CommandFailed(
+            "this bot is installed in many workspaces (SLACK_CLIENT_ID): say which with "
+            "--workspace T…; python -m bot workspace list names them"
+        )
+    if team_id is None:
+        return env
+    if not many:
+        raise CommandFailed(
+            "--workspace is for a bot installed in many workspaces; SLACK_CLIENT_ID is not set"
+        )
+    return asyncio.run(workspace_environment(env, team_id))
+
+
+async def workspace_environment(env: Mapping[str, str], team_id: str) -> dict[str, str]:
+    from storage.installations import InstallationStore, WorkspaceSettings
+
+    if not TEAM_ID.match(team_id):
+        raise CommandFailed(f"--workspace {team_id!r} is not a Slack workspace id (T012AB3CD)")
+    deployment = store_from_env(env)
+    async with store_for_command(deployment) as db:
+        installation = await InstallationStore(db, system_clock).async_find_installation(
+            enterprise_id=None, team_id=team_id
+        )
+        own = await WorkspaceSettings(db).of(team_id)
+    if installation is None:
+        raise CommandFailed(
+            f"the bot is not installed in workspace {team_id}: python -m bot workspace list "
+            "names those it is"
+        )
+    chosen = {k: v for k, v in env.items() if k not in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")}
+    chosen.update(own)
+    chosen["SLACK_BOT_TOKEN"] = installation.bot_token or ""
+    record = workspace_store(deployment, team_id)
+    if is_postgresql(record):
+        chosen["DATABASE_URL"] = str(record)
+    else:
+        chosen["DATABASE_PATH"] = str(record)
+    return chosen
 
 
 def database_setting(env: Mapping[str, str]) -> Path:
@@ -388,7 +439,7 @@ def open_data_report(files: OpenDataFiles | None) -> tuple[str, str | None]:
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
-    env = cli_environment(args.env_file)
+    env = command_environment(args)
     done: Compiled | None = None
     try:
         fmt = output_format(args)
@@ -492,7 +543,7 @@ async def export_from_database(
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    env = cli_environment(args.env_file)
+    env = command_environment(args)
     try:
         check_destination(args.out, args.force)
         database = store_from_env(env)
@@ -558,7 +609,7 @@ async def audit_from_database(
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    env = cli_environment(args.env_file)
+    env = command_environment(args)
     try:
         check_destination(args.out, args.force)
         database = store_from_env(env)
@@ -818,7 +869,7 @@ async def export_person(
 
 
 def cmd_person_export(args: argparse.Namespace) -> int:
-    env = cli_environment(args.env_file)
+    env = command_environment(args)
     try:
         operator = operator_from(args)
         check_destination(args.out, args.force)
@@ -848,7 +899,7 @@ async def erase_person(
 
 
 def cmd_person_erase(args: argparse.Namespace) -> int:
-    env = cli_environment(args.env_file)
+    env = command_environment(args)
     try:
         operator = operator_from(args)
         database = store_from_env(env)
@@ -935,6 +986,7 @@ def add_person_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     export_command.add_argument("--force", action="store_true", help="replace the --out file")
     export_command.set_defaults(func=cmd_person_export)
+    add_workspace_option(export_command)
 
     erase_command = actions.add_parser(
         "erase",
@@ -947,6 +999,7 @@ def add_person_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--dry-run", action="store_true", help="say what would change, and change nothing"
     )
     erase_command.set_defaults(func=cmd_person_erase)
+    add_workspace_option(erase_command)
 
 
 def parse_moment(text: str | None, tz: ZoneInfo, option: str = "--now") -> datetime:
@@ -984,7 +1037,7 @@ async def run_sweep(settings: Settings, now: datetime, dry_run: bool) -> SweepRe
 
 
 def cmd_chase(args: argparse.Namespace) -> int:
-    env = cli_environment(args.env_file)
+    env = command_environment(args)
     try:
         settings = chase_settings(env, args.dry_run)
         use_time_zone(settings.tz)
@@ -1021,6 +1074,113 @@ def add_chase_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "--dry-run", action="store_true", help="print what would be sent; send and record nothing"
     )
     command.set_defaults(func=cmd_chase)
+
+
+async def workspace_command(args: argparse.Namespace, env: Mapping[str, str]) -> list[str]:
+    """``workspace list|show|set``: the lines to print."""
+    from storage.installations import InstallationStore, WorkspaceSettings
+
+    async with store_for_command(store_from_env(env)) as db:
+        installations, own = InstallationStore(db, system_clock), WorkspaceSettings(db)
+        teams = await installations.teams()
+        if args.action == "list":
+            return [
+                f"{t.team_id}  {t.team_name or '(no name)'}  installed "
+                f"{t.installed_at:%Y-%m-%d} by {t.installer_user_id or 'unknown'}"
+                for t in teams
+            ] or ["The bot is not installed in any workspace yet: open /slack/install."]
+        team_id = args.team
+        if team_id not in {t.team_id for t in teams}:
+            raise CommandFailed(
+                f"the bot is not installed in workspace {team_id}: python -m bot workspace list "
+                "names those it is"
+            )
+        values = await own.of(team_id)
+        if args.action == "set":
+            changes = setting_changes(args.settings)
+            merged = {k: v for k, v in {**values, **changes}.items() if v is not None}
+            council_fields({**council_defaults(env), **merged})  # checked as .env's are
+            await own.change(team_id, changes, system_clock(), operator_from(args))
+            values = await own.of(team_id)
+        lines = [f"{key}={values[key]}" for key in COUNCIL_SETTINGS if key in values]
+        return lines or [f"{team_id} has no settings of its own: the environment's apply."]
+
+
+def council_defaults(env: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in env.items() if k in COUNCIL_SETTINGS and v.strip()}
+
+
+def setting_changes(words: Sequence[str]) -> dict[str, str | None]:
+    """``KEY=VALUE`` words (``KEY=`` removes the workspace's own value)."""
+    changes: dict[str, str | None] = {}
+    for word in words:
+        key, equals, value = word.partition("=")
+        key = key.strip().upper()
+        if not equals:
+            raise CommandFailed(
+                f"{word!r}: give settings as KEY=VALUE, e.g. TIMEZONE=Europe/London"
+            )
+        if key not in COUNCIL_SETTINGS:
+            raise CommandFailed(
+                f"{key} is not a setting a workspace can have its own of: "
+                + ", ".join(COUNCIL_SETTINGS)
+            )
+        changes[key] = value.strip() or None
+    if not changes:
+        raise CommandFailed("nothing to set: give KEY=VALUE, e.g. CONTACT_NAME='Jo Clerk'")
+    return changes
+
+
+def cmd_workspace(args: argparse.Namespace) -> int:
+    env = cli_environment(args.env_file)
+    try:
+        if not (env.get("SLACK_CLIENT_ID") or "").strip():
+            raise CommandFailed(
+                "this bot serves one workspace (SLACK_CLIENT_ID is not set): its settings are "
+                "in .env"
+            )
+        lines = asyncio.run(workspace_command(args, env))
+    except (CommandFailed, ConfigError) as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 2
+    for line in lines:
+        print(line)
+    if args.action == "set":
+        print(
+            f"{args.team}: saved; a running bot uses them once restarted.",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def add_workspace_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--workspace",
+        metavar="TEAM",
+        help="installed in many workspaces: the one to work on (its team id, T…)",
+    )
+
+
+def add_workspace_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    command = sub.add_parser(
+        "workspace",
+        help="installed in many workspaces: list them, and each council's own settings",
+        description="Installed in many workspaces (SLACK_CLIENT_ID), each council may have its "
+        "own settings, laid over those of the environment: " + ", ".join(COUNCIL_SETTINGS) + ".",
+    )
+    actions = command.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions.add_parser("list", help="the workspaces the bot is installed in")
+    show = actions.add_parser("show", help="a workspace's own settings")
+    show.add_argument("team", metavar="TEAM", help="the workspace's id (T…)")
+    change = actions.add_parser(
+        "set", help="set (KEY=VALUE) or remove (KEY=) a workspace's own settings"
+    )
+    change.add_argument("team", metavar="TEAM", help="the workspace's id (T…)")
+    change.add_argument("settings", nargs="+", metavar="KEY=VALUE")
+    change.add_argument(
+        "--by", required=True, metavar="WHO", help="who is making the change (for the record)"
+    )
+    command.set_defaults(func=cmd_workspace)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -1071,6 +1231,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_migrate_parser(sub)
     add_check_parser(sub)
     add_person_parser(sub)
+    add_workspace_parser(sub)
+    for name in ("compile", "export", "audit", "chase"):
+        add_workspace_option(sub.choices[name])
     demo = sub.add_parser(
         "demo",
         help="run the whole workflow locally against the built-in Slack double (no Slack account)",
@@ -1093,6 +1256,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return result
     except ConfigError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
+        return 2
+    except CommandFailed as error:
+        print(f"Error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

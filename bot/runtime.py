@@ -7,31 +7,36 @@ import logging
 import os
 import socket
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aiohttp
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.app import create_app, create_web_client
-from bot.catchup import PACE, catch_up
-from bot.config import Settings
+from bot.app import Installing, create_app, create_web_client
+from bot.catchup import PACE
+from bot.config import ConfigError, Settings
 from bot.core.calendar import LONDON, use_time_zone
 from bot.core.clock import Clock, system_clock
 from bot.foreground import Foreground
 from bot.gate import MAX_BODY_BYTES, CheckedSocketModeHandler, Gate
 from bot.inbox import Inbox
 from bot.open_data import folder_problem
-from bot.scheduler import create_scheduler
 from bot.services import Services
+from bot.workspaces import Workspace, Workspaces
 from storage.backup import BackupProblem, DatabaseInUse, RunLock
 from storage.db import Database, DatabaseUnavailable, prepare_private_file
-from storage.store import described, open_store
+from storage.store import described, open_store, store_location, workspace_store
+
+if TYPE_CHECKING:
+    from storage.installations import InstallationStore, WorkspaceSettings
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +81,21 @@ def create_web_app(
     gate = Gate(app, signing_secret, foreground=foreground)
     web_app.router.add_post(EVENTS_PATH, gate.handle)
     web_app.router.add_get("/healthz", health)
+    flow = app.oauth_flow
+    if flow is not None:
+        # Installed in many workspaces: Slack's "Add to Slack" page and its redirect back.
+        async def install(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(
+                await flow.handle_installation(await to_bolt_request(request))
+            )
+
+        async def oauth_redirect(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(
+                await flow.handle_callback(await to_bolt_request(request))
+            )
+
+        web_app.router.add_get(flow.install_path, install)
+        web_app.router.add_get(flow.redirect_uri_path, oauth_redirect)
     return web_app
 
 
@@ -97,12 +117,18 @@ class Runtime:
     catch_up_pace: float = PACE
     """Seconds between thread reads in the catch-up (tests set 0)."""
     services: Services | None = None
+    """The one workspace's services (with a bot token)."""
     inbox: Inbox | None = None
     app: AsyncApp | None = None
-    scheduler: AsyncIOScheduler | None = None
+    workspaces: Workspaces | None = None
+    installations: InstallationStore | None = None
+    """Installed through OAuth: where the installations are kept."""
+    workspace_settings: WorkspaceSettings | None = None
+    foreground: Foreground = field(default_factory=Foreground)
+    """Requests being acknowledged, in every workspace; background work waits behind them."""
+    _deployment: Database | None = field(default=None, repr=False)
     _runner: web.AppRunner | None = field(default=None, repr=False)
     _socket: AsyncSocketModeHandler | None = field(default=None, repr=False)
-    _catch_up: asyncio.Task[None] | None = field(default=None, repr=False)
     _session: aiohttp.ClientSession | None = field(default=None, repr=False)
     _run_lock: RunLock | None = field(default=None, repr=False)
     _health_runner: web.AppRunner | None = field(default=None, repr=False)
@@ -125,20 +151,15 @@ class Runtime:
             else:
                 self._run_lock = claim_database(self.settings.database_path)
                 db = await open_database(self.settings.database_path)
-            self.services = Services(settings=self.settings, db=db, clock=self.clock)
-            await self.services.seed()
-            self.inbox = Inbox(self.services)
             # One connection pool for every Web API call, instead of a connection per call.
             self._session = aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=WEB_API_TIMEOUT)
             )
-            client = create_web_client(self.settings, self._session)
-            self.app = create_app(self.services, self.inbox, client)
-            self.scheduler = create_scheduler(
-                self.services, self.app.client, self.inbox, self.catch_up_pace
-            )
-            if self.start_scheduler:
-                self.scheduler.start()
+            if self.settings.many_workspaces:
+                await self._prepare_many(db)
+            else:
+                await self._prepare_one(db)
+            assert self.workspaces is not None and self.app is not None
             if listening is None:
                 await self._start_socket_mode()
             else:
@@ -146,25 +167,118 @@ class Runtime:
             if health_listening is not None:
                 await self._start_health(health_listening)
             # What a crash left between ack and record, then what Slack never delivered.
-            await self.inbox.resume(self.app.client)
-            self._catch_up = asyncio.create_task(self._catch_up_at_start(), name="catch-up")
+            if self.workspaces.single is not None:
+                await self.workspaces.single.start(
+                    start_scheduler=self.start_scheduler, catch_up_pace=self.catch_up_pace
+                )
+            else:
+                await self._open_installed()
         except BaseException:
             await self._close()
             raise
 
-    async def _catch_up_at_start(self) -> None:
-        assert self.services is not None and self.app is not None and self.inbox is not None
+    async def _prepare_one(self, db: Database) -> None:
+        """One workspace, one bot token, one record."""
+        assert self._session is not None
+        services = Services(
+            settings=self.settings, db=db, clock=self.clock, foreground=self.foreground
+        )
+        await services.seed()
+        client = create_web_client(self.settings, self._session)
+        workspace = Workspace(None, services, Inbox(services), client)
+        self.workspaces = Workspaces(single=workspace)
+        self.services, self.inbox = services, workspace.inbox
+        self.app = create_app(self.settings, self.workspaces, client)
+
+    async def _prepare_many(self, db: Database) -> None:
+        """Installed through OAuth: ``db`` keeps the installations and each workspace's own
+        settings; each workspace's record is opened beside it when first needed."""
+        from storage.installations import InstallationStore, OAuthStateStore, WorkspaceSettings
+
+        assert self._session is not None
+        self._deployment = db
+        self.installations = InstallationStore(db, self.clock)
+        self.workspace_settings = WorkspaceSettings(db)
+        self.workspaces = Workspaces(
+            opener=self._open_workspace,
+            forget=self.installations.forget_team,
+            grace=LISTENER_GRACE,
+        )
+        self.app = create_app(
+            self.settings,
+            self.workspaces,
+            create_web_client(self.settings, self._session),
+            installation=Installing(
+                self.installations, OAuthStateStore(db, self.clock), self._installed
+            ),
+        )
+
+    async def _open_installed(self) -> None:
+        """Every workspace the bot is installed in, at start."""
+        assert self.installations is not None and self.workspaces is not None
+        teams = await self.installations.teams()
+        for team in teams:
+            await self.workspaces.for_team(team.team_id)
+        logger.info("serving %d workspace(s)", len(teams))
+
+    async def _installed(self, team_id: str) -> None:
+        """Just installed (or installed again): serve it at once."""
+        assert self.workspaces is not None
+        await self.workspaces.for_team(team_id)
+
+    async def _open_workspace(self, team_id: str) -> Workspace | None:
+        """One installed workspace's record, settings, client, jobs; None if not installed."""
+        assert (
+            self.installations is not None
+            and self.workspace_settings is not None
+            and self._session is not None
+        )
+        installation = await self.installations.async_find_installation(
+            enterprise_id=None, team_id=team_id
+        )
+        if installation is None or not installation.bot_token:
+            return None
+        settings = self.settings
         try:
-            await catch_up(self.services, self.app.client, self.inbox, pace=self.catch_up_pace)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            logger.exception("catch-up at start failed; the scheduled catch-up tries again")
+            settings = settings.for_workspace(await self.workspace_settings.of(team_id))
+        except ConfigError as problem:
+            logger.error(
+                "workspace %s: its own settings are not used until fixed: %s", team_id, problem
+            )
+        settings = replace(
+            settings,
+            slack_bot_token=installation.bot_token,
+            publish_dir=None if settings.publish_dir is None else settings.publish_dir / team_id,
+        )
+        if settings.publish_dir is not None:
+            settings.publish_dir.mkdir(exist_ok=True)
+        location = store_location(self.settings.database_url, self.settings.database_path)
+        db = await open_store(workspace_store(location, team_id))
+        services = Services(settings=settings, db=db, clock=self.clock, foreground=self.foreground)
+        first_clerks = set(settings.clerk_user_ids)
+        if installation.user_id:
+            first_clerks.add(installation.user_id)
+        await services.repos.people.seed_clerks(first_clerks, self.clock())
+        workspace = Workspace(
+            team_id, services, Inbox(services), create_web_client(settings, self._session)
+        )
+        await workspace.start(
+            start_scheduler=self.start_scheduler, catch_up_pace=self.catch_up_pace
+        )
+        logger.info("serving workspace %s", team_id)
+        return workspace
 
     async def caught_up(self) -> None:
         """Wait for the catch-up started with the bot to finish."""
-        if self._catch_up is not None:
-            await asyncio.wait([self._catch_up])
+        if self.workspaces is not None:
+            for workspace in self.workspaces.all:
+                await workspace.caught_up()
+
+    @property
+    def scheduler(self) -> AsyncIOScheduler | None:
+        """The one workspace's scheduler (with a bot token)."""
+        single = None if self.workspaces is None else self.workspaces.single
+        return None if single is None else single.scheduler
 
     def _listen(self, port: int | None = None, setting: str = "PORT") -> socket.socket:
         """Take the port before anything else, so a port in use is the first thing said."""
@@ -206,13 +320,13 @@ class Runtime:
         return web.json_response({"ok": True})
 
     async def _start_http(self, listening: socket.socket) -> None:
-        assert self.app is not None and self.services is not None
+        assert self.app is not None
         self._runner = web.AppRunner(
             create_web_app(
                 self.app,
                 self.settings.slack_signing_secret,
                 self.healthz,
-                self.services.foreground,
+                self.foreground,
             ),
             access_log=None,
         )
@@ -222,13 +336,9 @@ class Runtime:
         logger.info("HTTP mode: listening on %s:%s%s", self.host, self.port, EVENTS_PATH)
 
     async def _start_socket_mode(self) -> None:
-        assert (
-            self.app is not None
-            and self.services is not None
-            and self.settings.slack_app_token is not None
-        )
+        assert self.app is not None and self.settings.slack_app_token is not None
         self._socket = CheckedSocketModeHandler(
-            self.app, self.settings.slack_app_token, self.services.foreground
+            self.app, self.settings.slack_app_token, self.foreground
         )
         await self._socket.connect_async()  # type: ignore[no-untyped-call]
         logger.info("Socket Mode: connected")
@@ -244,10 +354,9 @@ class Runtime:
         logger.info("stopped")
 
     async def _close(self) -> None:
-        if self._catch_up is not None:
-            self._catch_up.cancel()
-            await asyncio.wait([self._catch_up])
-            self._catch_up = None
+        if self.workspaces is not None:
+            for workspace in self.workspaces.all:
+                workspace.stop_jobs()
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None
@@ -257,16 +366,14 @@ class Runtime:
         if self._health_runner is not None:
             await self._health_runner.cleanup()
             self._health_runner = None
-        if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
         await finish_listeners(LISTENER_GRACE)
-        if self.inbox is not None:
-            await self.inbox.drain(LISTENER_GRACE)
+        if self.workspaces is not None:
+            await self.workspaces.close(LISTENER_GRACE)
         if self._session is not None:
             await self._session.close()
             self._session = None
-        if self.services is not None:
-            await self.services.db.close()
+        if self._deployment is not None:
+            await self._deployment.close()
         if self._run_lock is not None:
             self._run_lock.release()
             self._run_lock = None
@@ -289,9 +396,9 @@ async def check_tokens(settings: Settings) -> None:
     client = AsyncWebClient(
         base_url=settings.slack_api_url, timeout=int(STARTUP_CHECK_TIMEOUT), retry_handlers=[]
     )
-    checks: list[tuple[str, Callable[[], Awaitable[object]]]] = [
-        ("SLACK_BOT_TOKEN", lambda: client.auth_test(token=settings.slack_bot_token))
-    ]
+    checks: list[tuple[str, Callable[[], Awaitable[object]]]] = []
+    if not settings.many_workspaces:  # installed through OAuth, each workspace has its token
+        checks.append(("SLACK_BOT_TOKEN", lambda: client.auth_test(token=settings.slack_bot_token)))
     app_token = settings.slack_app_token
     if app_token is not None:
         checks.append(

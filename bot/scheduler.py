@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.backups import NIGHTLY_AT, nightly_backup
 from bot.catchup import PACE, catch_up
 from bot.chasing import clerk_daily_digest, sweep
+from bot.core.calendar import use_workspace_zone
 from bot.core.redaction import months_before
 from bot.inbox import Inbox
 from bot.services import Services
@@ -99,7 +100,9 @@ async def run_once(
     services: Services, job: str, work: Callable[..., Awaitable[object]], *args: Any
 ) -> None:
     """``work(*args)`` in one process only, of all the bot's replicas on one database: the
-    others skip this run (on SQLite there is only ever one)."""
+    others skip this run (on SQLite there is only ever one). It works in the time zone of
+    the council it serves."""
+    use_workspace_zone(services.settings.tz)
     async with services.db.exclusive(job) as mine:
         if mine:
             await work(*args)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.inbox import Inbox
-from bot.services import Services
+from bot.workspaces import Workspaces
 from handlers import (
     actions,
     commands,
@@ -13,6 +12,7 @@ from handlers import (
     events,
     fallback,
     home,
+    installs,
     intake,
     middleware,
     setup,
@@ -21,12 +21,20 @@ from handlers import (
 # What the bot listens to; the app manifest must declare exactly these (tests check it).
 SLASH_COMMANDS = ("/agenda", "/question")
 MESSAGE_SHORTCUTS = ("log_scrutiny_question",)
-EVENTS = ("app_home_opened", "message.channels", "message.groups", "message.im")
+EVENTS = (
+    "app_home_opened",
+    "app_uninstalled",
+    "message.channels",
+    "message.groups",
+    "message.im",
+    "tokens_revoked",
+)
 
 
-def register_handlers(app: AsyncApp, services: Services, inbox: Inbox) -> None:
-    middleware.register(app, services)
-    events.register(app, inbox)
+def register_handlers(app: AsyncApp, workspaces: Workspaces) -> None:
+    middleware.register(app, workspaces)
+    events.register(app)
+    installs.register(app, workspaces)
     errors.register(app)
     commands.register(app)
     intake.register(app)

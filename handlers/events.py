@@ -17,7 +17,8 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.inbox import REPLY_SUBTYPES, Inbox, shared_files
+from bot.inbox import REPLY_SUBTYPES, shared_files
+from handlers.middleware import inbox_of
 from storage.inbox import Incoming
 
 logger = logging.getLogger(__name__)
@@ -132,13 +133,14 @@ def incoming_event(
     return None
 
 
-def register(app: AsyncApp, inbox: Inbox) -> None:
+def register(app: AsyncApp) -> None:
     async def store_thread_events(
         body: dict[str, Any],
         context: AsyncBoltContext,
         client: AsyncWebClient,
         next: Callable[[], Awaitable[BoltResponse]],
     ) -> BoltResponse:
+        inbox = inbox_of(context)
         incoming = incoming_event(body, context.bot_user_id, inbox.services.clock())
         if incoming is None:
             return await next()

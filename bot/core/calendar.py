@@ -7,6 +7,7 @@ is day 0, and "N working days after" is the Nth working day that follows it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -19,6 +20,7 @@ LONDON = ZoneInfo("Europe/London")
 ONE_DAY = timedelta(days=1)
 
 _zone = LONDON
+_workspace_zone: ContextVar[ZoneInfo | None] = ContextVar("workspace_zone", default=None)
 
 
 def use_time_zone(zone: ZoneInfo) -> None:
@@ -30,8 +32,15 @@ def use_time_zone(zone: ZoneInfo) -> None:
     _zone = zone
 
 
+def use_workspace_zone(zone: ZoneInfo) -> None:
+    """The time zone of the council whose request or job the current task serves (a bot
+    installed in many workspaces); tasks started from here on inherit it, others are
+    untouched."""
+    _workspace_zone.set(zone)
+
+
 def council_zone() -> ZoneInfo:
-    return _zone
+    return _workspace_zone.get() or _zone
 
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -42,7 +51,7 @@ def local_date(moment: datetime) -> date:
     """The council's calendar date (in ``TIMEZONE``) of a timezone-aware moment."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("local_date needs a timezone-aware datetime")
-    return moment.astimezone(_zone).date()
+    return moment.astimezone(council_zone()).date()
 
 
 def short_date(day: date, *, with_year: bool = False) -> str:
