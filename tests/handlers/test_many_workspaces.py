@@ -23,6 +23,7 @@ import pytest
 from bot.core.clock import FixedClock
 from bot.runtime import Runtime
 from bot.sandbox import SlackDouble
+from bot.sandbox.many_workspaces import CLIENT_ID, CLIENT_SECRET, SlackWorkspaces, install
 from bot.workspaces import Workspace
 from tests.conftest import (
     CLERK,
@@ -44,7 +45,6 @@ from tests.handlers.support import (
     submit_question,
 )
 from tests.paths import ROOT
-from bot.sandbox.many_workspaces import CLIENT_ID, CLIENT_SECRET, SlackWorkspaces, install
 
 HACKNEY, CAMDEN = "T0HACKNEY", "T0CAMDEN1"
 HACKNEY_WORDS = "Hackneysecret placements out of borough"
@@ -184,12 +184,34 @@ async def test_one_council_never_sees_anothers_questions(
         question = await services.repos.questions.by_reference(REF)
         assert words in question.text
 
+    # Every reading surface, in each workspace, asking for the same references and words.
     for double in (hackney, camden):
-        for words in ("status", f"search {HACKNEY_WORDS.split()[0]}", "compile 2026-05-11"):
+        for words in (
+            "status",
+            f"search {HACKNEY_WORDS.split()[0]}",
+            f"search {CAMDEN_WORDS.split()[0]}",
+            f"history {REF}",
+            "meeting list --all",
+            "officer list",
+            "clerk list",
+            "committee list",
+            "closure list",
+            "export 2026-05-11 json",
+            "compile 2026-05-11",
+        ):
+            told = len(double.ephemerals(CLERK)) + len(double.responses)
             await double.send_command("/agenda", words, CLERK)
+            await double.wait_for(
+                lambda d=double, t=told: len(d.ephemerals(CLERK)) + len(d.responses) > t,
+                description=f"the reply to /agenda {words}",
+            )
+        await double.send_command("/agenda", f"search {HACKNEY_WORDS.split()[0]}", MEMBER)
         await double.open_app_home(CLERK)
         await double.open_app_home(MEMBER)
-        await double.wait_for(lambda d=double: [f for f in d.files if f.completed] or None)
+        await double.wait_for(
+            lambda d=double: len([f for f in d.files if f.completed]) >= 3 or None,
+            description="the export and the compiled documents uploaded",
+        )
 
     # Every scheduled job of each workspace, at a moment reminders are due.
     clock.set(datetime(2026, 5, 5, 10, 0, tzinfo=LONDON))
@@ -216,15 +238,17 @@ async def test_one_council_never_sees_anothers_questions(
         (HACKNEY, "Hackneysecret", "Camdenprivate"),
         (CAMDEN, "Camdenprivate", "Hackneysecret"),
     ):
-        for command in (
-            ["compile", "--meeting", "2026-05-11", "--format", "md", "--out", "-"],
-            ["export", "--meeting", "2026-05-11", "--format", "json", "--out", "-"],
-            ["audit", "--format", "json", "--out", "-"],
+        for command, shows_words in (
+            (["compile", "--meeting", "2026-05-11", "--format", "md", "--out", "-"], True),
+            (["export", "--meeting", "2026-05-11", "--format", "json", "--out", "-"], True),
+            (["person", "export", MEMBER, "--by", "test", "--out", "-"], True),
+            (["audit", "--format", "json", "--out", "-"], False),
+            (["chase", "--now", "2026-05-06T10:00", "--dry-run"], False),
         ):
             done = run([*command, "--workspace", team_id], env, tmp_path)
             assert done.returncode == 0, done.stderr
-            assert own in done.stdout or command[0] == "audit"
-            assert other not in done.stdout
+            assert own in done.stdout or not shows_words, done.stdout
+            assert other not in done.stdout + done.stderr
     refused = run(["compile", "--out", "-"], env, tmp_path)
     assert refused.returncode == 2 and "--workspace" in refused.stderr
 
