@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 WEB_API_TIMEOUT = 30.0
 """Seconds a Web API call may take before it is given up (and retried by the client)."""
+DISCOVER_EVERY = 60.0
+"""Seconds between looks for workspaces installed or uninstalled through another replica."""
 LISTENER_GRACE = 10.0
 """Seconds a stopping bot waits for listeners still working after their ack."""
 
@@ -127,6 +129,7 @@ class Runtime:
     foreground: Foreground = field(default_factory=Foreground)
     """Requests being acknowledged, in every workspace; background work waits behind them."""
     _deployment: Database | None = field(default=None, repr=False)
+    _discovering: asyncio.Task[None] | None = field(default=None, repr=False)
     _runner: web.AppRunner | None = field(default=None, repr=False)
     _socket: AsyncSocketModeHandler | None = field(default=None, repr=False)
     _session: aiohttp.ClientSession | None = field(default=None, repr=False)
@@ -172,7 +175,8 @@ class Runtime:
                     start_scheduler=self.start_scheduler, catch_up_pace=self.catch_up_pace
                 )
             else:
-                await self._open_installed()
+                await self.discover()
+                self._discovering = asyncio.create_task(self._keep_discovering(), name="discover")
         except BaseException:
             await self._close()
             raise
@@ -213,13 +217,32 @@ class Runtime:
             ),
         )
 
-    async def _open_installed(self) -> None:
-        """Every workspace the bot is installed in, at start."""
+    async def discover(self) -> None:
+        """Serve every workspace the bot is installed in, and none it no longer is: at start,
+        then every ``DISCOVER_EVERY`` seconds, so that an installation or an uninstallation
+        another replica took reaches this one too."""
         assert self.installations is not None and self.workspaces is not None
-        teams = await self.installations.teams()
-        for team in teams:
-            await self.workspaces.for_team(team.team_id)
-        logger.info("serving %d workspace(s)", len(teams))
+        installed = {team.team_id for team in await self.installations.teams()}
+        served = {w.team_id for w in self.workspaces.all}
+        for team_id in sorted(installed - served):
+            try:
+                await self.workspaces.for_team(team_id)
+            except Exception:
+                logger.exception("workspace %s could not be opened; tried again later", team_id)
+        for team_id in sorted(t for t in served - installed if t is not None):
+            await self.workspaces.uninstalled(team_id, "it is no longer installed")
+        if installed != served:
+            logger.info("serving %d workspace(s)", len(self.workspaces.all))
+
+    async def _keep_discovering(self) -> None:
+        while True:
+            await asyncio.sleep(DISCOVER_EVERY)
+            try:
+                await self.discover()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("looking for installed workspaces failed; tried again later")
 
     async def _installed(self, team_id: str) -> None:
         """Just installed (or installed again): serve it at once."""
@@ -354,6 +377,10 @@ class Runtime:
         logger.info("stopped")
 
     async def _close(self) -> None:
+        if self._discovering is not None:
+            self._discovering.cancel()
+            await asyncio.wait([self._discovering])
+            self._discovering = None
         if self.workspaces is not None:
             for workspace in self.workspaces.all:
                 workspace.stop_jobs()

@@ -330,3 +330,21 @@ async def test_an_uninstalled_workspace_is_no_longer_served_and_its_record_is_ke
     await hackney.send_command("/agenda", "meeting add 2026-05-11 19:00 CYP Commission", CLERK)
     await ephemeral_containing(hackney, CLERK, "2026-05-11")
     assert len(camden.calls) == calls
+
+
+async def test_what_another_replica_installs_or_uninstalls_is_found(provider: Runtime) -> None:
+    """Another replica took Camden's uninstallation, then its installation again: this one
+    finds both when it next looks (every minute; here at once)."""
+    installations, workspaces = provider.installations, provider.workspaces
+    assert installations is not None and workspaces is not None
+    camden = await installations.async_find_installation(enterprise_id=None, team_id=CAMDEN)
+    assert camden is not None
+
+    await installations.forget_team(CAMDEN)
+    await provider.discover()
+    assert [w.team_id for w in workspaces.all] == [HACKNEY]
+
+    await installations.async_save(camden)
+    await provider.discover()
+    assert sorted(w.team_id for w in workspaces.all) == sorted([HACKNEY, CAMDEN])
+    assert await workspace(provider, CAMDEN).services.clerk_ids() == {CLERK}
