@@ -362,12 +362,7 @@ def council_fields(env: Mapping[str, str]) -> dict[str, Any]:
             "questions) or listed (only the members list, clerks and officers)"
         )
 
-    item = _get(env, "AGENDA_ITEM_NUMBER")
-    if item is not None and not re.fullmatch(ITEM_NUMBER, item):
-        raise ConfigError(f"AGENDA_ITEM_NUMBER={item!r} should look like 7, 7a or 7.1")
-    email = _get(env, "CONTACT_EMAIL")
-    if email is not None and not re.fullmatch(EMAIL, email):
-        raise ConfigError(f"CONTACT_EMAIL={email!r} is not an email address")
+    item, email = _item_and_email(env)
     return {
         "clerk_user_ids": frozenset(clerks),
         "timezone": timezone,
@@ -386,17 +381,23 @@ def council_fields(env: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
-def pack_from_env(env: Mapping[str, str]) -> PackDetails:
-    """AGENDA_ITEM_NUMBER, CONTACT_NAME and CONTACT_EMAIL (the compiled document's title
-    block) and AGENDA_TEMPLATE (the council's Word template, checked now so that a bad one
-    is found at start-up, not at the first compile); read by the bot and by
-    ``python -m bot compile`` alike."""
+def _item_and_email(env: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """AGENDA_ITEM_NUMBER and CONTACT_EMAIL, checked."""
     item = _get(env, "AGENDA_ITEM_NUMBER")
     if item is not None and not re.fullmatch(ITEM_NUMBER, item):
         raise ConfigError(f"AGENDA_ITEM_NUMBER={item!r} should look like 7, 7a or 7.1")
     email = _get(env, "CONTACT_EMAIL")
     if email is not None and not re.fullmatch(EMAIL, email):
         raise ConfigError(f"CONTACT_EMAIL={email!r} is not an email address")
+    return item, email
+
+
+def pack_from_env(env: Mapping[str, str]) -> PackDetails:
+    """AGENDA_ITEM_NUMBER, CONTACT_NAME and CONTACT_EMAIL (the compiled document's title
+    block) and AGENDA_TEMPLATE (the council's Word template, checked now so that a bad one
+    is found at start-up, not at the first compile); read by the bot and by
+    ``python -m bot compile`` alike."""
+    item, email = _item_and_email(env)
     template_text = _get(env, "AGENDA_TEMPLATE")
     template = Path(template_text).expanduser() if template_text else None
     if template is not None:
