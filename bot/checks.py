@@ -79,6 +79,16 @@ async def check_slack(settings: Settings, manifest: Path) -> list[Finding]:
         base_url=settings.slack_api_url, timeout=int(STARTUP_CHECK_TIMEOUT), retry_handlers=[]
     )
     findings: list[Finding] = []
+    if settings.many_workspaces:
+        findings.append(
+            Finding(
+                True,
+                "SLACK_CLIENT_ID",
+                "set: installed in workspaces through /slack/install, each with its own bot "
+                "token (python -m bot workspace list names them)",
+            )
+        )
+        return findings
     try:
         response = await slack_call(
             settings, "SLACK_BOT_TOKEN", client.auth_test(token=settings.slack_bot_token)

@@ -165,3 +165,15 @@ async def test_a_missing_setting_is_one_failed_line(tmp_path: Path) -> None:
         "FAILED settings: SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) "
         "from your app's OAuth & Permissions page into .env"
     ]
+
+
+async def test_many_workspaces_are_checked_without_a_bot_token(
+    slack: SlackDouble, tmp_path: Path
+) -> None:
+    env = deployment(slack, tmp_path, SLACK_CLIENT_ID="1234567890.1234567890")
+    for key in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "BACKUP_DIR"):
+        del env[key]
+    code, lines = await check({**env, "SLACK_CLIENT_SECRET": "secret"})
+    assert code == 0, lines
+    assert "installed in workspaces through /slack/install" in line_for(lines, "SLACK_CLIENT_ID")
+    assert not [line for line in lines if "SLACK_BOT_TOKEN" in line]
