@@ -154,7 +154,12 @@ class Inbox:
         """Claim every pending entry no other bot is recording, and start those not already
         running; how many were started."""
         claimed = await self.services.repos.inbox.claim(
-            self.claimant, self.services.clock(), self.lease
+            self.claimant,
+            self.services.clock(),
+            self.lease,
+            # One bot at a time runs on a SQLite file (its run lock): no claim but this
+            # bot's can be live.
+            only_bot=self.services.db.dialect == "sqlite",
         )
         started = self.start_all(claimed, client)
         if started:

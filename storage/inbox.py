@@ -135,11 +135,30 @@ class EventInbox:
         return ids
 
     async def claim(
-        self, claimant: str, now: datetime, lease: timedelta, *, limit: int = 1000
+        self,
+        claimant: str,
+        now: datetime,
+        lease: timedelta,
+        *,
+        limit: int = 1000,
+        only_bot: bool = False,
     ) -> list[InboxEntry]:
         """Pending entries no other bot is recording, oldest first, now claimed by
         ``claimant`` until ``now + lease``: those never claimed, those whose claim ran out,
-        those of a process on this host that has ended, and ``claimant``'s own."""
+        those of a process on this host that has ended, and ``claimant``'s own.
+
+        ``only_bot``: no other bot can be running on this store (SQLite, whose file one bot
+        at a time holds), so every other claim is one an ended bot left, taken at once: a
+        bot whose container came back under another host name would otherwise wait for its
+        own old claims to run out."""
+        if only_bot:
+            rows = await self.db.write(
+                "UPDATE event_inbox SET claimed_by = ?, claimed_until = ? WHERE id IN ("
+                " SELECT id FROM event_inbox WHERE done_at IS NULL ORDER BY id LIMIT ?)"
+                " RETURNING *",
+                (claimant, moment_text(now + lease), limit),
+            )
+            return sorted((_entry(row) for row in rows), key=lambda entry: entry.id)
         held = await self.db.fetchall(
             "SELECT DISTINCT claimed_by FROM event_inbox WHERE done_at IS NULL"
             " AND claimed_until > ? AND claimed_by != ?",

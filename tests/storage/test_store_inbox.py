@@ -164,3 +164,12 @@ async def test_two_bots_claiming_at_once_share_the_entries_without_overlap(
     assert not taken_by[A] & taken_by[B]
     assert taken_by[A] | taken_by[B] <= set(stored)
     assert taken_by[A] and taken_by[B]
+
+
+async def test_the_only_bot_on_a_store_takes_up_every_claim_left_at_once(db: Database) -> None:
+    """A bot on SQLite holds the file alone: what a bot on another host (its container
+    before a restart) claimed is taken at once, not when the claim runs out."""
+    inbox = EventInbox(db)
+    entry_id = await inbox.add(reply(1), Claim.lasting("elsewhere:1:-:ab", NOW, LEASE))
+    assert await inbox.claim(A, NOW, LEASE) == []
+    assert ids(await inbox.claim(A, NOW, LEASE, only_bot=True)) == [entry_id]
