@@ -27,8 +27,17 @@ class ResponseUrls:
         body = await _read_body(request)
         await asyncio.sleep(self._s.faults.latency)
         status, answer = self._answer(grant, body)
+        peer = request.transport.get_extra_info("peername") if request.transport else None
         self._s.responses.append(
-            ResponsePost(grant.hook_id, grant.user_id, grant.channel_id, body, status, answer)
+            ResponsePost(
+                grant.hook_id,
+                grant.user_id,
+                grant.channel_id,
+                body,
+                status,
+                answer,
+                connection=f"{peer[0]}:{peer[1]}" if peer else None,
+            )
         )
         return web.Response(status=status, text=answer)
 

@@ -310,6 +310,9 @@ class ResponsePost:
     body: JsonDict
     status: int
     answer: str
+    connection: str | None = None
+    """The bot's end of the connection it came over (``host:port``): the same for posts
+    that reused one connection."""
 
     @property
     def response_type(self) -> str:

@@ -186,3 +186,14 @@ async def test_meeting_list_shows_recent_past_meetings_and_status_says_a_meeting
     assert "Next meeting" not in past
     await slack.send_command("/agenda", "status", CLERK)
     await said_to(slack, CLERK, "Next meeting: CYP-2026-05-11")
+
+
+async def test_command_replies_share_the_bots_connections(slack: SlackDouble, bot: Runtime) -> None:
+    """Replies to commands (their response_url) go through the bot's connection pool: Bolt's
+    own respond() opens a connection for every reply."""
+    for n in range(3):
+        await slack.send_command("/agenda", "help", MEMBER)
+        await slack.wait_for(lambda n=n: len(slack.responses) > n)
+    connections = {post.connection for post in slack.responses}
+    assert None not in connections
+    assert len(connections) < len(slack.responses)
