@@ -1147,7 +1147,7 @@ def cmd_workspace(args: argparse.Namespace) -> int:
         print(line)
     if args.action == "set":
         print(
-            f"{args.team}: saved; a running bot uses them once restarted.",
+            f"{args.team}: saved; a running bot uses them within a minute.",
             file=sys.stderr,
         )
     return 0

@@ -218,9 +218,10 @@ class Runtime:
         )
 
     async def discover(self) -> None:
-        """Serve every workspace the bot is installed in, and none it no longer is: at start,
-        then every ``DISCOVER_EVERY`` seconds, so that an installation or an uninstallation
-        another replica took reaches this one too."""
+        """Serve every workspace the bot is installed in, and none it no longer is, each with
+        its own settings as they now are: at start, then every ``DISCOVER_EVERY`` seconds, so
+        that an installation, an uninstallation or a change of settings made elsewhere (another
+        replica, the command line) reaches this one too."""
         assert self.installations is not None and self.workspaces is not None
         installed = {team.team_id for team in await self.installations.teams()}
         served = {w.team_id for w in self.workspaces.all}
@@ -233,6 +234,38 @@ class Runtime:
             await self.workspaces.uninstalled(team_id, "it is no longer installed")
         if installed != served:
             logger.info("serving %d workspace(s)", len(self.workspaces.all))
+        await self._follow_settings()
+
+    def _settings_of(self, team_id: str, own: dict[str, str], token: str) -> Settings:
+        """A workspace's settings: the environment's with its own laid over them."""
+        settings = self.settings
+        try:
+            settings = settings.for_workspace(own)
+        except ConfigError as problem:
+            logger.error(
+                "workspace %s: its own settings are not used until fixed: %s", team_id, problem
+            )
+        publish_dir = None if settings.publish_dir is None else settings.publish_dir / team_id
+        if publish_dir is not None:
+            publish_dir.mkdir(exist_ok=True)
+        return replace(settings, slack_bot_token=token, publish_dir=publish_dir)
+
+    async def _follow_settings(self) -> None:
+        """Workspaces whose own settings changed (``python -m bot workspace set``) work with
+        the new ones: their jobs are made again, for new working hours or time zone."""
+        assert self.workspaces is not None and self.workspace_settings is not None
+        every = await self.workspace_settings.all()
+        for workspace in self.workspaces.all:
+            own = every.get(workspace.team_id or "", {})
+            if workspace.team_id is None or own == workspace.own:
+                continue
+            settings = self._settings_of(
+                workspace.team_id, own, workspace.services.settings.slack_bot_token or ""
+            )
+            workspace.follow(settings, own, start_scheduler=self.start_scheduler)
+            logger.info(
+                "workspace %s: its own settings changed, and are used now", workspace.team_id
+            )
 
     async def _keep_discovering(self) -> None:
         while True:
@@ -261,20 +294,8 @@ class Runtime:
         )
         if installation is None or not installation.bot_token:
             return None
-        settings = self.settings
-        try:
-            settings = settings.for_workspace(await self.workspace_settings.of(team_id))
-        except ConfigError as problem:
-            logger.error(
-                "workspace %s: its own settings are not used until fixed: %s", team_id, problem
-            )
-        settings = replace(
-            settings,
-            slack_bot_token=installation.bot_token,
-            publish_dir=None if settings.publish_dir is None else settings.publish_dir / team_id,
-        )
-        if settings.publish_dir is not None:
-            settings.publish_dir.mkdir(exist_ok=True)
+        own = await self.workspace_settings.of(team_id)
+        settings = self._settings_of(team_id, own, installation.bot_token)
         location = store_location(self.settings.database_url, self.settings.database_path)
         db = await open_store(workspace_store(location, team_id))
         services = Services(settings=settings, db=db, clock=self.clock, foreground=self.foreground)
@@ -283,7 +304,7 @@ class Runtime:
             first_clerks.add(installation.user_id)
         await services.repos.people.seed_clerks(first_clerks, self.clock())
         workspace = Workspace(
-            team_id, services, Inbox(services), create_web_client(settings, self._session)
+            team_id, services, Inbox(services), create_web_client(settings, self._session), own
         )
         await workspace.start(
             start_scheduler=self.start_scheduler, catch_up_pace=self.catch_up_pace

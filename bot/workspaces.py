@@ -21,6 +21,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.catchup import PACE, catch_up
+from bot.config import Settings
 from bot.core.calendar import use_workspace_zone
 from bot.inbox import Inbox
 from bot.scheduler import create_scheduler
@@ -38,7 +39,10 @@ class Workspace:
     services: Services
     inbox: Inbox
     client: AsyncWebClient
+    own: dict[str, str] = field(default_factory=dict)
+    """The council's own settings (laid over the environment's) it was opened with."""
     scheduler: AsyncIOScheduler | None = None
+    _catch_up_pace: float = field(default=PACE, repr=False)
     _catching_up: asyncio.Task[None] | None = field(default=None, repr=False)
 
     def enter(self) -> None:
@@ -55,6 +59,7 @@ class Workspace:
         await asyncio.create_task(self._start(start_scheduler, catch_up_pace, resume), context=here)
 
     async def _start(self, start_scheduler: bool, catch_up_pace: float, resume: bool) -> None:
+        self._catch_up_pace = catch_up_pace
         self.scheduler = create_scheduler(self.services, self.client, self.inbox, catch_up_pace)
         if start_scheduler:
             self.scheduler.start()
@@ -78,6 +83,19 @@ class Workspace:
     async def caught_up(self) -> None:
         if self._catching_up is not None:
             await asyncio.wait([self._catching_up])
+
+    def follow(self, settings: Settings, own: dict[str, str], *, start_scheduler: bool) -> None:
+        """Work with changed settings from now on; the jobs are made again to match."""
+        self.services.settings, self.own = settings, own
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        here = contextvars.copy_context()
+        here.run(self.enter)
+        self.scheduler = here.run(
+            create_scheduler, self.services, self.client, self.inbox, self._catch_up_pace
+        )
+        if start_scheduler:
+            here.run(self.scheduler.start)
 
     def stop_jobs(self) -> None:
         if self._catching_up is not None:

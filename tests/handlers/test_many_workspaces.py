@@ -301,11 +301,15 @@ async def test_each_councils_own_settings_are_set_from_the_command_line(
     assert removed.stdout.splitlines() == ["TIMEZONE=Europe/Dublin"]
     assert run(["workspace", "show", HACKNEY], env, tmp_path).stdout.startswith(HACKNEY)
 
-    # Once restarted, the bot serves Camden in its own time zone, Hackney as before.
-    await provider.stop()
-    await provider.start()
-    assert workspace(provider, CAMDEN).services.settings.timezone == "Europe/Dublin"
+    # The next time the bot looks (every minute; here at once), it serves Camden in its own
+    # time zone, its jobs too, and Hackney as before.
+    hackney_jobs = workspace(provider, HACKNEY).scheduler
+    await provider.discover()
+    camden = workspace(provider, CAMDEN)
+    assert camden.services.settings.timezone == "Europe/Dublin"
+    assert camden.scheduler is not None and str(camden.scheduler.timezone) == "Europe/Dublin"
     assert workspace(provider, HACKNEY).services.settings.timezone == "Europe/London"
+    assert workspace(provider, HACKNEY).scheduler is hackney_jobs
 
 
 async def test_an_uninstalled_workspace_is_no_longer_served_and_its_record_is_kept(
