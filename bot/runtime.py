@@ -33,7 +33,13 @@ from bot.services import Services
 from bot.workspaces import Workspace, Workspaces
 from storage.backup import BackupProblem, DatabaseInUse, RunLock
 from storage.db import Database, DatabaseUnavailable, prepare_private_file
-from storage.store import described, open_store, store_location, workspace_store
+from storage.store import (
+    described,
+    is_postgresql,
+    open_store,
+    store_location,
+    workspace_store,
+)
 
 if TYPE_CHECKING:
     from storage.installations import InstallationStore, WorkspaceSettings
@@ -296,8 +302,17 @@ class Runtime:
             return None
         own = await self.workspace_settings.of(team_id)
         settings = self._settings_of(team_id, own, installation.bot_token)
-        location = store_location(self.settings.database_url, self.settings.database_path)
-        db = await open_store(workspace_store(location, team_id))
+        location = workspace_store(
+            store_location(self.settings.database_url, self.settings.database_path), team_id
+        )
+        # A workspace's SQLite file is the bot's alone while it runs, as the deployment's is.
+        lock = None if is_postgresql(location) else claim_database(str(location))
+        try:
+            db = await open_store(location)
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
         services = Services(settings=settings, db=db, clock=self.clock, foreground=self.foreground)
         first_clerks = set(settings.clerk_user_ids)
         if installation.user_id:
@@ -306,6 +321,7 @@ class Runtime:
         workspace = Workspace(
             team_id, services, Inbox(services), create_web_client(settings, self._session), own
         )
+        workspace.run_lock = lock
         await workspace.start(
             start_scheduler=self.start_scheduler, catch_up_pace=self.catch_up_pace
         )

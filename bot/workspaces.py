@@ -26,6 +26,7 @@ from bot.core.calendar import use_workspace_zone
 from bot.inbox import Inbox
 from bot.scheduler import create_scheduler
 from bot.services import Services
+from storage.backup import RunLock
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,8 @@ class Workspace:
     own: dict[str, str] = field(default_factory=dict)
     """The council's own settings (laid over the environment's) it was opened with."""
     scheduler: AsyncIOScheduler | None = None
+    run_lock: RunLock | None = None
+    """Its SQLite file's run lock, held while it is served."""
     _catch_up_pace: float = field(default=PACE, repr=False)
     _catching_up: asyncio.Task[None] | None = field(default=None, repr=False)
 
@@ -110,6 +113,9 @@ class Workspace:
             self._catching_up = None
         await self.inbox.drain(grace)
         await self.services.db.close()
+        if self.run_lock is not None:
+            self.run_lock.release()
+            self.run_lock = None
 
 
 Opener = Callable[[str], Awaitable["Workspace | None"]]

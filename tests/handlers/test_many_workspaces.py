@@ -25,6 +25,7 @@ from bot.runtime import Runtime
 from bot.sandbox import SlackDouble
 from bot.sandbox.many_workspaces import CLIENT_ID, CLIENT_SECRET, SlackWorkspaces, install
 from bot.workspaces import Workspace
+from storage.backup import DatabaseInUse, RunLock
 from tests.conftest import (
     CLERK,
     DCSC_OFFICER,
@@ -352,3 +353,15 @@ async def test_what_another_replica_installs_or_uninstalls_is_found(provider: Ru
     await provider.discover()
     assert sorted(w.team_id for w in workspaces.all) == sorted([HACKNEY, CAMDEN])
     assert await workspace(provider, CAMDEN).services.clerk_ids() == {CLERK}
+
+
+@pytest.mark.sqlite_only(reason="a workspace's SQLite file")
+async def test_a_served_workspaces_file_is_the_bots_alone(provider: Runtime) -> None:
+    """On SQLite a restore (or a second bot) cannot take a workspace's file from under the
+    bot serving it; once the workspace is no longer served, it can."""
+    path = Path(workspace(provider, CAMDEN).services.db.path)
+    with pytest.raises(DatabaseInUse):
+        RunLock.take(path, "restore")
+    assert provider.workspaces is not None
+    await provider.workspaces.uninstalled(CAMDEN, "the app was uninstalled")
+    RunLock.take(path, "restore").release()
